@@ -1,0 +1,547 @@
+//! Raters and their decisions. A decision is (rater, unit, dimension) → a set of codes with a
+//! memo. Every decision is validated against the codebook and written in one transaction with
+//! its history row; nothing is overwritten without a trace.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use rusqlite::{params, Connection, OptionalExtension};
+use serde::{Deserialize, Serialize};
+
+use crate::codebook::{Cardinality, Codebook};
+use crate::corpus::unit_by_name;
+use crate::{Error, Result, Study};
+
+/// A rater.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Rater {
+    /// The rater's unique name.
+    pub name: String,
+    /// When the rater was added.
+    pub created_at: String,
+}
+
+/// What a rater decides on a unit, as asked for.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct DecisionInput {
+    /// The rater's name.
+    pub rater: String,
+    /// The unit's public name (`owner/name` or `owner/name:path`).
+    pub unit: String,
+    /// The dimension id.
+    pub dimension: String,
+    /// Codes by id, name or alias.
+    pub codes: Vec<String>,
+    /// The rater's memo; `None` keeps the current one.
+    pub memo: Option<String>,
+    /// Flag for discussion; `None` keeps the current flag.
+    pub flagged: Option<bool>,
+}
+
+/// A decision as stored.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Decision {
+    /// The rater's name.
+    pub rater: String,
+    /// The unit's public name.
+    pub unit: String,
+    /// The dimension id.
+    pub dimension: String,
+    /// Code ids, sorted in codebook order.
+    pub codes: Vec<String>,
+    /// The memo.
+    pub memo: String,
+    /// Flagged for discussion.
+    pub flagged: bool,
+    /// When it was last changed (ISO 8601, UTC).
+    pub coded_at: String,
+}
+
+/// What a change did.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Change {
+    /// A new decision.
+    Created,
+    /// An existing decision now differs.
+    Updated,
+    /// The decision was already exactly this.
+    Unchanged,
+}
+
+impl Study {
+    /// Adds a rater; a rater of that name already there is an error.
+    pub fn add_rater(&mut self, name: &str) -> Result<Rater> {
+        let name = check_rater_name(name)?;
+        self.write(|tx| add_rater_tx(tx, &name))
+    }
+
+    /// Every rater, by name.
+    pub fn raters(&self) -> Result<Vec<Rater>> {
+        let mut stmt = self
+            .conn()
+            .prepare("SELECT name, created_at FROM rater ORDER BY name")?;
+        let rows = stmt.query_map([], |r| {
+            Ok(Rater {
+                name: r.get(0)?,
+                created_at: r.get(1)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Validates and records one decision in one transaction; durable when this returns.
+    pub fn record(&mut self, input: &DecisionInput) -> Result<(Change, Decision)> {
+        let book = self.codebook()?;
+        self.write(|tx| {
+            let rater_id = rater_id(tx, &input.rater)?;
+            let at = crate::now();
+            set_decision(tx, &book, rater_id, input, &at)
+        })
+    }
+
+    /// Current decisions, optionally of one rater, by rater, unit and dimension.
+    pub fn decisions(&self, rater: Option<&str>) -> Result<Vec<Decision>> {
+        let c = self.conn();
+        let book = self.codebook()?;
+        let order = code_order(&book);
+        let mut stmt = c.prepare(
+            "SELECT d.id, r.name, u.name, d.dimension, d.memo, d.flagged, d.coded_at
+             FROM decision d JOIN rater r ON r.id = d.rater_id JOIN unit u ON u.id = d.unit_id
+             WHERE ?1 IS NULL OR r.name = ?1
+             ORDER BY r.name, u.name, d.dimension",
+        )?;
+        let mut codes_of = c.prepare("SELECT code FROM decision_code WHERE decision_id = ?1")?;
+        let rows = stmt.query_map([rater], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                Decision {
+                    rater: r.get(1)?,
+                    unit: r.get(2)?,
+                    dimension: r.get(3)?,
+                    codes: Vec::new(),
+                    memo: r.get(4)?,
+                    flagged: r.get::<_, i64>(5)? != 0,
+                    coded_at: r.get(6)?,
+                },
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, mut d) = row?;
+            let mut codes: Vec<String> = codes_of
+                .query_map([id], |r| r.get(0))?
+                .collect::<Result<_, _>>()?;
+            codes.sort_by_key(|c| {
+                order
+                    .get(&(d.dimension.clone(), c.clone()))
+                    .copied()
+                    .unwrap_or(usize::MAX)
+            });
+            d.codes = codes;
+            out.push(d);
+        }
+        Ok(out)
+    }
+
+    /// Imports decisions from a codings CSV (`rater,unit,dimension,code[,memo,flagged,coded_at]`,
+    /// one row per code). All or nothing: one bad row imports nothing and names the row and field.
+    /// Raters named in the file that the study lacks are added.
+    pub fn import_codings(&mut self, path: &Path) -> Result<CodingsImport> {
+        let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+        let rows = read_codings(file, &path.display().to_string())?;
+        let book = self.codebook()?;
+        let fname = path.display().to_string();
+        self.write(|tx| {
+            let mut summary = CodingsImport::default();
+            for group in rows {
+                let at = group.coded_at.clone().unwrap_or_else(crate::now);
+                let row_err = |field: &str, e: Error| Error::Row {
+                    file: fname.clone(),
+                    line: group.line,
+                    field: field.to_string(),
+                    message: e.to_string(),
+                };
+                let rater_id = match rater_id(tx, &group.input.rater) {
+                    Ok(id) => id,
+                    Err(Error::Unknown { .. }) => {
+                        let name = check_rater_name(&group.input.rater)
+                            .map_err(|e| row_err("rater", e))?;
+                        add_rater_tx(tx, &name)?;
+                        summary.raters_added.push(name);
+                        rater_id(tx, &group.input.rater)?
+                    }
+                    Err(e) => return Err(e),
+                };
+                let field = |e: &Error| match e {
+                    Error::Unknown { what, .. } => *what,
+                    _ => "code",
+                };
+                match set_decision(tx, &book, rater_id, &group.input, &at) {
+                    Ok((change, _)) => match change {
+                        Change::Created => summary.created += 1,
+                        Change::Updated => summary.updated += 1,
+                        Change::Unchanged => summary.unchanged += 1,
+                    },
+                    Err(e @ (Error::Unknown { .. } | Error::Invalid(_))) => {
+                        return Err(row_err(field(&e), e))
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+            Ok(summary)
+        })
+    }
+}
+
+/// What an import of codings did.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct CodingsImport {
+    /// New decisions.
+    pub created: usize,
+    /// Decisions that changed.
+    pub updated: usize,
+    /// Decisions already so.
+    pub unchanged: usize,
+    /// Raters the file named that the study did not have.
+    pub raters_added: Vec<String>,
+}
+
+/// One decision gathered from the rows of a codings CSV.
+struct CodingGroup {
+    line: u64,
+    input: DecisionInput,
+    coded_at: Option<String>,
+}
+
+const CODINGS_REQUIRED: [&str; 4] = ["rater", "unit", "dimension", "code"];
+const CODINGS_OPTIONAL: [&str; 4] = ["memo", "flagged", "coded_at", "evidence"];
+
+/// Reads and groups the rows of a codings CSV; checks shape, not meaning (the study checks that).
+fn read_codings(reader: impl std::io::Read, fname: &str) -> Result<Vec<CodingGroup>> {
+    let mut rdr = csv::ReaderBuilder::new()
+        .flexible(false)
+        .from_reader(reader);
+    let row_err = |line: u64, field: &str, message: String| Error::Row {
+        file: fname.to_string(),
+        line,
+        field: field.into(),
+        message,
+    };
+    let headers = rdr
+        .headers()
+        .map_err(|e| row_err(1, "header", e.to_string()))?
+        .clone();
+    let headers: Vec<String> = headers
+        .iter()
+        .map(|h| h.trim_start_matches('\u{feff}').trim().to_string())
+        .collect();
+    for h in &headers {
+        if !CODINGS_REQUIRED.contains(&h.as_str()) && !CODINGS_OPTIONAL.contains(&h.as_str()) {
+            return Err(row_err(
+                1,
+                h,
+                format!(
+                    "unknown column (expected {} and optionally {})",
+                    CODINGS_REQUIRED.join(","),
+                    CODINGS_OPTIONAL.join(",")
+                ),
+            ));
+        }
+    }
+    let col = |name: &str| headers.iter().position(|h| h == name);
+    let mut idx = [0usize; 4];
+    for (i, name) in CODINGS_REQUIRED.iter().enumerate() {
+        idx[i] = col(name).ok_or_else(|| row_err(1, name, "missing column".into()))?;
+    }
+    let (memo_i, flag_i, at_i) = (col("memo"), col("flagged"), col("coded_at"));
+    let mut groups: BTreeMap<(String, String, String), CodingGroup> = BTreeMap::new();
+    let mut order: Vec<(String, String, String)> = Vec::new();
+    for rec in rdr.records() {
+        let rec = rec.map_err(|e| {
+            let line = e.position().map(|p| p.line()).unwrap_or(0);
+            row_err(line, "row", e.to_string())
+        })?;
+        let line = rec.position().map(|p| p.line()).unwrap_or(0);
+        if rec.iter().all(|f| f.trim().is_empty()) {
+            continue;
+        }
+        let get = |i: usize| rec.get(i).unwrap_or("").trim().to_string();
+        let (rater, unit, dimension, code) = (get(idx[0]), get(idx[1]), get(idx[2]), get(idx[3]));
+        for (field, v) in [
+            ("rater", &rater),
+            ("unit", &unit),
+            ("dimension", &dimension),
+        ] {
+            if v.is_empty() {
+                return Err(row_err(line, field, "empty".into()));
+            }
+        }
+        let memo = memo_i.map(|i| rec.get(i).unwrap_or("").to_string());
+        let flagged = match flag_i.map(|i| get(i)) {
+            None => None,
+            Some(v) => match v.as_str() {
+                "" => None,
+                "1" | "true" | "TRUE" | "yes" => Some(true),
+                "0" | "false" | "FALSE" | "no" => Some(false),
+                other => {
+                    return Err(row_err(
+                        line,
+                        "flagged",
+                        format!("'{other}' is not true/false"),
+                    ))
+                }
+            },
+        };
+        let coded_at = match at_i.map(|i| get(i)) {
+            Some(v) if !v.is_empty() => {
+                let t = chrono::DateTime::parse_from_rfc3339(&v).map_err(|e| {
+                    row_err(
+                        line,
+                        "coded_at",
+                        format!("'{v}' is not an ISO 8601 time ({e})"),
+                    )
+                })?;
+                Some(
+                    t.with_timezone(&chrono::Utc)
+                        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+                )
+            }
+            _ => None,
+        };
+        let key = (rater.clone(), unit.clone(), dimension.clone());
+        match groups.get_mut(&key) {
+            Some(g) => {
+                if !code.is_empty() {
+                    g.input.codes.push(code);
+                }
+                if let (Some(m), Some(old)) = (&memo, &mut g.input.memo) {
+                    if !m.is_empty() && old.is_empty() {
+                        *old = m.clone();
+                    } else if !m.is_empty() && m != old {
+                        return Err(row_err(line, "memo", format!("differs from the memo of the same decision at an earlier row ('{old}')")));
+                    }
+                }
+            }
+            None => {
+                order.push(key.clone());
+                groups.insert(
+                    key,
+                    CodingGroup {
+                        line,
+                        input: DecisionInput {
+                            rater,
+                            unit,
+                            dimension,
+                            codes: if code.is_empty() { vec![] } else { vec![code] },
+                            memo: memo.or(Some(String::new())),
+                            flagged,
+                        },
+                        coded_at,
+                    },
+                );
+            }
+        }
+    }
+    Ok(order
+        .into_iter()
+        .filter_map(|k| groups.remove(&k))
+        .collect())
+}
+
+fn check_rater_name(name: &str) -> Result<String> {
+    let name = name.trim();
+    if name.is_empty()
+        || name.len() > 100
+        || name.contains(',')
+        || name.chars().any(char::is_control)
+    {
+        return Err(Error::Invalid(format!(
+            "'{name}' is not a rater name (1 to 100 characters, no commas or control characters)"
+        )));
+    }
+    Ok(name.to_string())
+}
+
+fn add_rater_tx(tx: &Connection, name: &str) -> Result<Rater> {
+    let at = crate::now();
+    let inserted = tx.execute(
+        "INSERT OR IGNORE INTO rater (name, created_at) VALUES (?1, ?2)",
+        params![name, at],
+    )?;
+    if inserted == 0 {
+        return Err(Error::Invalid(format!(
+            "a rater named '{name}' is already in this study"
+        )));
+    }
+    crate::study::record(
+        tx,
+        name,
+        "rater.add",
+        name,
+        None,
+        Some(&serde_json::json!({ "name": name })),
+    )?;
+    Ok(Rater {
+        name: name.to_string(),
+        created_at: at,
+    })
+}
+
+fn rater_id(c: &Connection, name: &str) -> Result<i64> {
+    c.query_row("SELECT id FROM rater WHERE name = ?1", [name], |r| r.get(0))
+        .optional()?
+        .ok_or_else(|| Error::Unknown {
+            what: "rater",
+            name: name.to_string(),
+            hint: " (add them with `codebench raters add NAME`)".into(),
+        })
+}
+
+fn code_order(book: &Codebook) -> std::collections::HashMap<(String, String), usize> {
+    book.dimensions
+        .iter()
+        .flat_map(|d| {
+            d.codes
+                .iter()
+                .enumerate()
+                .map(move |(i, c)| ((d.id.clone(), c.id.clone()), i))
+        })
+        .collect()
+}
+
+/// Validates `input` against the codebook and the unit, then writes it with a history row.
+fn set_decision(
+    tx: &Connection,
+    book: &Codebook,
+    rater_id: i64,
+    input: &DecisionInput,
+    at: &str,
+) -> Result<(Change, Decision)> {
+    let dim = book.require_dimension(&input.dimension)?;
+    let (unit_id, unit) = unit_by_name(tx, &input.unit)?;
+    if unit.kind != dim.unit.as_str() {
+        return Err(Error::Invalid(format!(
+            "dimension '{}' is decided on {} units, but '{}' is a {} unit",
+            dim.id,
+            dim.unit.as_str(),
+            unit.name,
+            unit.kind
+        )));
+    }
+    let mut codes = BTreeSet::new();
+    for label in &input.codes {
+        codes.insert(dim.require_code(label)?.id.clone());
+    }
+    if dim.cardinality == Cardinality::One && codes.len() != 1 {
+        return Err(Error::Invalid(format!(
+            "dimension '{}' takes exactly one code per decision, {} given ({})",
+            dim.id,
+            codes.len(),
+            codes.iter().cloned().collect::<Vec<_>>().join(", ")
+        )));
+    }
+    let order = code_order(book);
+    let mut sorted: Vec<String> = codes.into_iter().collect();
+    sorted.sort_by_key(|c| {
+        order
+            .get(&(dim.id.clone(), c.clone()))
+            .copied()
+            .unwrap_or(usize::MAX)
+    });
+
+    let rater: String = tx.query_row("SELECT name FROM rater WHERE id = ?1", [rater_id], |r| {
+        r.get(0)
+    })?;
+    let snapshot: Option<i64> = tx.query_row(
+        "SELECT max(s.id) FROM snapshot s JOIN unit u ON u.project_id = s.project_id WHERE u.id = ?1",
+        [unit_id],
+        |r| r.get(0),
+    )?;
+    let existing: Option<(i64, String, i64)> = tx
+        .query_row(
+            "SELECT id, memo, flagged FROM decision WHERE rater_id = ?1 AND unit_id = ?2 AND dimension = ?3",
+            params![rater_id, unit_id, dim.id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()?;
+    let subject = format!("{rater}|{}|{}", unit.name, dim.id);
+    let (change, decision_id, memo, flagged, old) = match existing {
+        Some((id, old_memo, old_flag)) => {
+            let mut stmt =
+                tx.prepare_cached("SELECT code FROM decision_code WHERE decision_id = ?1")?;
+            let mut old_codes: Vec<String> = stmt
+                .query_map([id], |r| r.get(0))?
+                .collect::<Result<_, _>>()?;
+            old_codes.sort_by_key(|c| {
+                order
+                    .get(&(dim.id.clone(), c.clone()))
+                    .copied()
+                    .unwrap_or(usize::MAX)
+            });
+            let memo = input.memo.clone().unwrap_or_else(|| old_memo.clone());
+            let flagged = input.flagged.unwrap_or(old_flag != 0);
+            let old = serde_json::json!({ "codes": old_codes, "memo": old_memo, "flagged": old_flag != 0 });
+            if old_codes == sorted && memo == old_memo && flagged == (old_flag != 0) {
+                let coded_at: String =
+                    tx.query_row("SELECT coded_at FROM decision WHERE id = ?1", [id], |r| {
+                        r.get(0)
+                    })?;
+                return Ok((
+                    Change::Unchanged,
+                    Decision {
+                        rater,
+                        unit: unit.name,
+                        dimension: dim.id.clone(),
+                        codes: sorted,
+                        memo,
+                        flagged,
+                        coded_at,
+                    },
+                ));
+            }
+            tx.execute(
+                "UPDATE decision SET memo = ?2, flagged = ?3, coded_at = ?4, snapshot_id = ?5 WHERE id = ?1",
+                params![id, memo, flagged as i64, at, snapshot],
+            )?;
+            tx.execute("DELETE FROM decision_code WHERE decision_id = ?1", [id])?;
+            (Change::Updated, id, memo, flagged, Some(old))
+        }
+        None => {
+            let memo = input.memo.clone().unwrap_or_default();
+            let flagged = input.flagged.unwrap_or(false);
+            tx.execute(
+                "INSERT INTO decision (rater_id, unit_id, dimension, snapshot_id, memo, flagged, coded_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![rater_id, unit_id, dim.id, snapshot, memo, flagged as i64, at],
+            )?;
+            (Change::Created, tx.last_insert_rowid(), memo, flagged, None)
+        }
+    };
+    let mut put = tx.prepare_cached(
+        "INSERT INTO decision_code (decision_id, dimension, code) VALUES (?1, ?2, ?3)",
+    )?;
+    for code in &sorted {
+        put.execute(params![decision_id, dim.id, code])?;
+    }
+    let new = serde_json::json!({ "codes": sorted, "memo": memo, "flagged": flagged });
+    crate::study::record(
+        tx,
+        &rater,
+        "decision.set",
+        &subject,
+        old.as_ref(),
+        Some(&new),
+    )?;
+    Ok((
+        change,
+        Decision {
+            rater,
+            unit: unit.name,
+            dimension: dim.id.clone(),
+            codes: sorted,
+            memo,
+            flagged,
+            coded_at: at.to_string(),
+        },
+    ))
+}

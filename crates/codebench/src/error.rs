@@ -1,0 +1,97 @@
+//! The core's error type: every failure a researcher can meet, each naming what it is about.
+
+use std::path::PathBuf;
+
+/// A failure of a core operation. The message is meant to be shown to a researcher as is:
+/// it names the file, line, field or code concerned.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The file exists but is not a Codebench study (another SQLite database, or not SQLite).
+    #[error("{path}: not a Codebench study ({why}); the file was left untouched")]
+    NotAStudy { path: PathBuf, why: String },
+
+    /// The study was written by a newer Codebench whose schema this build does not know.
+    #[error("{path}: study schema version {found} is newer than this Codebench supports ({supported}); upgrade Codebench, the file was left untouched")]
+    TooNew {
+        path: PathBuf,
+        found: i64,
+        supported: i64,
+    },
+
+    /// A study file was asked to be created where a file already exists.
+    #[error("{0}: a file already exists there; choose another name or open it")]
+    AlreadyExists(PathBuf),
+
+    /// A study file that does not exist was asked to be opened.
+    #[error("{0}: no such study file (create one with `codebench init`)")]
+    NoSuchStudy(PathBuf),
+
+    /// A codebook that does not hold together: names the code or field at fault.
+    #[error("codebook {source_name}: {message}")]
+    Codebook {
+        source_name: String,
+        message: String,
+    },
+
+    /// Something the user named does not exist (a rater, unit, dimension, code, project).
+    #[error("unknown {what} '{name}'{hint}")]
+    Unknown {
+        what: &'static str,
+        name: String,
+        hint: String,
+    },
+
+    /// Input that breaks a rule of the study (cardinality, unit kind, empty name...).
+    #[error("{0}")]
+    Invalid(String),
+
+    /// A row of an input file is bad; nothing of the file was imported.
+    #[error("{file}:{line}: {field}: {message}; nothing was imported")]
+    Row {
+        file: String,
+        line: u64,
+        field: String,
+        message: String,
+    },
+
+    /// A file could not be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+
+    /// The SQLite layer failed.
+    #[error("study database: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+
+    /// A CSV file could not be read or written.
+    #[error("CSV: {0}")]
+    Csv(#[from] csv::Error),
+
+    /// JSON could not be produced or read.
+    #[error("JSON: {0}")]
+    Json(#[from] serde_json::Error),
+}
+
+impl Error {
+    /// An `Unknown` error without a hint.
+    pub(crate) fn unknown(what: &'static str, name: impl Into<String>) -> Self {
+        Error::Unknown {
+            what,
+            name: name.into(),
+            hint: String::new(),
+        }
+    }
+
+    /// Wraps an I/O error with the path it concerns.
+    pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Io {
+            path: path.into(),
+            source,
+        }
+    }
+}
+
+/// The core's result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

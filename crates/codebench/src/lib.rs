@@ -1,0 +1,24 @@
+//! Codebench core: everything that is not a window or a command line.
+//!
+//! A study is one SQLite file ([`study::Study`]). It holds the codebook ([`codebook`]), the
+//! projects and the units raters decide on ([`corpus`]), the raters and their decisions
+//! ([`coding`]), and an append-only history of every change. The desktop app and the
+//! `codebench` command are thin shells over these modules.
+
+pub mod codebook;
+pub mod coding;
+pub mod corpus;
+pub mod error;
+pub mod export;
+pub mod readme;
+pub mod sample;
+pub mod study;
+
+pub use error::{Error, Result};
+pub use study::Study;
+
+/// The current time as an ISO 8601 / RFC 3339 string in UTC with millisecond precision,
+/// the one time format of the study file and of every export.
+pub(crate) fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}

@@ -1,0 +1,327 @@
+//! The study file: one SQLite database per study, its migrations, its transactions and its
+//! append-only history.
+//!
+//! A study file is recognised by SQLite's `application_id` header field. Opening never
+//! writes to a file before it has been recognised, so a file that is not a study (or comes
+//! from a newer Codebench) is left exactly as it was.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::{params, Connection, OpenFlags, Transaction, TransactionBehavior};
+use serde::Serialize;
+
+use crate::codebook::Codebook;
+use crate::{Error, Result};
+
+/// `application_id` of every study file: "CBNC" in ASCII.
+pub const APPLICATION_ID: i64 = 0x4342_4E43;
+
+/// The migrations, in order; migration `i` brings the schema to version `i + 1`.
+const MIGRATIONS: &[&str] = &[include_str!("../../../schema/migrations/0001_init.sql")];
+
+/// The schema version this build writes and reads.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// How long a writer waits for another process (the app, the CLI) holding the write lock.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// An open study file.
+pub struct Study {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl std::fmt::Debug for Study {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Study").field("path", &self.path).finish()
+    }
+}
+
+impl Study {
+    /// Creates a new study file at `path` holding `codebook`. Refuses to touch an existing file.
+    pub fn create(path: impl AsRef<Path>, codebook: &Codebook) -> Result<Study> {
+        let path = path.as_ref().to_path_buf();
+        if path.exists() {
+            return Err(Error::AlreadyExists(path));
+        }
+        let conn = Connection::open_with_flags(
+            &path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE
+                | OpenFlags::SQLITE_OPEN_CREATE
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        let mut study = Study { conn, path };
+        study.configure()?;
+        study
+            .conn
+            .pragma_update(None, "application_id", APPLICATION_ID)?;
+        study.migrate()?;
+        study.write(|tx| {
+            tx.execute(
+                "INSERT INTO meta (key, value) VALUES ('created_at', ?1), ('codebench_version', ?2)",
+                params![crate::now(), env!("CARGO_PKG_VERSION")],
+            )?;
+            crate::codebook::store(tx, codebook)?;
+            record(tx, "system", "study.create", &codebook.id, None, None)?;
+            Ok(())
+        })?;
+        Ok(study)
+    }
+
+    /// Opens an existing study, applying any migrations this build has that it lacks.
+    pub fn open(path: impl AsRef<Path>) -> Result<Study> {
+        let path = path.as_ref().to_path_buf();
+        if !path.exists() {
+            return Err(Error::NoSuchStudy(path));
+        }
+        check_header(&path)?;
+        let conn = Connection::open_with_flags(
+            &path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        let not_a_study = |why: String| Error::NotAStudy {
+            path: path.clone(),
+            why,
+        };
+        let app_id: i64 = conn
+            .pragma_query_value(None, "application_id", |r| r.get(0))
+            .map_err(|e| not_a_study(e.to_string()))?;
+        if app_id != APPLICATION_ID {
+            return Err(not_a_study(format!(
+                "an SQLite database of another application (application_id {app_id:#x})"
+            )));
+        }
+        let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        if version > SCHEMA_VERSION {
+            return Err(Error::TooNew {
+                path,
+                found: version,
+                supported: SCHEMA_VERSION,
+            });
+        }
+        let mut study = Study { conn, path };
+        study.configure()?;
+        study.migrate()?;
+        Ok(study)
+    }
+
+    /// Where the study file is.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The connection, for reads inside the core.
+    pub(crate) fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// Runs `f` in one immediate write transaction and commits it; on error nothing is kept.
+    pub(crate) fn write<T>(&mut self, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let out = f(&tx)?;
+        tx.commit()?;
+        Ok(out)
+    }
+
+    /// Sets the connection up: WAL, foreign keys, full sync (a commit that returned is on disk),
+    /// a busy timeout so the app and the CLI can share the file.
+    fn configure(&mut self) -> Result<()> {
+        self.conn.busy_timeout(BUSY_TIMEOUT)?;
+        self.conn.pragma_update(None, "foreign_keys", true)?;
+        let mode: String = self
+            .conn
+            .pragma_update_and_check(None, "journal_mode", "wal", |r| r.get(0))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(Error::Invalid(format!(
+                "{}: SQLite refused write-ahead logging (journal mode stays {mode})",
+                self.path.display()
+            )));
+        }
+        self.conn.pragma_update(None, "synchronous", "FULL")?;
+        Ok(())
+    }
+
+    /// Applies the migrations this study lacks, each in its own transaction.
+    fn migrate(&mut self) -> Result<()> {
+        loop {
+            let version: i64 = self
+                .conn
+                .pragma_query_value(None, "user_version", |r| r.get(0))?;
+            if version >= SCHEMA_VERSION {
+                return Ok(());
+            }
+            let tx = self
+                .conn
+                .transaction_with_behavior(TransactionBehavior::Exclusive)?;
+            // Another process may have migrated between our read and the lock.
+            let again: i64 = tx.pragma_query_value(None, "user_version", |r| r.get(0))?;
+            if again == version {
+                tx.execute_batch(MIGRATIONS[version as usize])?;
+                tx.pragma_update(None, "user_version", version + 1)?;
+                record(
+                    &tx,
+                    "system",
+                    "study.migrate",
+                    &format!("schema {}", version + 1),
+                    None,
+                    None,
+                )?;
+            }
+            tx.commit()?;
+        }
+    }
+
+    /// Checks the file with SQLite's own `PRAGMA integrity_check`; returns the problems found.
+    pub fn integrity_check(&self) -> Result<Vec<String>> {
+        let mut stmt = self.conn.prepare("PRAGMA integrity_check")?;
+        let rows: Vec<String> = stmt
+            .query_map([], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        Ok(rows.into_iter().filter(|r| r != "ok").collect())
+    }
+
+    /// A summary of what the study holds, for `codebench status` and the app's header.
+    pub fn status(&self) -> Result<Status> {
+        let c = &self.conn;
+        let count = |sql: &str| -> Result<i64> { Ok(c.query_row(sql, [], |r| r.get(0))?) };
+        let codebook = crate::codebook::load(c)?;
+        let mut stmt = c.prepare(
+            "SELECT r.name, d.dimension, count(d.id) FROM rater r
+             LEFT JOIN decision d ON d.rater_id = r.id
+             GROUP BY r.id, d.dimension ORDER BY r.name, d.dimension",
+        )?;
+        let mut raters: Vec<RaterStatus> = Vec::new();
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, Option<String>>(1)?,
+                r.get::<_, i64>(2)?,
+            ))
+        })?;
+        for row in rows {
+            let (name, dim, n) = row?;
+            if raters.last().map(|r| r.name != name).unwrap_or(true) {
+                raters.push(RaterStatus {
+                    name,
+                    decisions: Vec::new(),
+                });
+            }
+            if let Some(dimension) = dim {
+                raters
+                    .last_mut()
+                    .expect("pushed above")
+                    .decisions
+                    .push(DimensionCount {
+                        dimension,
+                        count: n,
+                    });
+            }
+        }
+        Ok(Status {
+            path: self.path.display().to_string(),
+            schema_version: SCHEMA_VERSION,
+            codebook: format!("{} {}", codebook.id, codebook.version),
+            projects: count("SELECT count(*) FROM project")?,
+            projects_changed: count("SELECT count(*) FROM project WHERE changed = 1")?,
+            projects_with_problems: count(
+                "SELECT count(*) FROM project WHERE problem IS NOT NULL",
+            )?,
+            project_units: count("SELECT count(*) FROM unit WHERE kind = 'project'")?,
+            dockerfile_units: count("SELECT count(*) FROM unit WHERE kind = 'dockerfile'")?,
+            decisions: count("SELECT count(*) FROM decision")?,
+            raters,
+        })
+    }
+}
+
+/// Refuses a file that is not an SQLite database before SQLite gets to open it.
+fn check_header(path: &Path) -> Result<()> {
+    let mut header = [0u8; 16];
+    let mut f = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let n = f.read(&mut header).map_err(|e| Error::io(path, e))?;
+    if n == 0 {
+        return Err(Error::NotAStudy {
+            path: path.into(),
+            why: "the file is empty".into(),
+        });
+    }
+    if n < 16 || &header != b"SQLite format 3\0" {
+        return Err(Error::NotAStudy {
+            path: path.into(),
+            why: "not an SQLite database".into(),
+        });
+    }
+    Ok(())
+}
+
+/// Appends one row to the history. Called inside the transaction that makes the change, so
+/// the change and its record land together or not at all.
+pub(crate) fn record(
+    tx: &Connection,
+    actor: &str,
+    action: &str,
+    subject: &str,
+    old: Option<&serde_json::Value>,
+    new: Option<&serde_json::Value>,
+) -> Result<()> {
+    tx.execute(
+        "INSERT INTO history (at, actor, action, subject, old, new) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![
+            crate::now(),
+            actor,
+            action,
+            subject,
+            old.map(|v| v.to_string()),
+            new.map(|v| v.to_string())
+        ],
+    )?;
+    Ok(())
+}
+
+/// What `codebench status` shows.
+#[derive(Debug, Clone, Serialize)]
+pub struct Status {
+    /// The study file.
+    pub path: String,
+    /// Schema version of the file.
+    pub schema_version: i64,
+    /// Codebook id and version.
+    pub codebook: String,
+    /// Projects imported.
+    pub projects: i64,
+    /// Projects whose upstream moved since their first snapshot.
+    pub projects_changed: i64,
+    /// Projects whose last import recorded a problem.
+    pub projects_with_problems: i64,
+    /// Units of kind project.
+    pub project_units: i64,
+    /// Units of kind Dockerfile.
+    pub dockerfile_units: i64,
+    /// Current decisions, all raters.
+    pub decisions: i64,
+    /// Each rater and their decisions per dimension.
+    pub raters: Vec<RaterStatus>,
+}
+
+/// One rater's progress.
+#[derive(Debug, Clone, Serialize)]
+pub struct RaterStatus {
+    /// The rater's name.
+    pub name: String,
+    /// Decisions per dimension.
+    pub decisions: Vec<DimensionCount>,
+}
+
+/// A count of decisions in one dimension.
+#[derive(Debug, Clone, Serialize)]
+pub struct DimensionCount {
+    /// Dimension id.
+    pub dimension: String,
+    /// How many decisions.
+    pub count: i64,
+}
