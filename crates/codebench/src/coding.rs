@@ -100,6 +100,39 @@ impl Study {
         })
     }
 
+    /// Removes a rater's decision on a unit (an undo of its first recording). The removal is
+    /// kept in the history with the old value. Returns whether there was a decision.
+    pub fn clear_decision(&mut self, rater: &str, unit: &str, dimension: &str) -> Result<bool> {
+        let book = self.codebook()?;
+        let dim = book.require_dimension(dimension)?.id.clone();
+        self.write(|tx| {
+            let rater_id = rater_id(tx, rater)?;
+            let (unit_id, unit) = unit_by_name(tx, unit)?;
+            let found: Option<(i64, String, i64)> = tx
+                .query_row(
+                    "SELECT id, memo, flagged FROM decision WHERE rater_id = ?1 AND unit_id = ?2 AND dimension = ?3",
+                    params![rater_id, unit_id, dim],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                )
+                .optional()?;
+            let Some((id, memo, flagged)) = found else { return Ok(false) };
+            let mut stmt = tx.prepare_cached("SELECT code FROM decision_code WHERE decision_id = ?1 ORDER BY code")?;
+            let codes: Vec<String> = stmt.query_map([id], |r| r.get(0))?.collect::<Result<_, _>>()?;
+            tx.execute("DELETE FROM decision WHERE id = ?1", [id])?;
+            let old = serde_json::json!({ "codes": codes, "memo": memo, "flagged": flagged != 0 });
+            crate::study::record(tx, rater, "decision.clear", &format!("{rater}|{}|{dim}", unit.name), Some(&old), None)?;
+            Ok(true)
+        })
+    }
+
+    /// One rater's current decision on a unit in a dimension, if any.
+    pub fn decision(&self, rater: &str, unit: &str, dimension: &str) -> Result<Option<Decision>> {
+        Ok(self
+            .decisions(Some(rater))?
+            .into_iter()
+            .find(|d| d.unit == unit && d.dimension == dimension))
+    }
+
     /// Current decisions, optionally of one rater, by rater, unit and dimension.
     pub fn decisions(&self, rater: Option<&str>) -> Result<Vec<Decision>> {
         let c = self.conn();
