@@ -1,0 +1,5 @@
+FROM node:20
+ONBUILD COPY package.json /app/
+ONBUILD RUN npm install
+ONBUILD ONBUILD RUN x
+ONBUILD FROM y

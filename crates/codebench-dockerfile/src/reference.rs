@@ -1,0 +1,198 @@
+//! Image references (`[registry/][namespace/]name[:tag][@digest]`) split into their parts, the
+//! way Docker's `distribution/reference` reads them: the first path component is a registry when
+//! it contains a `.` or a `:` or is `localhost`.
+
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+/// A container image reference split into its parts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImageRef {
+    /// Registry host (`nvcr.io`, `localhost:5000`); `None` means Docker Hub by default.
+    pub registry: Option<String>,
+    /// Path components between the registry and the name (`nvidia`, `nvidia/k8s`); `None` for
+    /// an official Docker Hub image (also when written `library/…`).
+    pub namespace: Option<String>,
+    /// Last path component (`cuda`).
+    pub name: String,
+    /// Tag (`11.8.0-runtime-ubuntu22.04`), if written.
+    pub tag: Option<String>,
+    /// Digest (`sha256:…`), if written.
+    pub digest: Option<String>,
+}
+
+/// Why a reference could not be split.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum ReferenceError {
+    /// The text was empty.
+    #[error("empty image reference")]
+    Empty,
+    /// The text contains white space or control characters.
+    #[error("image reference {0:?} contains white space or control characters")]
+    Whitespace(String),
+    /// A path component is empty (`a//b`, trailing `/`, nothing before `:` or `@`).
+    #[error("image reference {0:?} has an empty name component")]
+    EmptyComponent(String),
+}
+
+impl ImageRef {
+    /// Whether the image is on Docker Hub (no registry, or `docker.io` and its aliases).
+    pub fn is_docker_hub(&self) -> bool {
+        self.registry.as_deref().is_none_or(is_docker_hub_host)
+    }
+
+    /// Whether this is a Docker Official Image (`python`, `docker.io/library/python`); the study
+    /// contrasts these with organisation images written `{org}/name`.
+    pub fn is_official(&self) -> bool {
+        self.is_docker_hub() && self.namespace.is_none()
+    }
+
+    /// `namespace/name` (just `name` for an official image).
+    pub fn repository(&self) -> String {
+        match &self.namespace {
+            Some(ns) => format!("{ns}/{}", self.name),
+            None => self.name.clone(),
+        }
+    }
+
+    /// The path the base-image type table matches: `repository()` for Docker Hub images,
+    /// `registry/repository()` for the rest; lower-cased.
+    pub fn match_path(&self) -> String {
+        let mut path = String::with_capacity(64);
+        if let Some(r) = self.registry.as_deref().filter(|_| !self.is_docker_hub()) {
+            path.push_str(r);
+            path.push('/');
+        }
+        if let Some(ns) = &self.namespace {
+            path.push_str(ns);
+            path.push('/');
+        }
+        path.push_str(&self.name);
+        path.make_ascii_lowercase();
+        path
+    }
+}
+
+/// Docker Hub's host names.
+fn is_docker_hub_host(host: &str) -> bool {
+    [
+        "docker.io",
+        "index.docker.io",
+        "registry-1.docker.io",
+        "registry.hub.docker.com",
+    ]
+    .iter()
+    .any(|h| h.eq_ignore_ascii_case(host))
+}
+
+/// Splits an image reference. Lenient on characters (it keeps `$` and upper case so partially
+/// resolved or unusual references can still be examined) but rejects empty parts and white space.
+pub fn parse_image_reference(text: &str) -> Result<ImageRef, ReferenceError> {
+    if text.is_empty() {
+        return Err(ReferenceError::Empty);
+    }
+    if text.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(ReferenceError::Whitespace(text.to_string()));
+    }
+    let bad = || ReferenceError::EmptyComponent(text.to_string());
+    let (rest, digest) = match text.split_once('@') {
+        Some((r, d)) if !d.is_empty() => (r, Some(d.to_string())),
+        Some(_) => return Err(bad()),
+        None => (text, None),
+    };
+    let last_slash = rest.rfind('/');
+    let last_part = &rest[last_slash.map_or(0, |i| i + 1)..];
+    let (path, tag) = match last_part.rfind(':') {
+        Some(i) => {
+            let tag = &last_part[i + 1..];
+            if tag.is_empty() {
+                return Err(bad());
+            }
+            (&rest[..rest.len() - tag.len() - 1], Some(tag.to_string()))
+        }
+        None => (rest, None),
+    };
+    if path.split('/').any(str::is_empty) {
+        return Err(bad());
+    }
+    let (first, after_first) = path.split_once('/').unwrap_or((path, ""));
+    let (registry, path) =
+        if !after_first.is_empty() && (first.contains(['.', ':']) || first == "localhost") {
+            (Some(first.to_string()), after_first)
+        } else {
+            (None, path)
+        };
+    let (namespace, name) = match path.rsplit_once('/') {
+        Some((ns, name)) => (Some(ns.to_string()), name.to_string()),
+        None => (None, path.to_string()),
+    };
+    let mut namespace = namespace;
+    let hub = registry.as_deref().is_none_or(is_docker_hub_host);
+    if hub && namespace.as_deref() == Some("library") {
+        namespace = None;
+    }
+    Ok(ImageRef {
+        registry,
+        namespace,
+        name,
+        tag,
+        digest,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn r(s: &str) -> ImageRef {
+        parse_image_reference(s).unwrap()
+    }
+
+    #[test]
+    fn official_images() {
+        let p = r("python:3.11-slim");
+        assert_eq!(p.registry, None);
+        assert_eq!(p.namespace, None);
+        assert_eq!(p.name, "python");
+        assert_eq!(p.tag.as_deref(), Some("3.11-slim"));
+        assert!(p.is_official());
+        assert!(r("docker.io/library/ubuntu").is_official());
+        assert!(r("ubuntu").tag.is_none());
+    }
+
+    #[test]
+    fn registries_namespaces_digests() {
+        let c = r("nvcr.io/nvidia/k8s/dcgm-exporter:2.0@sha256:abc");
+        assert_eq!(c.registry.as_deref(), Some("nvcr.io"));
+        assert_eq!(c.namespace.as_deref(), Some("nvidia/k8s"));
+        assert_eq!(c.name, "dcgm-exporter");
+        assert_eq!(c.tag.as_deref(), Some("2.0"));
+        assert_eq!(c.digest.as_deref(), Some("sha256:abc"));
+        assert!(!c.is_official());
+        assert_eq!(c.match_path(), "nvcr.io/nvidia/k8s/dcgm-exporter");
+
+        let l = r("localhost:5000/app");
+        assert_eq!(l.registry.as_deref(), Some("localhost:5000"));
+        assert_eq!(l.namespace, None);
+        assert!(!l.is_official());
+
+        let o = r("nvidia/cuda:11.8.0-devel");
+        assert_eq!(o.registry, None);
+        assert_eq!(o.namespace.as_deref(), Some("nvidia"));
+        assert_eq!(o.match_path(), "nvidia/cuda");
+
+        let d = r("debian@sha256:0123");
+        assert_eq!(d.tag, None);
+        assert_eq!(d.digest.as_deref(), Some("sha256:0123"));
+    }
+
+    #[test]
+    fn bad_references() {
+        assert_eq!(parse_image_reference(""), Err(ReferenceError::Empty));
+        assert!(parse_image_reference("a b").is_err());
+        assert!(parse_image_reference("a//b").is_err());
+        assert!(parse_image_reference("a:").is_err());
+        assert!(parse_image_reference("a@").is_err());
+        assert!(parse_image_reference("/a").is_err());
+    }
+}

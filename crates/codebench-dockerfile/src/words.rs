@@ -1,0 +1,339 @@
+//! Word splitting the way BuildKit's parser does it: `--flag` extraction, `parseWords` for ARG,
+//! ENV and LABEL, the `[\t\v\f\r ]+` splitter, and the raw shell lexing that finds heredoc
+//! markers (`<<EOF`, `<<-EOF`, `2<<"EOF"`).
+
+/// Go's `unicode.IsSpace(rune(b))` for one byte (BuildKit applies it byte by byte in places, so
+/// the Latin-1 bytes 0x85 and 0xA0 count as spaces there).
+pub(crate) fn is_go_space(b: u8) -> bool {
+    matches!(b, b'\t' | b'\n' | 0x0B | 0x0C | b'\r' | b' ' | 0x85 | 0xA0)
+}
+
+/// Go's `strings.TrimSpace` (Unicode white space on both ends).
+pub(crate) fn trim_go_space(s: &str) -> &str {
+    s.trim()
+}
+
+/// Bytes of the `[\t\v\f\r ]` class BuildKit splits commands and word lists on.
+fn is_split_space(b: u8) -> bool {
+    matches!(b, b'\t' | 0x0B | 0x0C | b'\r' | b' ')
+}
+
+/// `reWhitespace.Split(s, 2)`: the text before the first run of `[\t\v\f\r ]` and the text
+/// after it (empty when there is none).
+pub(crate) fn split_go_whitespace_once(s: &str) -> (&str, &str) {
+    match s.bytes().position(is_split_space) {
+        None => (s, ""),
+        Some(i) => {
+            let rest = &s[i..];
+            let skip = rest.bytes().take_while(|&b| is_split_space(b)).count();
+            (&s[..i], &rest[skip..])
+        }
+    }
+}
+
+/// `reWhitespace.Split(s, -1)`, with an empty input giving no words.
+pub(crate) fn split_go_whitespace(s: &str) -> Vec<String> {
+    if s.is_empty() {
+        return Vec::new();
+    }
+    s.split(|c: char| c.is_ascii() && is_split_space(c as u8))
+        .filter(|w| !w.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// BuildKit's `extractBuilderFlags`: leading words that start with `--` (quotes and `\` escapes
+/// allowed inside them; a bare `--` ends the flags). Returns the rest of the line and the flags.
+pub(crate) fn extract_builder_flags(line: &str) -> (&str, Vec<String>) {
+    #[derive(PartialEq)]
+    enum Phase {
+        Spaces,
+        Word,
+        Quote,
+    }
+    let b = line.as_bytes();
+    let mut words = Vec::new();
+    let mut phase = Phase::Spaces;
+    let mut word: Vec<u8> = Vec::new();
+    let mut quote = 0u8;
+    let mut blank_ok = false;
+    let mut pos = 0;
+    while pos <= b.len() {
+        let ch = if pos < b.len() { b[pos] } else { 0 };
+        if phase == Phase::Spaces {
+            if pos == b.len() {
+                break;
+            }
+            if is_go_space(ch) {
+                pos += 1;
+                continue;
+            }
+            if ch != b'-' || pos + 1 == b.len() || b[pos + 1] != b'-' {
+                return (&line[pos..], words);
+            }
+            phase = Phase::Word;
+        }
+        if pos == b.len() {
+            if word != b"--" && (blank_ok || !word.is_empty()) {
+                words.push(String::from_utf8_lossy(&word).into_owned());
+            }
+            break;
+        }
+        if phase == Phase::Word {
+            if is_go_space(ch) {
+                phase = Phase::Spaces;
+                if word == b"--" {
+                    return (safe_tail(line, pos), words);
+                }
+                if blank_ok || !word.is_empty() {
+                    words.push(String::from_utf8_lossy(&word).into_owned());
+                }
+                word.clear();
+                blank_ok = false;
+                pos += 1;
+                continue;
+            }
+            if ch == b'\'' || ch == b'"' {
+                quote = ch;
+                blank_ok = true;
+                phase = Phase::Quote;
+                pos += 1;
+                continue;
+            }
+            let mut ch = ch;
+            if ch == b'\\' {
+                if pos + 1 == b.len() {
+                    pos += 1;
+                    continue;
+                }
+                pos += 1;
+                ch = b[pos];
+            }
+            word.push(ch);
+            pos += 1;
+            continue;
+        }
+        // Phase::Quote
+        if ch == quote {
+            phase = Phase::Word;
+            pos += 1;
+            continue;
+        }
+        let mut ch = ch;
+        if ch == b'\\' {
+            if pos + 1 == b.len() {
+                phase = Phase::Word;
+                pos += 1;
+                continue;
+            }
+            pos += 1;
+            ch = b[pos];
+        }
+        word.push(ch);
+        pos += 1;
+    }
+    ("", words)
+}
+
+/// `&line[pos..]`, moved forward to a character boundary (a 0x85/0xA0 byte inside a UTF-8
+/// sequence counts as a space for BuildKit's byte-wise scan).
+fn safe_tail(line: &str, mut pos: usize) -> &str {
+    while pos < line.len() && !line.is_char_boundary(pos) {
+        pos += 1;
+    }
+    &line[pos..]
+}
+
+/// BuildKit's `parseWords`: whitespace-separated words; quotes are kept but group words; the
+/// escape character is kept together with the character it escapes. Every character is kept
+/// except an escape character at the very end, so each word is a slice of the input.
+pub(crate) fn parse_words(rest: &str, escape: u8) -> Vec<String> {
+    let escape = escape as char;
+    let mut words = Vec::new();
+    let mut start: Option<usize> = None;
+    let mut quote: Option<char> = None;
+    let mut chars = rest.char_indices();
+    let mut end = rest.len();
+    while let Some((i, ch)) = chars.next() {
+        if let Some(q) = quote {
+            if ch == q {
+                quote = None;
+            } else if ch == escape && q != '\'' && chars.next().is_none() {
+                end = i;
+            }
+            continue;
+        }
+        if ch.is_whitespace() {
+            if let Some(s) = start.take() {
+                words.push(rest[s..i].to_string());
+            }
+            continue;
+        }
+        if start.is_none() {
+            start = Some(i);
+        }
+        if ch == '\'' || ch == '"' {
+            quote = Some(ch);
+        } else if ch == escape && chars.next().is_none() {
+            end = i;
+        }
+    }
+    if let Some(s) = start {
+        words.push(rest[s..end.max(s)].to_string());
+    }
+    words
+}
+
+/// Heredoc markers on an instruction line, as BuildKit's `heredocsFromLine` finds them: the line
+/// is split into shell words (quotes and escapes kept) and each word matching
+/// `^(\d*)<<(-?)([^<]*)$` with a non-empty rest is a marker. Returns `(name, chomp, expand)`.
+pub(crate) fn heredoc_words(line: &str) -> Result<Vec<(String, bool, bool)>, String> {
+    let mut docs = Vec::new();
+    for word in raw_shell_words(line) {
+        let rest = word.trim_start_matches(|c: char| c.is_ascii_digit());
+        let Some(rest) = rest.strip_prefix("<<") else {
+            continue;
+        };
+        let (chomp, rest) = match rest.strip_prefix('-') {
+            Some(r) => (true, r),
+            None => (false, rest),
+        };
+        if rest.is_empty() || rest.contains('<') {
+            continue;
+        }
+        let name = unquote(rest).ok_or_else(|| {
+            let shown: String = rest.chars().take(60).collect();
+            format!("heredoc marker `{shown}`: unexpected end of statement while looking for matching quote")
+        })?;
+        let raw_quotes = rest.matches(['\'', '"']).count();
+        let quotes = name.matches(['\'', '"']).count();
+        docs.push((name, chomp, raw_quotes == quotes));
+    }
+    Ok(docs)
+}
+
+/// Splits a line into shell words, keeping quotes and backslashes (Docker's shell lexer with
+/// `RawQuotes` and `RawEscapes`).
+fn raw_shell_words(line: &str) -> Vec<&str> {
+    let b = line.as_bytes();
+    let mut words = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        while i < b.len() && b[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        if i == b.len() {
+            break;
+        }
+        let start = i;
+        while i < b.len() && !b[i].is_ascii_whitespace() {
+            match b[i] {
+                b'\\' => i += 2,
+                q @ (b'\'' | b'"') => {
+                    i += 1;
+                    while i < b.len() && b[i] != q {
+                        i += if q == b'"' && b[i] == b'\\' { 2 } else { 1 };
+                    }
+                    i += 1;
+                }
+                _ => i += 1,
+            }
+        }
+        let end = i.min(b.len());
+        words.push(&line[start..end]);
+    }
+    words
+}
+
+/// Removes shell quoting from a word; `None` on an unterminated quote.
+fn unquote(word: &str) -> Option<String> {
+    let mut out = String::with_capacity(word.len());
+    let mut chars = word.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\'' => loop {
+                match chars.next()? {
+                    '\'' => break,
+                    c => out.push(c),
+                }
+            },
+            '"' => loop {
+                match chars.next()? {
+                    '"' => break,
+                    '\\' => match chars.next()? {
+                        c @ ('"' | '\\' | '$' | '`') => out.push(c),
+                        c => {
+                            out.push('\\');
+                            out.push(c);
+                        }
+                    },
+                    c => out.push(c),
+                }
+            },
+            '\\' => {
+                if let Some(c) = chars.next() {
+                    out.push(c);
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_are_leading_double_dash_words() {
+        let (rest, flags) = extract_builder_flags("--from=build --chown=\"a b\" src dst");
+        assert_eq!(flags, vec!["--from=build", "--chown=a b"]);
+        assert_eq!(rest, "src dst");
+        let (rest, flags) = extract_builder_flags("-- --not-a-flag x");
+        assert!(flags.is_empty());
+        assert_eq!(rest.trim(), "--not-a-flag x");
+        let (rest, flags) = extract_builder_flags("--link");
+        assert_eq!(flags, vec!["--link"]);
+        assert_eq!(rest, "");
+        let (rest, flags) = extract_builder_flags("-x --y");
+        assert!(flags.is_empty());
+        assert_eq!(rest, "-x --y");
+    }
+
+    #[test]
+    fn parse_words_keeps_quotes_and_groups() {
+        assert_eq!(
+            parse_words(r#"A="a b" B=c\ d  C"#, b'\\'),
+            vec![r#"A="a b""#, r"B=c\ d", "C"]
+        );
+        assert_eq!(parse_words("  ", b'\\'), Vec::<String>::new());
+        assert_eq!(parse_words("X=`  y", b'`'), vec!["X=` ", "y"]);
+    }
+
+    #[test]
+    fn whitespace_splitting() {
+        assert_eq!(
+            split_go_whitespace_once("RUN \t echo hi"),
+            ("RUN", "echo hi")
+        );
+        assert_eq!(split_go_whitespace_once("USER"), ("USER", ""));
+        assert_eq!(split_go_whitespace("a  b\tc"), vec!["a", "b", "c"]);
+        assert!(split_go_whitespace("").is_empty());
+    }
+
+    #[test]
+    fn heredoc_markers() {
+        let docs = heredoc_words(r#"RUN <<EOF cat <<-'X' 2<<"Y Z" a<<B <<<no"#).unwrap();
+        assert_eq!(
+            docs,
+            vec![
+                ("EOF".to_string(), false, true),
+                ("X".to_string(), true, false),
+                ("Y Z".to_string(), false, false),
+            ]
+        );
+        assert!(heredoc_words(r#"RUN <<"EOF"#).is_err());
+        assert!(heredoc_words("RUN echo '<<EOF'").unwrap().is_empty());
+    }
+}
