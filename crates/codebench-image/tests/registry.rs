@@ -1,0 +1,329 @@
+//! Registry sources: the real Debian `docker-registry` on loopback with images pushed by the
+//! test, and a fake registry for Docker Hub's token flow, redirects and faults.
+
+mod common;
+
+use std::sync::Arc;
+
+use codebench_image::{
+    analyze_oci_layout, analyze_registry, AnalyzeOptions, Credentials, MemoryCache, Platform,
+    RegistryOptions,
+};
+use common::servers::{Fake, Registry, Route, TOKEN};
+use common::*;
+
+fn find<'a>(
+    r: &'a codebench_image::ImageReport,
+    arch: &str,
+) -> &'a codebench_image::PlatformReport {
+    r.platforms
+        .iter()
+        .find(|p| p.platform.as_ref().map(|p| p.architecture.as_str()) == Some(arch))
+        .unwrap_or_else(|| panic!("no {arch} platform in {:?}", r.platforms))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn docker_registry_multi_arch_index_matches_layout_and_expectations() {
+    let reg = Registry::start();
+    let (amd, arm) = standard_images();
+    let repo = "ns/img";
+    reg.push_image(repo, &amd).await;
+    reg.push_image(repo, &arm).await;
+    let (index, extra) = index_of(&[&amd, &arm], true);
+    for (m, blobs) in &extra {
+        for b in blobs {
+            reg.push_blob(repo, b).await;
+        }
+        reg.push_manifest(
+            repo,
+            &sha(m),
+            "application/vnd.oci.image.manifest.v1+json",
+            m,
+        )
+        .await;
+    }
+    reg.push_manifest(
+        repo,
+        "multi",
+        "application/vnd.oci.image.index.v1+json",
+        &index,
+    )
+    .await;
+    // A second image sharing the base layer, and the 100,000-file image.
+    reg.push_image("ns/other", &amd).await;
+    reg.push_manifest(
+        "ns/other",
+        "1",
+        "application/vnd.oci.image.manifest.v1+json",
+        &amd.manifest,
+    )
+    .await;
+    let big = TestImage::new(
+        "linux",
+        "amd64",
+        None,
+        vec![build_layer(hundred_k_entries(), Comp::Gzip, false)],
+    );
+    reg.push_image("ns/big", &big).await;
+    reg.push_manifest(
+        "ns/big",
+        "1",
+        "application/vnd.oci.image.manifest.v1+json",
+        &big.manifest,
+    )
+    .await;
+
+    let cache = Arc::new(MemoryCache::new());
+    let opts = RegistryOptions {
+        analyze: AnalyzeOptions {
+            cache: Some(cache.clone()),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let r = analyze_registry(&format!("{}/{repo}:multi", reg.addr), &opts)
+        .await
+        .unwrap();
+    assert_eq!(r.root_digest.as_deref(), Some(sha(&index).as_str()));
+    assert_eq!(r.root_media_type, "application/vnd.oci.image.index.v1+json");
+    assert_eq!(r.attestations_skipped, 1);
+    assert_eq!(r.platforms.len(), 2);
+    check_platform(find(&r, "amd64"), &amd, true);
+    check_platform(find(&r, "arm64"), &arm, true);
+    assert_eq!(cache.len(), 5, "the shared base layer is analysed once");
+
+    // Same metrics as through an OCI layout of the same images.
+    let dir = tempfile::tempdir().unwrap();
+    write_oci_layout(dir.path(), &[&amd, &arm]);
+    let local = analyze_oci_layout(dir.path(), &AnalyzeOptions::default()).unwrap();
+    for arch in ["amd64", "arm64"] {
+        assert_eq!(find(&r, arch).image, find(&local, arch).image);
+        assert_eq!(find(&r, arch).layers, find(&local, arch).layers);
+    }
+
+    // Another image with the same layers: everything from the cache.
+    let before = cache.hits();
+    let r2 = analyze_registry(&format!("{}/ns/other:1", reg.addr), &opts)
+        .await
+        .unwrap();
+    check_platform(&r2.platforms[0], &amd, true);
+    assert_eq!(cache.hits() - before, 3);
+
+    // Platform filter, by digest reference, and the big image.
+    let f = RegistryOptions {
+        analyze: AnalyzeOptions {
+            platform: Some(Platform::parse("linux/arm64/v8").unwrap()),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let r3 = analyze_registry(&format!("{}/{repo}@{}", reg.addr, sha(&index)), &f)
+        .await
+        .unwrap();
+    assert_eq!(r3.platforms.len(), 1);
+    check_platform(&r3.platforms[0], &arm, true);
+    let rb = analyze_registry(
+        &format!("{}/ns/big:1", reg.addr),
+        &RegistryOptions::default(),
+    )
+    .await
+    .unwrap();
+    check_platform(&rb.platforms[0], &big, true);
+
+    // Unknown tag: a clear, non-retryable error.
+    let e = analyze_registry(
+        &format!("{}/{repo}:nope", reg.addr),
+        &RegistryOptions::default(),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(e.kind(), "http");
+    assert!(!e.retryable() && e.to_string().contains("404"), "{e}");
+}
+
+#[test]
+fn blocking_api_against_docker_registry() {
+    let reg = Registry::start();
+    let (amd, _) = standard_images();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        reg.push_image("solo", &amd).await;
+        reg.push_manifest(
+            "solo",
+            "v1",
+            "application/vnd.oci.image.manifest.v1+json",
+            &amd.manifest,
+        )
+        .await;
+    });
+    drop(rt);
+    let r = codebench_image::analyze_registry_blocking(
+        &format!("localhost:{}/solo:v1", reg.addr.split(':').nth(1).unwrap()),
+        &RegistryOptions::default(),
+    )
+    .unwrap();
+    check_platform(&r.platforms[0], &amd, true);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn docker_hub_token_flow_library_prefix_and_redirects() {
+    let hub = Fake::start(true).await;
+    let (amd, _) = standard_images();
+    hub.serve_image("library/python", &amd, Some("3.11"));
+    let opts = RegistryOptions {
+        base_url: Some(hub.base.clone()),
+        credentials: Some(Credentials {
+            username: "user".into(),
+            password: "pass".into(),
+        }),
+        ..Default::default()
+    };
+    let r = analyze_registry("python:3.11", &opts).await.unwrap();
+    check_platform(&r.platforms[0], &amd, true);
+    let seen = hub.seen.lock().unwrap().clone();
+    // 401 challenge first, then the token endpoint with service, scope and basic credentials.
+    assert_eq!(seen[0].path, "/v2/library/python/manifests/3.11");
+    assert!(seen[0].authorization.is_none());
+    let tok = seen
+        .iter()
+        .find(|s| s.path.starts_with("/token"))
+        .expect("token requested");
+    assert!(tok.path.contains("service=fake.hub"), "{}", tok.path);
+    assert!(
+        tok.path
+            .contains("scope=repository%3Alibrary%2Fpython%3Apull"),
+        "{}",
+        tok.path
+    );
+    assert_eq!(tok.authorization.as_deref(), Some("Basic dXNlcjpwYXNz"));
+    // Only one token request: the token is reused.
+    assert_eq!(
+        seen.iter().filter(|s| s.path.starts_with("/token")).count(),
+        1
+    );
+    // Blobs went through the redirect, without the Authorization header.
+    let cdn: Vec<_> = seen
+        .iter()
+        .filter(|s| s.path.starts_with("/cdn/"))
+        .collect();
+    assert_eq!(cdn.len(), 4, "config + 3 layers");
+    assert!(cdn.iter().all(|s| s.authorization.is_none()));
+    assert!(seen
+        .iter()
+        .filter(|s| s.path.contains("/blobs/") && !s.path.starts_with("/cdn"))
+        .any(|s| s.authorization.as_deref() == Some(&format!("Bearer {TOKEN}"))));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn registry_faults_are_classified_and_other_platforms_go_on() {
+    let fake = Fake::start(false).await;
+    let (amd, arm) = standard_images();
+    let repo = "faults/img";
+    fake.serve_image(repo, &amd, None);
+    fake.serve_image(repo, &arm, None);
+    let (index, _) = index_of(&[&amd, &arm], false);
+    fake.route(
+        &format!("/v2/{repo}/manifests/multi"),
+        Route::Ok(index, "application/vnd.oci.image.index.v1+json"),
+    );
+    let opts = RegistryOptions {
+        base_url: Some(fake.base.clone()),
+        ..Default::default()
+    };
+    let reference = format!("example.org/{repo}:multi");
+    let run = || analyze_registry(&reference, &opts);
+
+    // Connection dropped in the middle of an arm64-only layer: that platform fails, retryable.
+    let zl = &arm.layers[1];
+    let path = format!("/v2/{repo}/blobs/{}", zl.digest);
+    fake.route(&path, Route::Drop(zl.blob.clone(), zl.blob.len() / 2));
+    let r = run().await.unwrap();
+    check_platform(find(&r, "amd64"), &amd, true);
+    let e = find(&r, "arm64").error.clone().unwrap();
+    assert!(e.retryable, "{e:?}");
+    assert!(r.failed() && r.retryable());
+
+    // 503 with Retry-After, and 429.
+    fake.route(&path, Route::Status(503, Some(7)));
+    let r = run().await.unwrap();
+    let e = find(&r, "arm64").error.clone().unwrap();
+    assert_eq!(
+        (e.kind.as_str(), e.retryable, e.retry_after),
+        ("http", true, Some(7)),
+        "{e:?}"
+    );
+    assert_eq!(r.retry_after(), Some(7));
+    fake.route(&path, Route::Status(429, None));
+    let e = find(&run().await.unwrap(), "arm64").error.clone().unwrap();
+    assert!(e.retryable && e.message.contains("429"), "{e:?}");
+
+    // Digest mismatch: other bytes behind the digest. Not retryable.
+    let mut wrong = zl.blob.clone();
+    let n = wrong.len();
+    wrong[n - 5] ^= 1;
+    fake.route(&path, Route::Ok(wrong, "application/octet-stream"));
+    let e = find(&run().await.unwrap(), "arm64").error.clone().unwrap();
+    assert!(!e.retryable, "{e:?}");
+    assert!(
+        matches!(e.kind.as_str(), "digest_mismatch" | "archive"),
+        "{e:?}"
+    );
+    fake.route(
+        &path,
+        Route::Ok(zl.blob.clone(), "application/octet-stream"),
+    );
+    assert!(!run().await.unwrap().failed());
+
+    // Manifest over 4 MiB; root manifest 5xx.
+    let mut huge =
+        br#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","x":""#
+            .to_vec();
+    huge.extend(vec![b'a'; 5 << 20]);
+    huge.extend(b"\"}");
+    fake.route(
+        &format!("/v2/{repo}/manifests/huge"),
+        Route::Ok(huge, "application/vnd.oci.image.manifest.v1+json"),
+    );
+    let e = analyze_registry(&format!("example.org/{repo}:huge"), &opts)
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), "too_large", "{e}");
+    assert!(!e.retryable());
+    fake.route(
+        &format!("/v2/{repo}/manifests/down"),
+        Route::Status(502, Some(30)),
+    );
+    let e = analyze_registry(&format!("example.org/{repo}:down"), &opts)
+        .await
+        .unwrap_err();
+    assert!(e.retryable() && e.retry_after() == Some(30), "{e}");
+
+    // Unknown layer media type.
+    let mut m: serde_json::Value = serde_json::from_slice(&amd.manifest).unwrap();
+    m["layers"][0]["mediaType"] = "application/x-mystery".into();
+    let mb = serde_json::to_vec(&m).unwrap();
+    fake.route(
+        &format!("/v2/{repo}/manifests/odd"),
+        Route::Ok(mb, "application/vnd.oci.image.manifest.v1+json"),
+    );
+    let r = analyze_registry(&format!("example.org/{repo}:odd"), &opts)
+        .await
+        .unwrap();
+    let e = r.platforms[0].error.clone().unwrap();
+    assert_eq!(e.kind, "media_type");
+    assert!(e.message.contains("x-mystery") && !e.retryable, "{e:?}");
+
+    // Nothing listens: a connection error, retryable.
+    let closed = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let e = analyze_registry(
+        &format!("127.0.0.1:{closed}/a/b:c"),
+        &RegistryOptions::default(),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(e.kind(), "connection");
+    assert!(e.retryable());
+}
