@@ -56,6 +56,24 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
+    /// Agreement between raters: kappa family with confidence intervals, per code for
+    /// many-code dimensions, at the leaf level and with sub-codes collapsed.
+    Agreement {
+        /// A dimension id; repeat for several (default: every dimension).
+        #[arg(long = "dimension")]
+        dimensions: Vec<String>,
+        /// Raters to compare, comma-separated (default: every rater).
+        #[arg(long, value_delimiter = ',')]
+        raters: Option<Vec<String>>,
+        #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
+        format: ReportFormat,
+    },
+    /// Analyse files without a study.
+    #[command(subcommand)]
+    Analyze(AnalyzeCmd),
+    /// Compute metrics for the study's projects.
+    #[command(subcommand)]
+    Metrics(MetricsCmd),
     /// Write the export tables (CSV) into a folder.
     Export {
         /// The folder (created if missing).
@@ -68,6 +86,13 @@ enum Command {
 enum Format {
     Text,
     Json,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum ReportFormat {
+    Table,
+    Json,
+    Csv,
 }
 
 #[derive(Subcommand)]
@@ -107,6 +132,31 @@ enum ImportCmd {
     Codings {
         /// The CSV file.
         file: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum AnalyzeCmd {
+    /// Parse Dockerfiles as BuildKit does and compute the study's metrics (no study needed).
+    Dockerfile {
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+        /// The Dockerfiles.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum MetricsCmd {
+    /// Compute what is missing (or, with --all, everything again).
+    Run {
+        /// Dockerfile analyses (stored per distinct Dockerfile text).
+        #[arg(long)]
+        dockerfiles: bool,
+        /// Recompute even what is already there.
+        #[arg(long)]
+        all: bool,
     },
 }
 
@@ -331,6 +381,47 @@ fn run(cli: Cli) -> Result<()> {
                 println!("{:<10} {}", u.kind, u.name);
             }
         }
+        Command::Agreement {
+            dimensions,
+            raters,
+            format,
+        } => {
+            let study = open(&path)?;
+            let report = study.agreement(&dimensions, raters.as_deref(), &Default::default())?;
+            use codebench::agreement as ag;
+            match format {
+                ReportFormat::Json => println!("{}", ag::to_json(&report)),
+                ReportFormat::Csv => print!("{}", ag::to_csv(&report)),
+                ReportFormat::Table => print!("{}", ag::to_table(&report)),
+            }
+        }
+        Command::Analyze(AnalyzeCmd::Dockerfile { format, files }) => {
+            let mut results = Vec::new();
+            for f in &files {
+                let bytes = std::fs::read(f).with_context(|| format!("{}", f.display()))?;
+                results.push(codebench::dockerfile::analyze(
+                    &f.display().to_string(),
+                    &bytes,
+                ));
+            }
+            if format == Format::Json {
+                return print_json(&results);
+            }
+            for a in &results {
+                print_dockerfile_summary(a);
+            }
+        }
+        Command::Metrics(MetricsCmd::Run { dockerfiles, all }) => {
+            let mut study = open(&path)?;
+            if !dockerfiles {
+                anyhow::bail!("say which metrics to run: --dockerfiles");
+            }
+            let n = study.analyze_dockerfiles(all)?;
+            println!(
+                "analysed {n} Dockerfile text{}",
+                if n == 1 { "" } else { "s" }
+            );
+        }
         Command::Export { out } => {
             let study = open(&path)?;
             for w in codebench::export::export_all(&study, &out)? {
@@ -339,4 +430,58 @@ fn run(cli: Cli) -> Result<()> {
         }
     }
     Ok(())
+}
+
+fn print_dockerfile_summary(a: &codebench::dockerfile::Analysis) {
+    println!("{}", a.path);
+    let counts: Vec<String> = a.counts.iter().map(|(k, v)| format!("{k} {v}")).collect();
+    println!(
+        "  {} lines ({} comments), {} instructions: {}",
+        a.lines,
+        a.comment_lines,
+        a.instructions.len(),
+        counts.join(", ")
+    );
+    if a.partial {
+        println!("  partial Dockerfile (no FROM, or instructions before it)");
+    }
+    for s in &a.stages {
+        let v = serde_json::to_value(s).unwrap_or_default();
+        let base = v["base"]["text"]
+            .as_str()
+            .or(v["base"]["original"].as_str())
+            .map(str::to_string)
+            .unwrap_or_else(|| v["base"].to_string());
+        let ty = v["base_type"].as_str().unwrap_or("-");
+        let name = v["name"]
+            .as_str()
+            .map(|n| format!(" AS {n}"))
+            .unwrap_or_default();
+        println!("  FROM {base}{name}  [{ty}]");
+    }
+    let cats: Vec<String> = a
+        .run_categories
+        .iter()
+        .filter(|(_, v)| **v > 0)
+        .map(|(k, v)| format!("{k} {v}"))
+        .collect();
+    if !cats.is_empty() {
+        println!("  RUN commands: {}", cats.join(", "));
+    }
+    for h in &a.hygiene {
+        println!(
+            "  hygiene: {}",
+            serde_json::to_value(h)
+                .map(|v| v.to_string())
+                .unwrap_or_default()
+        );
+    }
+    for e in &a.errors {
+        println!(
+            "  error: {}",
+            serde_json::to_value(e)
+                .map(|v| v.to_string())
+                .unwrap_or_default()
+        );
+    }
 }

@@ -17,41 +17,151 @@ fn refused(f: &Fixture, args: &[&str]) -> String {
 fn malformed_codebook_json() {
     let dir = tempfile::tempdir().unwrap();
     let book = dir.path().join("book.json");
-    std::fs::write(&book, "{\n \"id\": \"x\",\n \"name\": \"X\"\n \"version\": 1 }").unwrap();
+    std::fs::write(
+        &book,
+        "{\n \"id\": \"x\",\n \"name\": \"X\"\n \"version\": 1 }",
+    )
+    .unwrap();
     let study = dir.path().join("s.codebench");
     let msg = fails(&study, &["init", "--codebook", book.to_str().unwrap()]);
     assert!(msg.contains("book.json") && msg.contains("line 4"), "{msg}");
     assert!(!study.exists(), "no study file is left behind");
 
-    let shipped: serde_json::Value = serde_json::from_str(codebench::codebook::SHIPPED_ML_DOCKER_2022).unwrap();
+    let shipped: serde_json::Value =
+        serde_json::from_str(codebench::codebook::SHIPPED_ML_DOCKER_2022).unwrap();
     let mut dup = shipped.clone();
     dup["dimensions"][1]["codes"][3]["id"] = dup["dimensions"][1]["codes"][2]["id"].clone();
     std::fs::write(&book, dup.to_string()).unwrap();
     let msg = fails(&study, &["init", "--codebook", book.to_str().unwrap()]);
-    assert!(msg.contains("appears twice in dimension 'purpose'"), "{msg}");
+    assert!(
+        msg.contains("appears twice in dimension 'purpose'"),
+        "{msg}"
+    );
 }
 
 #[test]
 fn unknown_code_dimension_rater_unit() {
     let f = fixture();
-    let m = refused(&f, &["code", "--rater", "alice", "--unit", "acme/alpha", "--dimension", "kind", "--code", "spaceship"]);
-    assert!(m.contains("unknown code 'spaceship' in dimension 'kind'"), "{m}");
-    let m = refused(&f, &["code", "--rater", "alice", "--unit", "acme/alpha", "--dimension", "colour", "--code", "model"]);
-    assert!(m.contains("unknown dimension 'colour'") && m.contains("kind, purpose"), "{m}");
-    let m = refused(&f, &["code", "--rater", "carol", "--unit", "acme/alpha", "--dimension", "kind", "--code", "model"]);
+    let m = refused(
+        &f,
+        &[
+            "code",
+            "--rater",
+            "alice",
+            "--unit",
+            "acme/alpha",
+            "--dimension",
+            "kind",
+            "--code",
+            "spaceship",
+        ],
+    );
+    assert!(
+        m.contains("unknown code 'spaceship' in dimension 'kind'"),
+        "{m}"
+    );
+    let m = refused(
+        &f,
+        &[
+            "code",
+            "--rater",
+            "alice",
+            "--unit",
+            "acme/alpha",
+            "--dimension",
+            "colour",
+            "--code",
+            "model",
+        ],
+    );
+    assert!(
+        m.contains("unknown dimension 'colour'") && m.contains("kind, purpose"),
+        "{m}"
+    );
+    let m = refused(
+        &f,
+        &[
+            "code",
+            "--rater",
+            "carol",
+            "--unit",
+            "acme/alpha",
+            "--dimension",
+            "kind",
+            "--code",
+            "model",
+        ],
+    );
     assert!(m.contains("unknown rater 'carol'"), "{m}");
-    let m = refused(&f, &["code", "--rater", "alice", "--unit", "acme/gamma", "--dimension", "kind", "--code", "model"]);
+    let m = refused(
+        &f,
+        &[
+            "code",
+            "--rater",
+            "alice",
+            "--unit",
+            "acme/gamma",
+            "--dimension",
+            "kind",
+            "--code",
+            "model",
+        ],
+    );
     assert!(m.contains("unknown unit 'acme/gamma'"), "{m}");
 }
 
 #[test]
 fn kind_with_two_codes_and_purpose_on_project() {
     let f = fixture();
-    let m = refused(&f, &["code", "--rater", "alice", "--unit", "acme/alpha", "--dimension", "kind", "--code", "model", "--code", "toolkit"]);
+    let m = refused(
+        &f,
+        &[
+            "code",
+            "--rater",
+            "alice",
+            "--unit",
+            "acme/alpha",
+            "--dimension",
+            "kind",
+            "--code",
+            "model",
+            "--code",
+            "toolkit",
+        ],
+    );
     assert!(m.contains("exactly one code"), "{m}");
-    let m = refused(&f, &["code", "--rater", "alice", "--unit", "acme/alpha", "--dimension", "purpose", "--code", "hosting"]);
-    assert!(m.contains("decided on dockerfile units") && m.contains("'acme/alpha' is a project unit"), "{m}");
-    let m = refused(&f, &["code", "--rater", "alice", "--unit", "acme/alpha:Dockerfile", "--dimension", "kind", "--code", "model"]);
+    let m = refused(
+        &f,
+        &[
+            "code",
+            "--rater",
+            "alice",
+            "--unit",
+            "acme/alpha",
+            "--dimension",
+            "purpose",
+            "--code",
+            "hosting",
+        ],
+    );
+    assert!(
+        m.contains("decided on dockerfile units") && m.contains("'acme/alpha' is a project unit"),
+        "{m}"
+    );
+    let m = refused(
+        &f,
+        &[
+            "code",
+            "--rater",
+            "alice",
+            "--unit",
+            "acme/alpha:Dockerfile",
+            "--dimension",
+            "kind",
+            "--code",
+            "model",
+        ],
+    );
     assert!(m.contains("decided on project units"), "{m}");
 }
 
@@ -70,10 +180,19 @@ fn codings_csv_with_a_bad_row_in_the_middle() {
     }
     std::fs::write(&csv, text).unwrap();
     let m = refused(&f, &["import", "codings", csv.to_str().unwrap()]);
-    assert!(m.contains("codings.csv:52: code:") && m.contains("teleportation") && m.contains("nothing was imported"), "{m}");
+    assert!(
+        m.contains("codings.csv:52: code:")
+            && m.contains("teleportation")
+            && m.contains("nothing was imported"),
+        "{m}"
+    );
 
     // A row with the wrong number of fields.
-    std::fs::write(&csv, "rater,unit,dimension,code\nalice,acme/alpha,kind,model\nalice,acme/beta,kind\n").unwrap();
+    std::fs::write(
+        &csv,
+        "rater,unit,dimension,code\nalice,acme/alpha,kind,model\nalice,acme/beta,kind\n",
+    )
+    .unwrap();
     let m = refused(&f, &["import", "codings", csv.to_str().unwrap()]);
     assert!(m.contains("codings.csv:3"), "{m}");
 
@@ -83,29 +202,65 @@ fn codings_csv_with_a_bad_row_in_the_middle() {
     assert!(m.contains("codings.csv:1: mood: unknown column"), "{m}");
 
     // Two codes for a one-code dimension, spread over rows.
-    std::fs::write(&csv, "rater,unit,dimension,code\nalice,acme/alpha,kind,model\nalice,acme/alpha,kind,toolkit\n").unwrap();
+    std::fs::write(
+        &csv,
+        "rater,unit,dimension,code\nalice,acme/alpha,kind,model\nalice,acme/alpha,kind,toolkit\n",
+    )
+    .unwrap();
     let m = refused(&f, &["import", "codings", csv.to_str().unwrap()]);
-    assert!(m.contains("codings.csv:2") && m.contains("exactly one code"), "{m}");
+    assert!(
+        m.contains("codings.csv:2") && m.contains("exactly one code"),
+        "{m}"
+    );
 }
 
 #[test]
 fn unreadable_readmes() {
     let f = fixture();
     let latin1 = f.dir.path().join("co/latin1");
-    checkout(&latin1, "https://github.com/acme/latin1", &[("README.md", b"caf\xe9 cr\xe8me\n"), ("Dockerfile", b"FROM alpine\n")]);
+    checkout(
+        &latin1,
+        "https://github.com/acme/latin1",
+        &[
+            ("README.md", b"caf\xe9 cr\xe8me\n"),
+            ("Dockerfile", b"FROM alpine\n"),
+        ],
+    );
     let m = refused(&f, &["import", "local", latin1.to_str().unwrap()]);
     assert!(m.contains("README.md") && m.contains("not UTF-8"), "{m}");
 
     let huge = f.dir.path().join("co/huge");
     let big = vec![b'a'; 50 * 1024 * 1024];
-    checkout(&huge, "https://github.com/acme/huge", &[("README.md", &big), ("Dockerfile", b"FROM alpine\n")]);
+    checkout(
+        &huge,
+        "https://github.com/acme/huge",
+        &[("README.md", &big), ("Dockerfile", b"FROM alpine\n")],
+    );
     let m = refused(&f, &["import", "local", huge.to_str().unwrap()]);
-    assert!(m.contains("README.md") && m.contains("50.0 MiB, over the 1 MiB limit"), "{m}");
+    assert!(
+        m.contains("README.md") && m.contains("50.0 MiB, over the 1 MiB limit"),
+        "{m}"
+    );
 
     // Leniently, they are recorded without their text and the rest is imported.
-    let said = ok(&f.study, &["import", "local", "--lenient", huge.to_str().unwrap(), latin1.to_str().unwrap()]);
-    assert!(said.contains("recorded without text: README.md: 50.0 MiB"), "{said}");
-    assert!(said.contains("recorded without text: README.md: not UTF-8"), "{said}");
+    let said = ok(
+        &f.study,
+        &[
+            "import",
+            "local",
+            "--lenient",
+            huge.to_str().unwrap(),
+            latin1.to_str().unwrap(),
+        ],
+    );
+    assert!(
+        said.contains("recorded without text: README.md: 50.0 MiB"),
+        "{said}"
+    );
+    assert!(
+        said.contains("recorded without text: README.md: not UTF-8"),
+        "{said}"
+    );
 }
 
 #[test]
@@ -123,25 +278,44 @@ fn a_path_that_is_not_a_checkout() {
     assert!(m.contains("not a folder"), "{m}");
     // One bad folder among good ones imports none of them.
     let good = f.dir.path().join("co/gamma");
-    checkout(&good, "https://github.com/acme/gamma", &[("README.md", b"# g\n")]);
-    refused(&f, &["import", "local", good.to_str().unwrap(), empty.to_str().unwrap()]);
+    checkout(
+        &good,
+        "https://github.com/acme/gamma",
+        &[("README.md", b"# g\n")],
+    );
+    refused(
+        &f,
+        &[
+            "import",
+            "local",
+            good.to_str().unwrap(),
+            empty.to_str().unwrap(),
+        ],
+    );
 }
 
 #[test]
 fn a_file_that_is_not_a_study() {
     let dir = tempfile::tempdir().unwrap();
-    for (name, bytes) in [("text.codebench", b"hello world, not sqlite".to_vec()), ("empty.codebench", Vec::new())] {
+    for (name, bytes) in [
+        ("text.codebench", b"hello world, not sqlite".to_vec()),
+        ("empty.codebench", Vec::new()),
+    ] {
         let p = dir.path().join(name);
         std::fs::write(&p, &bytes).unwrap();
         let m = fails(&p, &["status"]);
-        assert!(m.contains("not a Codebench study") && m.contains("left untouched"), "{m}");
+        assert!(
+            m.contains("not a Codebench study") && m.contains("left untouched"),
+            "{m}"
+        );
         assert_eq!(std::fs::read(&p).unwrap(), bytes);
         assert!(!dir.path().join(format!("{name}-wal")).exists());
     }
     // Another application's SQLite database.
     let other = dir.path().join("other.db");
     let conn = rusqlite::Connection::open(&other).unwrap();
-    conn.execute_batch("CREATE TABLE t(x); INSERT INTO t VALUES (1);").unwrap();
+    conn.execute_batch("CREATE TABLE t(x); INSERT INTO t VALUES (1);")
+        .unwrap();
     drop(conn);
     let bytes = std::fs::read(&other).unwrap();
     let m = fails(&other, &["status"]);

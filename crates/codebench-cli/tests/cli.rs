@@ -9,40 +9,157 @@ fn round_trip_init_import_code_export_reimport() {
     let f = fixture();
     let units = ok(&f.study, &["units"]);
     assert!(units.contains("project    acme/alpha"), "{units}");
-    assert!(units.contains("dockerfile acme/alpha:Dockerfile"), "{units}");
-    assert!(units.contains("dockerfile acme/alpha:tests/Dockerfile"), "{units}");
-    assert!(units.contains("dockerfile acme/beta:docker/serve.Dockerfile"), "{units}");
+    assert!(
+        units.contains("dockerfile acme/alpha:Dockerfile"),
+        "{units}"
+    );
+    assert!(
+        units.contains("dockerfile acme/alpha:tests/Dockerfile"),
+        "{units}"
+    );
+    assert!(
+        units.contains("dockerfile acme/beta:docker/serve.Dockerfile"),
+        "{units}"
+    );
     assert!(!units.contains("node_modules"), "{units}");
 
-    ok(&f.study, &["code", "--rater", "alice", "--unit", "acme/alpha", "--dimension", "kind", "--code", "mlops-aiops", "--memo", "serves, \"quoted\"\nand two lines"]);
-    ok(&f.study, &["code", "--rater", "bob", "--unit", "acme/alpha", "--dimension", "kind", "--code", "Application System"]);
-    ok(&f.study, &["code", "--rater", "alice", "--unit", "acme/alpha:tests/Dockerfile", "--dimension", "purpose", "--code", "software-testing", "--code", "ci-cd"]);
-    ok(&f.study, &["code", "--rater", "alice", "--unit", "acme/beta:docker/serve.Dockerfile", "--dimension", "purpose"]);
-    ok(&f.study, &["code", "--rater", "bob", "--unit", "acme/beta", "--dimension", "kind", "--code", "model", "--flag"]);
+    ok(
+        &f.study,
+        &[
+            "code",
+            "--rater",
+            "alice",
+            "--unit",
+            "acme/alpha",
+            "--dimension",
+            "kind",
+            "--code",
+            "mlops-aiops",
+            "--memo",
+            "serves, \"quoted\"\nand two lines",
+        ],
+    );
+    ok(
+        &f.study,
+        &[
+            "code",
+            "--rater",
+            "bob",
+            "--unit",
+            "acme/alpha",
+            "--dimension",
+            "kind",
+            "--code",
+            "Application System",
+        ],
+    );
+    ok(
+        &f.study,
+        &[
+            "code",
+            "--rater",
+            "alice",
+            "--unit",
+            "acme/alpha:tests/Dockerfile",
+            "--dimension",
+            "purpose",
+            "--code",
+            "software-testing",
+            "--code",
+            "ci-cd",
+        ],
+    );
+    ok(
+        &f.study,
+        &[
+            "code",
+            "--rater",
+            "alice",
+            "--unit",
+            "acme/beta:docker/serve.Dockerfile",
+            "--dimension",
+            "purpose",
+        ],
+    );
+    ok(
+        &f.study,
+        &[
+            "code",
+            "--rater",
+            "bob",
+            "--unit",
+            "acme/beta",
+            "--dimension",
+            "kind",
+            "--code",
+            "model",
+            "--flag",
+        ],
+    );
     // Changing a decision keeps the old value in the history.
-    ok(&f.study, &["code", "--rater", "bob", "--unit", "acme/beta", "--dimension", "kind", "--code", "toolkit"]);
+    ok(
+        &f.study,
+        &[
+            "code",
+            "--rater",
+            "bob",
+            "--unit",
+            "acme/beta",
+            "--dimension",
+            "kind",
+            "--code",
+            "toolkit",
+        ],
+    );
 
     let out = f.dir.path().join("export");
     ok(&f.study, &["export", "--out", out.to_str().unwrap()]);
     let csv = std::fs::read_to_string(out.join("codings.csv")).unwrap();
-    assert!(csv.starts_with("rater,unit,dimension,code,memo,flagged,coded_at\r\n"), "{csv}");
-    assert_eq!(csv.matches("\r\n").count(), 1 + 6, "one CRLF-ended record per code: {csv}");
+    assert!(
+        csv.starts_with("rater,unit,dimension,code,memo,flagged,coded_at\r\n"),
+        "{csv}"
+    );
+    assert_eq!(
+        csv.matches("\r\n").count(),
+        1 + 6,
+        "one CRLF-ended record per code: {csv}"
+    );
 
     // A new study with the same projects takes the export back and holds the same decisions.
     let second = f.dir.path().join("second.codebench");
     ok(&second, &["init"]);
     let a = f.dir.path().join("co/alpha");
     let b = f.dir.path().join("co/beta");
-    ok(&second, &["import", "local", a.to_str().unwrap(), b.to_str().unwrap()]);
-    let said = ok(&second, &["import", "codings", out.join("codings.csv").to_str().unwrap()]);
+    ok(
+        &second,
+        &["import", "local", a.to_str().unwrap(), b.to_str().unwrap()],
+    );
+    let said = ok(
+        &second,
+        &[
+            "import",
+            "codings",
+            out.join("codings.csv").to_str().unwrap(),
+        ],
+    );
     assert!(said.contains("5 new"), "{said}");
     assert!(said.contains("raters added: alice, bob"), "{said}");
     let out2 = f.dir.path().join("export2");
     ok(&second, &["export", "--out", out2.to_str().unwrap()]);
-    assert_eq!(csv, std::fs::read_to_string(out2.join("codings.csv")).unwrap());
+    assert_eq!(
+        csv,
+        std::fs::read_to_string(out2.join("codings.csv")).unwrap()
+    );
 
     // Importing the same file again changes nothing.
-    let said = ok(&second, &["import", "codings", out.join("codings.csv").to_str().unwrap()]);
+    let said = ok(
+        &second,
+        &[
+            "import",
+            "codings",
+            out.join("codings.csv").to_str().unwrap(),
+        ],
+    );
     assert!(said.contains("0 new, 0 changed, 5 unchanged"), "{said}");
 
     let conn = rusqlite::Connection::open(&f.study).unwrap();
@@ -53,8 +170,14 @@ fn round_trip_init_import_code_export_reimport() {
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .unwrap();
-    assert!(old.contains("model") && new.contains("toolkit"), "{old} -> {new}");
-    assert!(conn.execute("DELETE FROM history", []).is_err(), "history is append-only");
+    assert!(
+        old.contains("model") && new.contains("toolkit"),
+        "{old} -> {new}"
+    );
+    assert!(
+        conn.execute("DELETE FROM history", []).is_err(),
+        "history is append-only"
+    );
 }
 
 #[test]
@@ -65,7 +188,20 @@ fn import_local_pins_commit_and_keeps_old_snapshot() {
         .query_row("SELECT commit_sha FROM snapshot s JOIN project p ON p.id = s.project_id WHERE p.full_name = 'acme/alpha'", [], |r| r.get(0))
         .unwrap();
     assert_eq!(commit.len(), 40);
-    ok(&f.study, &["code", "--rater", "alice", "--unit", "acme/alpha:Dockerfile", "--dimension", "purpose", "--code", "hosting"]);
+    ok(
+        &f.study,
+        &[
+            "code",
+            "--rater",
+            "alice",
+            "--unit",
+            "acme/alpha:Dockerfile",
+            "--dimension",
+            "purpose",
+            "--code",
+            "hosting",
+        ],
+    );
 
     // Same checkout again: unchanged.
     let a = f.dir.path().join("co/alpha");
@@ -73,7 +209,11 @@ fn import_local_pins_commit_and_keeps_old_snapshot() {
     assert!(said.contains("unchanged"), "{said}");
 
     // Upstream moves: a new snapshot, the project marked changed, the decision kept.
-    std::fs::write(a.join("Dockerfile.gpu"), "FROM nvidia/cuda:12.2.0-base-ubuntu22.04\n").unwrap();
+    std::fs::write(
+        a.join("Dockerfile.gpu"),
+        "FROM nvidia/cuda:12.2.0-base-ubuntu22.04\n",
+    )
+    .unwrap();
     git(&a, &["add", "-A"]);
     git(&a, &["commit", "-qm", "gpu"]);
     let said = ok(&f.study, &["import", "local", a.to_str().unwrap()]);
@@ -106,10 +246,14 @@ fn sample_study_and_codebook_show() {
     let dir = tempfile::tempdir().unwrap();
     let study = dir.path().join("s.codebench");
     ok(&study, &["init", "--sample"]);
-    let v: serde_json::Value = serde_json::from_str(&ok(&study, &["status", "--format", "json"])).unwrap();
+    let v: serde_json::Value =
+        serde_json::from_str(&ok(&study, &["status", "--format", "json"])).unwrap();
     assert_eq!(v["projects"], 12);
     let shown = ok(&study, &["codebook", "show"]);
-    assert!(shown.contains("kind (Project kind; unit project; one code per decision)"), "{shown}");
+    assert!(
+        shown.contains("kind (Project kind; unit project; one code per decision)"),
+        "{shown}"
+    );
     assert!(shown.contains("    model-training"), "{shown}");
     let json = ok(&study, &["codebook", "show", "--format", "json"]);
     let book = codebench::codebook::Codebook::from_json(&json, "shown").unwrap();

@@ -11,15 +11,22 @@ use common::*;
 
 fn integrity_ok(study: &std::path::Path) {
     let conn = rusqlite::Connection::open(study).unwrap();
-    let r: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
+    let r: String = conn
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
     assert_eq!(r, "ok");
-    let fk: i64 = conn.query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| r.get(0)).unwrap();
+    let fk: i64 = conn
+        .query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
     assert_eq!(fk, 0, "foreign keys hold");
 }
 
 fn decision_count(study: &std::path::Path) -> i64 {
     let conn = rusqlite::Connection::open(study).unwrap();
-    conn.query_row("SELECT count(*) FROM decision", [], |r| r.get(0)).unwrap()
+    conn.query_row("SELECT count(*) FROM decision", [], |r| r.get(0))
+        .unwrap()
 }
 
 #[test]
@@ -39,16 +46,32 @@ fn sigkill_during_a_long_run_of_code_calls() {
         study = f.study.display(),
         log = log.display()
     );
-    let mut child = Command::new("bash").arg("-c").arg(&script).process_group(0).stdout(Stdio::null()).spawn().unwrap();
+    let mut child = Command::new("bash")
+        .arg("-c")
+        .arg(&script)
+        .process_group(0)
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
     let start = Instant::now();
     // Let it make a few dozen calls, then kill the loop and whatever call is under way.
-    while std::fs::read_to_string(&log).map(|s| s.lines().count()).unwrap_or(0) < 40 {
-        assert!(start.elapsed() < Duration::from_secs(60), "the loop made no progress");
+    while std::fs::read_to_string(&log)
+        .map(|s| s.lines().count())
+        .unwrap_or(0)
+        < 40
+    {
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "the loop made no progress"
+        );
         assert!(child.try_wait().unwrap().is_none(), "the loop ended early");
         std::thread::sleep(Duration::from_millis(5));
     }
     let pgid = child.id() as i32;
-    let killed = Command::new("kill").args(["-s", "KILL", "--", &format!("-{pgid}")]).status().unwrap();
+    let killed = Command::new("kill")
+        .args(["-s", "KILL", "--", &format!("-{pgid}")])
+        .status()
+        .unwrap();
     assert!(killed.success());
     let _ = child.wait();
 
@@ -60,7 +83,10 @@ fn sigkill_during_a_long_run_of_code_calls() {
     let mut last: std::collections::HashMap<(String, String), (String, u64)> = Default::default();
     for line in returned.lines() {
         let p: Vec<&str> = line.split(' ').collect();
-        last.insert((p[0].into(), p[1].into()), (p[2].into(), p[4].parse().unwrap()));
+        last.insert(
+            (p[0].into(), p[1].into()),
+            (p[2].into(), p[4].parse().unwrap()),
+        );
     }
     assert!(last.len() >= 30);
     for ((rater, unit), (_code, call)) in &last {
@@ -73,10 +99,19 @@ fn sigkill_during_a_long_run_of_code_calls() {
             )
             .unwrap_or_else(|e| panic!("decision of {rater} on {unit} (call {call}) lost: {e}"));
         let n: u64 = memo.trim_start_matches("call ").parse().unwrap();
-        assert!(n >= *call, "{rater} {unit}: the study holds call {n}, older than returned call {call}");
+        assert!(
+            n >= *call,
+            "{rater} {unit}: the study holds call {n}, older than returned call {call}"
+        );
     }
     // Every history row belongs to a complete change: decisions and their history agree.
-    let sets: i64 = conn.query_row("SELECT count(*) FROM history WHERE action = 'decision.set'", [], |r| r.get(0)).unwrap();
+    let sets: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM history WHERE action = 'decision.set'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
     assert!(sets >= returned.lines().count() as i64);
 }
 
@@ -109,13 +144,22 @@ fn sigkill_during_a_large_codings_import_leaves_nothing() {
         }
         std::thread::sleep(Duration::from_millis(2));
     }
-    assert!(child.try_wait().unwrap().is_none(), "the import finished before it could be killed; make the file larger");
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "the import finished before it could be killed; make the file larger"
+    );
     child.kill().unwrap(); // SIGKILL
     let _ = child.wait();
     integrity_ok(&f.study);
-    assert_eq!(decision_count(&f.study), before, "a killed import leaves nothing");
+    assert_eq!(
+        decision_count(&f.study),
+        before,
+        "a killed import leaves nothing"
+    );
     let conn = rusqlite::Connection::open(&f.study).unwrap();
-    let raters: i64 = conn.query_row("SELECT count(*) FROM rater", [], |r| r.get(0)).unwrap();
+    let raters: i64 = conn
+        .query_row("SELECT count(*) FROM rater", [], |r| r.get(0))
+        .unwrap();
     assert_eq!(raters, 2);
     drop(conn);
     // And it can be run again to completion.

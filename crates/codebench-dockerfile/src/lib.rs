@@ -21,6 +21,9 @@ mod base_types;
 mod parser;
 mod reference;
 pub mod run;
+
+/// This analyzer's version; stored analyses made by another version are recomputed.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 mod source;
 mod words;
 

@@ -494,7 +494,7 @@ pub(crate) fn load(conn: &Connection) -> Result<Codebook> {
 impl crate::Study {
     /// The study's codebook.
     pub fn codebook(&self) -> Result<Codebook> {
-        load(self.conn())
+        Ok((*self.cached_codebook()?).clone())
     }
 }
 

@@ -92,7 +92,7 @@ impl Study {
 
     /// Validates and records one decision in one transaction; durable when this returns.
     pub fn record(&mut self, input: &DecisionInput) -> Result<(Change, Decision)> {
-        let book = self.codebook()?;
+        let book = self.cached_codebook()?;
         self.write(|tx| {
             let rater_id = rater_id(tx, &input.rater)?;
             let at = crate::now();
@@ -422,7 +422,8 @@ fn add_rater_tx(tx: &Connection, name: &str) -> Result<Rater> {
 }
 
 fn rater_id(c: &Connection, name: &str) -> Result<i64> {
-    c.query_row("SELECT id FROM rater WHERE name = ?1", [name], |r| r.get(0))
+    c.prepare_cached("SELECT id FROM rater WHERE name = ?1")?
+        .query_row([name], |r| r.get(0))
         .optional()?
         .ok_or_else(|| Error::Unknown {
             what: "rater",
@@ -474,29 +475,24 @@ fn set_decision(
             codes.iter().cloned().collect::<Vec<_>>().join(", ")
         )));
     }
-    let order = code_order(book);
-    let mut sorted: Vec<String> = codes.into_iter().collect();
-    sorted.sort_by_key(|c| {
-        order
-            .get(&(dim.id.clone(), c.clone()))
-            .copied()
+    let pos = |c: &String| {
+        dim.codes
+            .iter()
+            .position(|x| &x.id == c)
             .unwrap_or(usize::MAX)
-    });
+    };
+    let mut sorted: Vec<String> = codes.into_iter().collect();
+    sorted.sort_by_key(pos);
 
-    let rater: String = tx.query_row("SELECT name FROM rater WHERE id = ?1", [rater_id], |r| {
-        r.get(0)
-    })?;
-    let snapshot: Option<i64> = tx.query_row(
-        "SELECT max(s.id) FROM snapshot s JOIN unit u ON u.project_id = s.project_id WHERE u.id = ?1",
-        [unit_id],
-        |r| r.get(0),
-    )?;
+    let rater: String = tx
+        .prepare_cached("SELECT name FROM rater WHERE id = ?1")?
+        .query_row([rater_id], |r| r.get(0))?;
+    let snapshot: Option<i64> = tx
+        .prepare_cached("SELECT max(s.id) FROM snapshot s JOIN unit u ON u.project_id = s.project_id WHERE u.id = ?1")?
+        .query_row([unit_id], |r| r.get(0))?;
     let existing: Option<(i64, String, i64)> = tx
-        .query_row(
-            "SELECT id, memo, flagged FROM decision WHERE rater_id = ?1 AND unit_id = ?2 AND dimension = ?3",
-            params![rater_id, unit_id, dim.id],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-        )
+        .prepare_cached("SELECT id, memo, flagged FROM decision WHERE rater_id = ?1 AND unit_id = ?2 AND dimension = ?3")?
+        .query_row(params![rater_id, unit_id, dim.id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
         .optional()?;
     let subject = format!("{rater}|{}|{}", unit.name, dim.id);
     let (change, decision_id, memo, flagged, old) = match existing {
@@ -506,20 +502,14 @@ fn set_decision(
             let mut old_codes: Vec<String> = stmt
                 .query_map([id], |r| r.get(0))?
                 .collect::<Result<_, _>>()?;
-            old_codes.sort_by_key(|c| {
-                order
-                    .get(&(dim.id.clone(), c.clone()))
-                    .copied()
-                    .unwrap_or(usize::MAX)
-            });
+            old_codes.sort_by_key(pos);
             let memo = input.memo.clone().unwrap_or_else(|| old_memo.clone());
             let flagged = input.flagged.unwrap_or(old_flag != 0);
             let old = serde_json::json!({ "codes": old_codes, "memo": old_memo, "flagged": old_flag != 0 });
             if old_codes == sorted && memo == old_memo && flagged == (old_flag != 0) {
-                let coded_at: String =
-                    tx.query_row("SELECT coded_at FROM decision WHERE id = ?1", [id], |r| {
-                        r.get(0)
-                    })?;
+                let coded_at: String = tx
+                    .prepare_cached("SELECT coded_at FROM decision WHERE id = ?1")?
+                    .query_row([id], |r| r.get(0))?;
                 return Ok((
                     Change::Unchanged,
                     Decision {
@@ -533,20 +523,19 @@ fn set_decision(
                     },
                 ));
             }
-            tx.execute(
-                "UPDATE decision SET memo = ?2, flagged = ?3, coded_at = ?4, snapshot_id = ?5 WHERE id = ?1",
-                params![id, memo, flagged as i64, at, snapshot],
-            )?;
-            tx.execute("DELETE FROM decision_code WHERE decision_id = ?1", [id])?;
+            tx.prepare_cached("UPDATE decision SET memo = ?2, flagged = ?3, coded_at = ?4, snapshot_id = ?5 WHERE id = ?1")?
+                .execute(params![id, memo, flagged as i64, at, snapshot])?;
+            tx.prepare_cached("DELETE FROM decision_code WHERE decision_id = ?1")?
+                .execute([id])?;
             (Change::Updated, id, memo, flagged, Some(old))
         }
         None => {
             let memo = input.memo.clone().unwrap_or_default();
             let flagged = input.flagged.unwrap_or(false);
-            tx.execute(
+            tx.prepare_cached(
                 "INSERT INTO decision (rater_id, unit_id, dimension, snapshot_id, memo, flagged, coded_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                params![rater_id, unit_id, dim.id, snapshot, memo, flagged as i64, at],
-            )?;
+            )?
+            .execute(params![rater_id, unit_id, dim.id, snapshot, memo, flagged as i64, at])?;
             (Change::Created, tx.last_insert_rowid(), memo, flagged, None)
         }
     };

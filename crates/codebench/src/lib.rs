@@ -5,9 +5,11 @@
 //! ([`coding`]), and an append-only history of every change. The desktop app and the
 //! `codebench` command are thin shells over these modules.
 
+pub mod agreement;
 pub mod codebook;
 pub mod coding;
 pub mod corpus;
+pub mod dockerfile;
 pub mod error;
 pub mod export;
 pub mod readme;

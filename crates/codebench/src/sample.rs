@@ -64,13 +64,7 @@ fn collect(dir: &Dir<'static>, root: &Path, out: &mut Vec<FileInput>) {
 /// Creates the sample study at `path` with the shipped codebook and every sample project.
 pub fn create(path: &Path) -> Result<Study> {
     let mut study = Study::create(path, &Codebook::shipped())?;
-    let inputs = snapshots();
-    study.write(|tx| {
-        for input in &inputs {
-            crate::corpus::store_snapshot(tx, input)?;
-        }
-        Ok(())
-    })?;
+    study.store_snapshots(&snapshots())?;
     Ok(study)
 }
 

@@ -19,7 +19,10 @@ use crate::{Error, Result};
 pub const APPLICATION_ID: i64 = 0x4342_4E43;
 
 /// The migrations, in order; migration `i` brings the schema to version `i + 1`.
-const MIGRATIONS: &[&str] = &[include_str!("../../../schema/migrations/0001_init.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../../../schema/migrations/0001_init.sql"),
+    include_str!("../../../schema/migrations/0002_dockerfile_analysis.sql"),
+];
 
 /// The schema version this build writes and reads.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -31,6 +34,8 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 pub struct Study {
     conn: Connection,
     path: PathBuf,
+    /// The codebook as last read, with the `codebook_rev` it was read at.
+    book: std::cell::RefCell<Option<(String, std::rc::Rc<Codebook>)>>,
 }
 
 impl std::fmt::Debug for Study {
@@ -52,7 +57,11 @@ impl Study {
                 | OpenFlags::SQLITE_OPEN_CREATE
                 | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
-        let mut study = Study { conn, path };
+        let mut study = Study {
+            conn,
+            path,
+            book: Default::default(),
+        };
         study.configure()?;
         study
             .conn
@@ -102,7 +111,11 @@ impl Study {
                 supported: SCHEMA_VERSION,
             });
         }
-        let mut study = Study { conn, path };
+        let mut study = Study {
+            conn,
+            path,
+            book: Default::default(),
+        };
         study.configure()?;
         study.migrate()?;
         Ok(study)
@@ -111,6 +124,23 @@ impl Study {
     /// Where the study file is.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// The study's codebook, read again only when the codebook tables changed (in this
+    /// process or another).
+    pub(crate) fn cached_codebook(&self) -> Result<std::rc::Rc<Codebook>> {
+        let rev: String = self
+            .conn
+            .prepare_cached("SELECT value FROM meta WHERE key = 'codebook_rev'")?
+            .query_row([], |r| r.get(0))?;
+        if let Some((r, book)) = self.book.borrow().as_ref() {
+            if *r == rev {
+                return Ok(book.clone());
+            }
+        }
+        let book = std::rc::Rc::new(crate::codebook::load(&self.conn)?);
+        *self.book.borrow_mut() = Some((rev, book.clone()));
+        Ok(book)
     }
 
     /// The connection, for reads inside the core.
@@ -269,8 +299,7 @@ pub(crate) fn record(
     old: Option<&serde_json::Value>,
     new: Option<&serde_json::Value>,
 ) -> Result<()> {
-    tx.execute(
-        "INSERT INTO history (at, actor, action, subject, old, new) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    tx.prepare_cached("INSERT INTO history (at, actor, action, subject, old, new) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?.execute(
         params![
             crate::now(),
             actor,

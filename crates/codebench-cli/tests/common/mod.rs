@@ -13,7 +13,12 @@ pub fn bin() -> PathBuf {
 
 /// Runs `codebench --study STUDY ARGS...`.
 pub fn run(study: &Path, args: &[&str]) -> Output {
-    Command::new(bin()).arg("--study").arg(study).args(args).output().expect("codebench runs")
+    Command::new(bin())
+        .arg("--study")
+        .arg(study)
+        .args(args)
+        .output()
+        .expect("codebench runs")
 }
 
 /// Runs and asserts success; returns stdout.
@@ -32,8 +37,16 @@ pub fn ok(study: &Path, args: &[&str]) -> String {
 pub fn fails(study: &Path, args: &[&str]) -> String {
     let out = run(study, args);
     let err = String::from_utf8_lossy(&out.stderr).to_string();
-    assert_eq!(out.status.code(), Some(1), "codebench {args:?} should fail with 1; stderr: {err}");
-    assert_eq!(err.trim_end().lines().count(), 1, "one clear message, got: {err}");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "codebench {args:?} should fail with 1; stderr: {err}"
+    );
+    assert_eq!(
+        err.trim_end().lines().count(),
+        1,
+        "one clear message, got: {err}"
+    );
     assert!(err.starts_with("codebench: "), "{err}");
     err.trim_end().to_string()
 }
@@ -42,11 +55,22 @@ pub fn fails(study: &Path, args: &[&str]) -> String {
 pub fn git(dir: &Path, args: &[&str]) {
     let out = Command::new("git")
         .current_dir(dir)
-        .args(["-c", "user.name=Test", "-c", "user.email=t@example.invalid", "-c", "init.defaultBranch=main"])
+        .args([
+            "-c",
+            "user.name=Test",
+            "-c",
+            "user.email=t@example.invalid",
+            "-c",
+            "init.defaultBranch=main",
+        ])
         .args(args)
         .output()
         .expect("git runs");
-    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 /// Makes a real git checkout at `dir` with the given files, an origin remote and one commit.
@@ -61,13 +85,19 @@ pub fn checkout(dir: &Path, origin: &str, files: &[(&str, &[u8])]) -> String {
     git(dir, &["remote", "add", "origin", origin]);
     git(dir, &["add", "-A"]);
     git(dir, &["commit", "-qm", "init"]);
-    let out = Command::new("git").current_dir(dir).args(["rev-parse", "HEAD"]).output().unwrap();
+    let out = Command::new("git")
+        .current_dir(dir)
+        .args(["rev-parse", "HEAD"])
+        .output()
+        .unwrap();
     String::from_utf8(out.stdout).unwrap().trim().to_string()
 }
 
 /// Every row of every table of a study, as text, for before/after comparisons.
 pub fn dump(study: &Path) -> String {
-    let conn = rusqlite::Connection::open_with_flags(study, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap();
+    let conn =
+        rusqlite::Connection::open_with_flags(study, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .unwrap();
     let mut out = String::new();
     let tables: Vec<String> = conn
         .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
@@ -78,11 +108,15 @@ pub fn dump(study: &Path) -> String {
         .unwrap();
     for t in tables {
         out.push_str(&format!("## {t}\n"));
-        let mut stmt = conn.prepare(&format!("SELECT * FROM \"{t}\" ORDER BY rowid")).unwrap();
+        let mut stmt = conn
+            .prepare(&format!("SELECT * FROM \"{t}\" ORDER BY rowid"))
+            .unwrap();
         let n = stmt.column_count();
         let mut rows = stmt.query([]).unwrap();
         while let Some(row) = rows.next().unwrap() {
-            let cells: Vec<String> = (0..n).map(|i| format!("{:?}", row.get_ref(i).unwrap())).collect();
+            let cells: Vec<String> = (0..n)
+                .map(|i| format!("{:?}", row.get_ref(i).unwrap()))
+                .collect();
             out.push_str(&cells.join("|"));
             out.push('\n');
         }
@@ -115,9 +149,18 @@ pub fn fixture() -> Fixture {
     checkout(
         &b,
         "git@github.com:acme/beta.git",
-        &[("readme.rst", b"Beta\n====\n"), ("docker/serve.Dockerfile", b"FROM nvidia/cuda:12.2.0-runtime-ubuntu22.04\n")],
+        &[
+            ("readme.rst", b"Beta\n====\n"),
+            (
+                "docker/serve.Dockerfile",
+                b"FROM nvidia/cuda:12.2.0-runtime-ubuntu22.04\n",
+            ),
+        ],
     );
-    ok(&study, &["import", "local", a.to_str().unwrap(), b.to_str().unwrap()]);
+    ok(
+        &study,
+        &["import", "local", a.to_str().unwrap(), b.to_str().unwrap()],
+    );
     ok(&study, &["raters", "add", "alice"]);
     ok(&study, &["raters", "add", "bob"]);
     Fixture { dir, study }

@@ -288,6 +288,9 @@ pub(crate) fn store_snapshot(tx: &Connection, input: &SnapshotInput) -> Result<S
     for (f, hash) in &hashed {
         if let (FileContent::Text(text), Some(h)) = (&f.content, hash) {
             put_content.execute(params![h, text])?;
+            if f.role == Role::Dockerfile {
+                crate::dockerfile::store_analysis(tx, h, &f.path, text)?;
+            }
         }
         put_file.execute(params![
             snapshot_id,
@@ -370,6 +373,8 @@ pub struct FileView {
     pub size: i64,
     /// The text, when stored.
     pub text: Option<String>,
+    /// The Dockerfile analysis of the text (Dockerfiles only).
+    pub analysis: Option<crate::dockerfile::Analysis>,
 }
 
 /// A project as a rater reads it: the current snapshot.
@@ -392,6 +397,11 @@ pub struct ProjectView {
 }
 
 impl Study {
+    /// Stores snapshots read by any source, all in one transaction.
+    pub fn store_snapshots(&mut self, inputs: &[SnapshotInput]) -> Result<Vec<StoredSnapshot>> {
+        self.write(|tx| inputs.iter().map(|i| store_snapshot(tx, i)).collect())
+    }
+
     /// Every project, by name.
     pub fn projects(&self) -> Result<Vec<ProjectSummary>> {
         let mut stmt = self.conn().prepare(
@@ -491,11 +501,14 @@ impl Study {
 }
 
 fn files_of(c: &Connection, snapshot: i64) -> Result<Vec<(String, FileView)>> {
-    let mut stmt = c.prepare(
-        "SELECT f.role, f.path, f.status, f.size, t.text FROM file f LEFT JOIN content t ON t.sha256 = f.sha256
+    let mut stmt = c.prepare_cached(
+        "SELECT f.role, f.path, f.status, f.size, t.text, a.analysis FROM file f
+         LEFT JOIN content t ON t.sha256 = f.sha256
+         LEFT JOIN dockerfile_analysis a ON a.sha256 = f.sha256
          WHERE f.snapshot_id = ?1 ORDER BY f.path",
     )?;
     let rows = stmt.query_map([snapshot], |r| {
+        let analysis: Option<String> = r.get(5)?;
         Ok((
             r.get(0)?,
             FileView {
@@ -503,6 +516,7 @@ fn files_of(c: &Connection, snapshot: i64) -> Result<Vec<(String, FileView)>> {
                 status: r.get(2)?,
                 size: r.get(3)?,
                 text: r.get(4)?,
+                analysis: analysis.and_then(|j| serde_json::from_str(&j).ok()),
             },
         ))
     })?;
@@ -512,11 +526,10 @@ fn files_of(c: &Connection, snapshot: i64) -> Result<Vec<(String, FileView)>> {
 /// Looks a unit up by its public name; the error suggests what the user may have meant.
 pub(crate) fn unit_by_name(c: &Connection, name: &str) -> Result<(i64, UnitInfo)> {
     let found = c
-        .query_row(
+        .prepare_cached(
             "SELECT u.id, u.name, u.kind, p.full_name, u.path FROM unit u JOIN project p ON p.id = u.project_id WHERE u.name = ?1",
-            [name],
-            |r| Ok((r.get(0)?, UnitInfo { name: r.get(1)?, kind: r.get(2)?, project: r.get(3)?, path: r.get(4)? })),
-        )
+        )?
+        .query_row([name], |r| Ok((r.get(0)?, UnitInfo { name: r.get(1)?, kind: r.get(2)?, project: r.get(3)?, path: r.get(4)? })))
         .optional()?;
     found.ok_or_else(|| Error::Unknown {
         what: "unit",

@@ -1,0 +1,57 @@
+# Codebench. Two commands on a fresh machine:
+#   make run    install what is missing, build, open the app on the sample study
+#   make test   every test: Rust, UI, fuzz (short), E2E of the real app under Xvfb
+# Also: make bench, make e2e, make lint, make golden.
+
+SHELL := /bin/bash
+CARGO ?= cargo
+FUZZ_SECONDS ?= 60
+APP := target/debug/codebench-app
+CLI := target/debug/codebench
+
+.PHONY: run test deps build ui rust-test ui-test fuzz e2e bench lint clean
+
+deps:
+	scripts/deps.sh
+
+ui: deps
+	cd ui && npm run build
+
+build: ui
+	$(CARGO) build -p codebench-cli -p codebench-app
+
+run: build
+	@if [ -n "$$DISPLAY" ] || [ -n "$$WAYLAND_DISPLAY" ]; then \
+	  $(APP); \
+	else \
+	  echo "No display: running the app under Xvfb (xvfb-run)"; \
+	  xvfb-run -a -s "-screen 0 1280x800x24" $(APP); \
+	fi
+
+rust-test: deps
+	$(CARGO) test --workspace
+
+ui-test: deps
+	cd ui && npm test && npm run check
+
+fuzz:
+	crates/codebench-dockerfile/fuzz/run.sh $(FUZZ_SECONDS)
+
+e2e: build
+	tests/e2e/run.sh
+
+test: build rust-test ui-test fuzz e2e
+	@echo "make test: all passed"
+
+lint: deps
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	cd ui && npm run check
+
+bench: deps
+	$(CARGO) bench -p codebench --bench study
+	$(CARGO) bench -p codebench-dockerfile --bench throughput
+	$(CARGO) bench -p codebench-agreement --bench report
+
+clean:
+	$(CARGO) clean

@@ -1,0 +1,98 @@
+//! Agreement between raters inside a study. The statistics are the pure crate
+//! `codebench-agreement` (checked against statsmodels, scikit-learn, irrCAC, krippendorff and
+//! NLTK), re-exported here; this module turns a study's decisions into its input.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+pub use codebench_agreement::*;
+
+use crate::codebook::Cardinality as BookCardinality;
+use crate::{Error, Result, Study};
+
+impl Study {
+    /// The decisions of one dimension as a ratings table: one row per unit that at least one
+    /// of the raters decided, one column per rater (all raters of the study when `raters` is
+    /// `None`), codes and sub-code parents from the codebook.
+    pub fn ratings(&self, dimension: &str, raters: Option<&[String]>) -> Result<Ratings> {
+        let book = self.cached_codebook()?;
+        let dim = book.require_dimension(dimension)?;
+        let all: Vec<String> = self.raters()?.into_iter().map(|r| r.name).collect();
+        let names: Vec<String> = match raters {
+            Some(list) => {
+                for r in list {
+                    if !all.contains(r) {
+                        return Err(Error::Unknown {
+                            what: "rater",
+                            name: r.clone(),
+                            hint: String::new(),
+                        });
+                    }
+                }
+                list.to_vec()
+            }
+            None => all,
+        };
+        let column: BTreeMap<&str, usize> = names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n.as_str(), i))
+            .collect();
+        let mut rows: BTreeMap<String, Vec<Option<BTreeSet<String>>>> = BTreeMap::new();
+        for d in self.decisions(None)? {
+            if d.dimension != dim.id {
+                continue;
+            }
+            let Some(&col) = column.get(d.rater.as_str()) else {
+                continue;
+            };
+            let row = rows
+                .entry(d.unit)
+                .or_insert_with(|| vec![None; names.len()]);
+            row[col] = Some(d.codes.into_iter().collect());
+        }
+        Ok(Ratings {
+            dimension: dim.id.clone(),
+            cardinality: match dim.cardinality {
+                BookCardinality::One => Cardinality::One,
+                BookCardinality::Many => Cardinality::Many,
+            },
+            raters: names,
+            units: rows.into_values().collect(),
+            codes: dim.codes.iter().map(|c| c.id.clone()).collect(),
+            parents: dim
+                .codes
+                .iter()
+                .filter_map(|c| c.parent.clone().map(|p| (c.id.clone(), p)))
+                .collect(),
+        })
+    }
+
+    /// The agreement report of the given dimensions (every dimension when empty), merged.
+    pub fn agreement(
+        &self,
+        dimensions: &[String],
+        raters: Option<&[String]>,
+        options: &Options,
+    ) -> Result<Report> {
+        let book = self.cached_codebook()?;
+        let dims: Vec<String> = if dimensions.is_empty() {
+            book.dimensions.iter().map(|d| d.id.clone()).collect()
+        } else {
+            dimensions.to_vec()
+        };
+        let mut merged = Report {
+            results: Vec::new(),
+            confusion: Vec::new(),
+            warnings: Vec::new(),
+        };
+        for d in dims {
+            let ratings = self.ratings(&d, raters)?;
+            let r = report(&ratings, options)
+                .map_err(|e| Error::Invalid(format!("agreement on '{d}': {e}")))?;
+            merged.results.extend(r.results);
+            merged.confusion.extend(r.confusion);
+            merged.warnings.extend(r.warnings);
+        }
+        Ok(merged)
+    }
+}
