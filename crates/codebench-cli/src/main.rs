@@ -68,6 +68,11 @@ enum Command {
         #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
         format: ReportFormat,
     },
+    /// Open the desktop app on this study at a unit (owner/name or owner/name:path).
+    Open {
+        /// The unit to open.
+        unit: String,
+    },
     /// Analyse files without a study.
     #[command(subcommand)]
     Analyze(AnalyzeCmd),
@@ -102,6 +107,11 @@ enum CodebookCmd {
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
+    /// Replace the study's codebook (JSON or .qdc) before coding starts.
+    Import {
+        /// The codebook file.
+        file: PathBuf,
+    },
     /// Write the codebook to a file.
     Export {
         #[arg(long, value_enum, default_value_t = CodebookFormat::Json)]
@@ -113,7 +123,10 @@ enum CodebookCmd {
 
 #[derive(Clone, Copy, ValueEnum)]
 enum CodebookFormat {
+    /// Codebench's JSON format (schema/codebook.schema.json).
     Json,
+    /// REFI-QDA codebook (urn:QDA-XML:codebook:1.0) for ATLAS.ti, MAXQDA, NVivo, QualCoder.
+    Qdc,
 }
 
 #[derive(Subcommand)]
@@ -219,6 +232,17 @@ fn open(path: &Path) -> Result<Study> {
     Ok(Study::open(path)?)
 }
 
+/// The desktop app: `codebench-app` beside this binary, else on the PATH.
+fn app_binary() -> PathBuf {
+    let beside = std::env::current_exe()
+        .ok()
+        .and_then(|p| p.parent().map(|d| d.join("codebench-app")));
+    match beside {
+        Some(p) if p.exists() => p,
+        _ => PathBuf::from("codebench-app"),
+    }
+}
+
 fn print_json(v: &impl serde::Serialize) -> Result<()> {
     println!("{}", serde_json::to_string_pretty(v)?);
     Ok(())
@@ -303,13 +327,24 @@ fn run(cli: Cli) -> Result<()> {
                 }
             }
         }
-        Command::Codebook(CodebookCmd::Export {
-            format: CodebookFormat::Json,
-            file,
-        }) => {
+        Command::Codebook(CodebookCmd::Export { format, file }) => {
             let book = open(&path)?.codebook()?;
-            std::fs::write(&file, book.to_json()).with_context(|| format!("{}", file.display()))?;
+            let text = match format {
+                CodebookFormat::Json => book.to_json(),
+                CodebookFormat::Qdc => codebench::qdc::to_qdc(&book),
+            };
+            std::fs::write(&file, text).with_context(|| format!("{}", file.display()))?;
             println!("wrote {}", file.display());
+        }
+        Command::Codebook(CodebookCmd::Import { file }) => {
+            let book = Codebook::from_file(&file)?;
+            open(&path)?.replace_codebook(&book)?;
+            println!(
+                "the study now codes with {} {} ({} dimensions)",
+                book.id,
+                book.version,
+                book.dimensions.len()
+            );
         }
         Command::Import(ImportCmd::Local { lenient, dirs }) => {
             let mut study = open(&path)?;
@@ -394,6 +429,19 @@ fn run(cli: Cli) -> Result<()> {
                 ReportFormat::Csv => print!("{}", ag::to_csv(&report)),
                 ReportFormat::Table => print!("{}", ag::to_table(&report)),
             }
+        }
+        Command::Open { unit } => {
+            let study = open(&path)?;
+            study.unit(&unit)?; // a clear error for an unknown unit, before starting a window
+            let app = app_binary();
+            let status = std::process::Command::new(&app)
+                .arg("--study")
+                .arg(study.path())
+                .arg("--open")
+                .arg(&unit)
+                .spawn()
+                .with_context(|| format!("starting the app ({})", app.display()))?;
+            println!("opened {unit} in the app (pid {})", status.id());
         }
         Command::Analyze(AnalyzeCmd::Dockerfile { format, files }) => {
             let mut results = Vec::new();

@@ -268,3 +268,58 @@ fn usage_errors_exit_2() {
     let out = run(&dir.path().join("s"), &["code", "--rater", "a"]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn codebook_exchange_through_refi_qda() {
+    let dir = tempfile::tempdir().unwrap();
+    let study = dir.path().join("s.codebench");
+    ok(&study, &["init"]);
+    let qdc = dir.path().join("book.qdc");
+    ok(
+        &study,
+        &[
+            "codebook",
+            "export",
+            "--format",
+            "qdc",
+            qdc.to_str().unwrap(),
+        ],
+    );
+    let xml = std::fs::read_to_string(&qdc).unwrap();
+    assert!(
+        xml.contains("<CodeBook xmlns=\"urn:QDA-XML:codebook:1.0\""),
+        "{xml}"
+    );
+    // A new study made from the .qdc has the same codebook.
+    let second = dir.path().join("second.codebench");
+    ok(&second, &["init", "--codebook", qdc.to_str().unwrap()]);
+    // Dimensions and codes (ids, definitions, notes, hierarchy) survive; REFI-QDA has no place
+    // for the codebook's own description.
+    let a: serde_json::Value =
+        serde_json::from_str(&ok(&study, &["codebook", "show", "--format", "json"])).unwrap();
+    let b: serde_json::Value =
+        serde_json::from_str(&ok(&second, &["codebook", "show", "--format", "json"])).unwrap();
+    assert!(
+        a["dimensions"] == b["dimensions"],
+        "dimensions differ after the .qdc round trip"
+    );
+    assert_eq!((&a["id"], &a["version"]), (&b["id"], &b["version"]));
+    // Replacing a codebook is refused once coding started.
+    let f = fixture();
+    ok(
+        &f.study,
+        &[
+            "code",
+            "--rater",
+            "alice",
+            "--unit",
+            "acme/alpha",
+            "--dimension",
+            "kind",
+            "--code",
+            "model",
+        ],
+    );
+    let m = fails(&f.study, &["codebook", "import", qdc.to_str().unwrap()]);
+    assert!(m.contains("already has 1 decisions"), "{m}");
+}

@@ -192,10 +192,19 @@ impl Codebook {
         Ok(book)
     }
 
-    /// Reads a codebook file (JSON).
+    /// Reads a codebook file: JSON (this format), or a REFI-QDA `.qdc` (XML).
     pub fn from_file(path: &std::path::Path) -> Result<Codebook> {
         let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-        Codebook::from_json(&text, &path.display().to_string())
+        let name = path.display().to_string();
+        let xml = path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("qdc"))
+            || text.trim_start().starts_with('<');
+        if xml {
+            crate::qdc::from_qdc(&text, &name)
+        } else {
+            Codebook::from_json(&text, &name)
+        }
     }
 
     /// The codebook as pretty JSON, in the format `from_json` reads.
@@ -492,6 +501,34 @@ pub(crate) fn load(conn: &Connection) -> Result<Codebook> {
 }
 
 impl crate::Study {
+    /// Replaces the study's codebook; only while no decision has been recorded (later changes
+    /// go through the open-coding edits, which remap decisions).
+    pub fn replace_codebook(&mut self, book: &Codebook) -> Result<()> {
+        book.validate().map_err(|message| Error::Codebook {
+            source_name: book.id.clone(),
+            message,
+        })?;
+        let old = self.codebook()?;
+        self.write(|tx| {
+            let n: i64 = tx.query_row("SELECT count(*) FROM decision", [], |r| r.get(0))?;
+            if n > 0 {
+                return Err(Error::Invalid(format!(
+                    "this study already has {n} decisions; a codebook can only be replaced before coding starts"
+                )));
+            }
+            tx.execute_batch("DELETE FROM code; DELETE FROM dimension; DELETE FROM codebook;")?;
+            store(tx, book)?;
+            crate::study::record(
+                tx,
+                "system",
+                "codebook.replace",
+                &book.id,
+                Some(&serde_json::json!({ "id": old.id, "version": old.version })),
+                Some(&serde_json::json!({ "id": book.id, "version": book.version })),
+            )
+        })
+    }
+
     /// The study's codebook.
     pub fn codebook(&self) -> Result<Codebook> {
         Ok((*self.cached_codebook()?).clone())

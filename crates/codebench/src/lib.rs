@@ -12,6 +12,7 @@ pub mod corpus;
 pub mod dockerfile;
 pub mod error;
 pub mod export;
+pub mod qdc;
 pub mod readme;
 pub mod sample;
 pub mod study;
