@@ -323,3 +323,80 @@ fn codebook_exchange_through_refi_qda() {
     let m = fails(&f.study, &["codebook", "import", qdc.to_str().unwrap()]);
     assert!(m.contains("already has 1 decisions"), "{m}");
 }
+
+#[test]
+fn export_writes_every_table_with_documented_columns() {
+    let f = fixture();
+    ok(
+        &f.study,
+        &[
+            "code",
+            "--rater",
+            "alice",
+            "--unit",
+            "acme/alpha",
+            "--dimension",
+            "kind",
+            "--code",
+            "model",
+        ],
+    );
+    ok(
+        &f.study,
+        &[
+            "code",
+            "--rater",
+            "alice",
+            "--unit",
+            "acme/alpha:Dockerfile",
+            "--dimension",
+            "purpose",
+            "--code",
+            "hosting",
+        ],
+    );
+    let out = f.dir.path().join("x");
+    ok(&f.study, &["export", "--out", out.to_str().unwrap()]);
+    let readme = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../exports/README.md"
+    ))
+    .unwrap();
+    for table in [
+        "codings",
+        "projects",
+        "dockerfiles",
+        "codebook",
+        "codings_wide",
+        "distributions",
+        "history",
+    ] {
+        let text = std::fs::read_to_string(out.join(format!("{table}.csv"))).unwrap();
+        assert!(
+            readme.contains(&format!("## {table}.csv")),
+            "{table}.csv is not documented"
+        );
+        let header = text.lines().next().unwrap();
+        assert!(!header.is_empty() && text.contains("\r\n"), "{table}");
+    }
+    let df = std::fs::read_to_string(out.join("dockerfiles.csv")).unwrap();
+    let row = df
+        .lines()
+        .find(|l| l.starts_with("acme/beta:docker/serve.Dockerfile"))
+        .unwrap();
+    assert!(
+        row.contains("nvidia/cuda:12.2.0-runtime-ubuntu22.04") && row.contains("Platform Runtime"),
+        "{row}"
+    );
+    let wide = std::fs::read_to_string(out.join("codings_wide.csv")).unwrap();
+    assert!(
+        wide.starts_with("unit,dimension,alice,bob\r\nacme/alpha,kind,model,\r\n"),
+        "{wide}"
+    );
+    let dist = std::fs::read_to_string(out.join("distributions.csv")).unwrap();
+    assert!(dist.contains("alice,kind,model,,,1,1,1.000000"), "{dist}");
+    assert!(
+        dist.contains("alice,purpose,hosting,,model,1,1,1.000000"),
+        "{dist}"
+    );
+}

@@ -65,19 +65,433 @@ pub fn export_all(study: &Study, dir: &Path) -> Result<Vec<Written>> {
     let mut written = Vec::new();
     let mut buf = Vec::new();
     write_codings(study, &mut buf)?;
-    written.push(write_atomic(&dir.join("codings.csv"), &buf)?);
+    let codings_rows = csv::Reader::from_reader(buf.as_slice()).records().count();
+    written.push(write_atomic(&dir.join("codings.csv"), &buf, codings_rows)?);
+    for (name, columns, rows) in [
+        (
+            "projects.csv",
+            owned(&PROJECTS_COLUMNS),
+            projects_rows(study)?,
+        ),
+        (
+            "dockerfiles.csv",
+            owned(&dockerfile_columns()),
+            dockerfile_rows(study)?,
+        ),
+        (
+            "codebook.csv",
+            owned(&CODEBOOK_COLUMNS),
+            codebook_rows(study)?,
+        ),
+        ("codings_wide.csv", wide_columns(study)?, wide_rows(study)?),
+        (
+            "distributions.csv",
+            owned(&DISTRIBUTIONS_COLUMNS),
+            distribution_rows(study)?,
+        ),
+        ("history.csv", owned(&HISTORY_COLUMNS), history_rows(study)?),
+    ] {
+        written.push(write_atomic(
+            &dir.join(name),
+            &to_csv(&columns, &rows)?,
+            rows.len(),
+        )?);
+    }
     Ok(written)
 }
 
-fn write_atomic(path: &Path, bytes: &[u8]) -> Result<Written> {
+/// One CSV in the house style: header row, CRLF, RFC 4180 quoting.
+fn to_csv<S: AsRef<str>>(columns: &[S], rows: &[Vec<String>]) -> Result<Vec<u8>> {
+    let mut w = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(Vec::new());
+    w.write_record(columns.iter().map(|c| c.as_ref()))?;
+    for r in rows {
+        w.write_record(r)?;
+    }
+    w.into_inner()
+        .map_err(|e| Error::io("export", e.into_error()))
+}
+
+fn owned(columns: &[&str]) -> Vec<String> {
+    columns.iter().map(|c| c.to_string()).collect()
+}
+
+fn opt<T: ToString>(v: Option<T>) -> String {
+    v.map(|x| x.to_string()).unwrap_or_default()
+}
+
+/// Columns of `projects.csv`.
+pub const PROJECTS_COLUMNS: [&str; 20] = [
+    "project",
+    "source",
+    "commit",
+    "snapshots",
+    "changed",
+    "problem",
+    "readme",
+    "dockerfiles",
+    "description",
+    "language",
+    "topics",
+    "stars",
+    "forks",
+    "watchers",
+    "open_issues",
+    "size_kib",
+    "license",
+    "archived",
+    "created_at",
+    "pushed_at",
+];
+
+fn projects_rows(study: &Study) -> Result<Vec<Vec<String>>> {
+    let mut snaps = study.conn().prepare("SELECT count(*) FROM snapshot s JOIN project p ON p.id = s.project_id WHERE p.full_name = ?1")?;
+    let mut meta = study
+        .conn()
+        .prepare("SELECT metadata FROM project WHERE full_name = ?1")?;
+    let mut rows = Vec::new();
+    for p in study.projects()? {
+        let n: i64 = snaps.query_row([&p.name], |r| r.get(0))?;
+        let m: serde_json::Value =
+            serde_json::from_str(&meta.query_row([&p.name], |r| r.get::<_, String>(0))?)
+                .unwrap_or_default();
+        let field = |k: &str| match &m[k] {
+            serde_json::Value::Null => String::new(),
+            serde_json::Value::String(s) => s.clone(),
+            serde_json::Value::Array(a) => a
+                .iter()
+                .filter_map(|v| v.as_str())
+                .collect::<Vec<_>>()
+                .join(";"),
+            other => other.to_string(),
+        };
+        rows.push(vec![
+            p.name.clone(),
+            p.source.clone(),
+            opt(p.commit.clone()),
+            n.to_string(),
+            p.changed.to_string(),
+            opt(p.problem.clone()),
+            p.has_readme.to_string(),
+            p.dockerfiles.to_string(),
+            field("description"),
+            field("language"),
+            field("topics"),
+            field("stars"),
+            field("forks"),
+            field("watchers"),
+            field("open_issues"),
+            field("size_kib"),
+            field("license"),
+            field("archived"),
+            field("created_at"),
+            field("pushed_at"),
+        ]);
+    }
+    Ok(rows)
+}
+
+/// The instruction keywords that get a count column in `dockerfiles.csv`.
+pub const INSTRUCTION_KEYWORDS: [&str; 18] = [
+    "FROM",
+    "RUN",
+    "CMD",
+    "LABEL",
+    "MAINTAINER",
+    "EXPOSE",
+    "ENV",
+    "ADD",
+    "COPY",
+    "ENTRYPOINT",
+    "VOLUME",
+    "USER",
+    "WORKDIR",
+    "ARG",
+    "ONBUILD",
+    "STOPSIGNAL",
+    "HEALTHCHECK",
+    "SHELL",
+];
+
+const DOCKERFILE_BASE_COLUMNS: [&str; 26] = [
+    "unit",
+    "project",
+    "path",
+    "commit",
+    "status",
+    "size",
+    "sha256",
+    "lines",
+    "comment_lines",
+    "instructions",
+    "stages",
+    "multi_stage",
+    "partial",
+    "errors",
+    "warnings",
+    "base_images",
+    "base_types",
+    "run_instructions",
+    "run_commands",
+    "run_exec_form",
+    "run_heredoc",
+    "exposed_ports",
+    "user",
+    "non_root_user",
+    "uses_mount",
+    "hygiene",
+];
+
+fn dockerfile_columns() -> Vec<&'static str> {
+    let mut c = DOCKERFILE_BASE_COLUMNS.to_vec();
+    c.extend(codebench_dockerfile::run::CATEGORIES.iter().copied());
+    c.push(codebench_dockerfile::run::UNKNOWN);
+    c.extend(INSTRUCTION_KEYWORDS);
+    c
+}
+
+fn dockerfile_rows(study: &Study) -> Result<Vec<Vec<String>>> {
+    let mut rows = Vec::new();
+    for p in study.projects()? {
+        let view = study.project_view(&p.name)?;
+        for f in view.dockerfiles {
+            let mut r = vec![
+                crate::corpus::unit_name(&p.name, Some(&f.path)),
+                p.name.clone(),
+                f.path.clone(),
+                opt(view.commit.clone()),
+                f.status.clone(),
+                f.size.to_string(),
+                f.text
+                    .as_deref()
+                    .map(|t| crate::corpus::sha256_hex(t.as_bytes()))
+                    .unwrap_or_default(),
+            ];
+            match &f.analysis {
+                Some(a) => {
+                    let bases: Vec<&str> = a
+                        .stages
+                        .iter()
+                        .filter(|s| s.base.stage.is_none())
+                        .map(|s| s.base.resolved.as_str())
+                        .collect();
+                    r.extend([
+                        a.lines.to_string(),
+                        a.comment_lines.to_string(),
+                        a.instructions.len().to_string(),
+                        a.stages.len().to_string(),
+                        a.multi_stage.to_string(),
+                        a.partial.to_string(),
+                        a.errors.len().to_string(),
+                        a.warnings.len().to_string(),
+                        bases.join(";"),
+                        a.base_types.join(";"),
+                        a.run.instructions.to_string(),
+                        a.run.commands.to_string(),
+                        a.run.exec_form.to_string(),
+                        a.run.heredoc.to_string(),
+                        a.exposed_ports.join(";"),
+                        opt(a.user.clone()),
+                        a.non_root_user.to_string(),
+                        a.uses_mount.to_string(),
+                        a.hygiene.len().to_string(),
+                    ]);
+                    for c in codebench_dockerfile::run::CATEGORIES
+                        .iter()
+                        .chain([&codebench_dockerfile::run::UNKNOWN])
+                    {
+                        r.push(a.run_categories.get(*c).copied().unwrap_or(0).to_string());
+                    }
+                    for k in INSTRUCTION_KEYWORDS {
+                        r.push(a.counts.get(k).copied().unwrap_or(0).to_string());
+                    }
+                }
+                None => r.resize(dockerfile_columns().len(), String::new()),
+            }
+            rows.push(r);
+        }
+    }
+    Ok(rows)
+}
+
+/// Columns of `codebook.csv`.
+pub const CODEBOOK_COLUMNS: [&str; 13] = [
+    "dimension",
+    "dimension_name",
+    "unit",
+    "cardinality",
+    "code",
+    "name",
+    "parent",
+    "group",
+    "status",
+    "position",
+    "definition",
+    "include",
+    "exclude",
+];
+
+fn codebook_rows(study: &Study) -> Result<Vec<Vec<String>>> {
+    let book = study.codebook()?;
+    let mut rows = Vec::new();
+    for d in &book.dimensions {
+        for (i, c) in d.codes.iter().enumerate() {
+            rows.push(vec![
+                d.id.clone(),
+                d.name.clone(),
+                d.unit.as_str().into(),
+                d.cardinality.as_str().into(),
+                c.id.clone(),
+                c.name.clone(),
+                opt(c.parent.clone()),
+                opt(c.group.clone()),
+                c.status.as_str().into(),
+                (i + 1).to_string(),
+                c.definition.clone(),
+                c.include.clone(),
+                c.exclude.clone(),
+            ]);
+        }
+    }
+    Ok(rows)
+}
+
+fn wide_columns(study: &Study) -> Result<Vec<String>> {
+    let mut c = vec!["unit".to_string(), "dimension".to_string()];
+    c.extend(study.raters()?.into_iter().map(|r| r.name));
+    Ok(c)
+}
+
+/// `codings_wide.csv`: one row per unit and dimension, a column per rater holding that rater's
+/// codes joined by `;` (empty: no decision).
+fn wide_rows(study: &Study) -> Result<Vec<Vec<String>>> {
+    let raters: Vec<String> = study.raters()?.into_iter().map(|r| r.name).collect();
+    let mut rows: std::collections::BTreeMap<(String, String), Vec<String>> = Default::default();
+    for d in study.decisions(None)? {
+        let col = raters
+            .iter()
+            .position(|r| *r == d.rater)
+            .expect("decisions are by known raters");
+        let row = rows
+            .entry((d.unit.clone(), d.dimension.clone()))
+            .or_insert_with(|| vec![String::new(); raters.len()]);
+        row[col] = if d.codes.is_empty() {
+            "(none)".into()
+        } else {
+            d.codes.join(";")
+        };
+    }
+    Ok(rows
+        .into_iter()
+        .map(|((u, d), cells)| {
+            let mut r = vec![u, d];
+            r.extend(cells);
+            r
+        })
+        .collect())
+}
+
+/// Columns of `distributions.csv`.
+pub const DISTRIBUTIONS_COLUMNS: [&str; 8] = [
+    "source",
+    "dimension",
+    "code",
+    "parent",
+    "kind",
+    "count",
+    "units",
+    "share",
+];
+
+/// `distributions.csv`: per rater, dimension and code, how many units got the code, over all
+/// units that rater decided (`kind` empty) and within each project kind as that rater coded it.
+fn distribution_rows(study: &Study) -> Result<Vec<Vec<String>>> {
+    let book = study.codebook()?;
+    let decisions = study.decisions(None)?;
+    let kind_dim = book.dimensions.iter().find(|d| {
+        d.unit == crate::codebook::UnitKind::Project
+            && d.cardinality == crate::codebook::Cardinality::One
+    });
+    let mut rows = Vec::new();
+    let raters: Vec<String> = study.raters()?.into_iter().map(|r| r.name).collect();
+    for rater in &raters {
+        let mine: Vec<_> = decisions.iter().filter(|d| &d.rater == rater).collect();
+        let kind_of: std::collections::HashMap<&str, &str> = match kind_dim {
+            Some(k) => mine
+                .iter()
+                .filter(|d| d.dimension == k.id)
+                .filter_map(|d| d.codes.first().map(|c| (d.unit.as_str(), c.as_str())))
+                .collect(),
+            None => Default::default(),
+        };
+        for d in &book.dimensions {
+            let of_dim: Vec<_> = mine.iter().filter(|x| x.dimension == d.id).collect();
+            let mut groups: Vec<(String, Vec<_>)> = vec![(String::new(), of_dim.clone())];
+            if let Some(k) = kind_dim {
+                for kc in &k.codes {
+                    let within: Vec<_> = of_dim
+                        .iter()
+                        .filter(|x| {
+                            kind_of.get(x.unit.split(':').next().unwrap_or(""))
+                                == Some(&kc.id.as_str())
+                        })
+                        .copied()
+                        .collect();
+                    groups.push((kc.id.clone(), within));
+                }
+            }
+            for (kind, group) in groups {
+                let units = group.len();
+                for c in &d.codes {
+                    let count = group.iter().filter(|x| x.codes.contains(&c.id)).count();
+                    let share = if units == 0 {
+                        String::new()
+                    } else {
+                        format!("{:.6}", count as f64 / units as f64)
+                    };
+                    rows.push(vec![
+                        rater.clone(),
+                        d.id.clone(),
+                        c.id.clone(),
+                        opt(c.parent.clone()),
+                        kind.clone(),
+                        count.to_string(),
+                        units.to_string(),
+                        share,
+                    ]);
+                }
+            }
+        }
+    }
+    Ok(rows)
+}
+
+/// Columns of `history.csv`.
+pub const HISTORY_COLUMNS: [&str; 7] = ["id", "at", "actor", "action", "subject", "old", "new"];
+
+fn history_rows(study: &Study) -> Result<Vec<Vec<String>>> {
+    let mut stmt = study
+        .conn()
+        .prepare("SELECT id, at, actor, action, subject, old, new FROM history ORDER BY id")?;
+    let rows = stmt.query_map([], |r| {
+        Ok(vec![
+            r.get::<_, i64>(0)?.to_string(),
+            r.get(1)?,
+            r.get(2)?,
+            r.get(3)?,
+            r.get(4)?,
+            r.get::<_, Option<String>>(5)?.unwrap_or_default(),
+            r.get::<_, Option<String>>(6)?.unwrap_or_default(),
+        ])
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+fn write_atomic(path: &Path, bytes: &[u8], rows: usize) -> Result<Written> {
     let tmp = path.with_extension("csv.partial");
     std::fs::write(&tmp, bytes).map_err(|e| Error::io(&tmp, e))?;
     std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))?;
-    let rows = bytes
-        .split(|b| *b == b'\n')
-        .filter(|l| !l.is_empty())
-        .count()
-        .saturating_sub(1);
     Ok(Written {
         path: path.to_path_buf(),
         rows,
