@@ -68,6 +68,18 @@ enum Command {
         #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
         format: ReportFormat,
     },
+    /// The reference study's tables computed from this study (kinds, purposes, instruction
+    /// shares, RUN categories, base images and their types).
+    Report {
+        /// Whose labels to use (default: the only rater, if there is one).
+        #[arg(long)]
+        rater: Option<String>,
+        /// Put the published figures of a study beside this study's.
+        #[arg(long, value_enum)]
+        compare: Option<CompareWith>,
+        #[arg(long, value_enum, default_value_t = ReportOut::Md)]
+        format: ReportOut,
+    },
     /// Open the desktop app on this study at a unit (owner/name or owner/name:path).
     Open {
         /// The unit to open.
@@ -90,6 +102,19 @@ enum Command {
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
 enum Format {
     Text,
+    Json,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum CompareWith {
+    /// EASE 2022: 406 ML projects with Docker images.
+    Ease2022,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum ReportOut {
+    Md,
+    Csv,
     Json,
 }
 
@@ -428,6 +453,41 @@ fn run(cli: Cli) -> Result<()> {
                 ReportFormat::Json => println!("{}", ag::to_json(&report)),
                 ReportFormat::Csv => print!("{}", ag::to_csv(&report)),
                 ReportFormat::Table => print!("{}", ag::to_table(&report)),
+            }
+        }
+        Command::Report {
+            rater,
+            compare,
+            format,
+        } => {
+            let study = open(&path)?;
+            let rater = match rater {
+                Some(r) => r,
+                None => {
+                    let raters = study.raters()?;
+                    match raters.as_slice() {
+                        [only] => only.name.clone(),
+                        [] => anyhow::bail!("this study has no rater yet, so no labels to report"),
+                        _ => anyhow::bail!(
+                            "say whose labels to report with --rater (one of: {})",
+                            raters
+                                .iter()
+                                .map(|r| r.name.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    }
+                }
+            };
+            let cmp = match compare {
+                Some(CompareWith::Ease2022) => codebench::report::Compare::Ease2022,
+                None => codebench::report::Compare::None,
+            };
+            let report = study.report(&rater, cmp)?;
+            match format {
+                ReportOut::Md => print!("{}", report.to_markdown()),
+                ReportOut::Csv => print!("{}", report.to_csv()?),
+                ReportOut::Json => print_json(&report)?,
             }
         }
         Command::Open { unit } => {

@@ -14,6 +14,7 @@ pub mod error;
 pub mod export;
 pub mod qdc;
 pub mod readme;
+pub mod report;
 pub mod sample;
 pub mod study;
 
