@@ -166,6 +166,21 @@ enum ImportCmd {
         #[arg(required = true)]
         dirs: Vec<PathBuf>,
     },
+    /// One column of labels from any CSV, as one rater's decisions (e.g. a published
+    /// study's spreadsheet: --rater ease2022 --dimension kind --unit-column repos
+    /// --code-column manual_topic).
+    Labels {
+        #[arg(long)]
+        rater: String,
+        #[arg(long)]
+        dimension: String,
+        #[arg(long)]
+        unit_column: String,
+        #[arg(long)]
+        code_column: String,
+        /// The CSV file.
+        file: PathBuf,
+    },
     /// Decisions from a CSV: rater,unit,dimension,code[,memo,flagged,coded_at], one row per code.
     Codings {
         /// The CSV file.
@@ -391,6 +406,25 @@ fn run(cli: Cli) -> Result<()> {
                     println!("  recorded without text: {skipped}");
                 }
             }
+        }
+        Command::Import(ImportCmd::Labels {
+            rater,
+            dimension,
+            unit_column,
+            code_column,
+            file,
+        }) => {
+            let cols = codebench::coding::LabelColumns {
+                rater,
+                dimension,
+                unit_column,
+                code_column,
+            };
+            let s = open(&path)?.import_labels(&file, &cols)?;
+            println!(
+                "{} decisions recorded, {} unchanged, {} rows without a label skipped",
+                s.recorded, s.unchanged, s.skipped_empty
+            );
         }
         Command::Import(ImportCmd::Codings { file }) => {
             let mut study = open(&path)?;

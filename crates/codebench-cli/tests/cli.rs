@@ -400,3 +400,68 @@ fn export_writes_every_table_with_documented_columns() {
         "{dist}"
     );
 }
+
+#[test]
+fn import_labels_from_a_spreadsheet_column() {
+    let f = fixture();
+    let csv = f.dir.path().join("labels.csv");
+    // A BOM, blank rows, raw labels that resolve through the codebook's aliases.
+    std::fs::write(&csv, "\u{feff}repos,manual_topic,other\nacme/alpha,DL framwork,x\n,,\nacme/beta,tutorials/ documentation,y\n\n").unwrap();
+    let said = ok(
+        &f.study,
+        &[
+            "import",
+            "labels",
+            "--rater",
+            "ease2022",
+            "--dimension",
+            "kind",
+            "--unit-column",
+            "repos",
+            "--code-column",
+            "manual_topic",
+            csv.to_str().unwrap(),
+        ],
+    );
+    assert!(said.contains("2 decisions recorded"), "{said}");
+    let report = ok(
+        &f.study,
+        &["report", "--rater", "ease2022", "--format", "csv"],
+    );
+    assert!(
+        report.contains("kinds,DL Framework,projects,1\r\n"),
+        "{report}"
+    );
+    assert!(
+        report.contains("kinds,Documentation / Tutorials,projects,1\r\n"),
+        "{report}"
+    );
+    // A label that is no code names its line and column, and nothing is recorded.
+    std::fs::write(
+        &csv,
+        "repos,manual_topic\nacme/alpha,model\nacme/beta,spaceship\n",
+    )
+    .unwrap();
+    let before = dump(&f.study);
+    let m = fails(
+        &f.study,
+        &[
+            "import",
+            "labels",
+            "--rater",
+            "ease2022",
+            "--dimension",
+            "kind",
+            "--unit-column",
+            "repos",
+            "--code-column",
+            "manual_topic",
+            csv.to_str().unwrap(),
+        ],
+    );
+    assert!(
+        m.contains("labels.csv:3: manual_topic") && m.contains("spaceship"),
+        "{m}"
+    );
+    assert_eq!(before, dump(&f.study));
+}
