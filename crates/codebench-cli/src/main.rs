@@ -132,6 +132,61 @@ enum CodebookCmd {
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
+    /// Propose a new code while coding (status proposed).
+    Propose {
+        #[arg(long)]
+        dimension: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long, default_value = "")]
+        definition: String,
+        /// Make it a sub-code of this code.
+        #[arg(long)]
+        parent: Option<String>,
+        /// Who proposes it (a rater).
+        #[arg(long)]
+        by: String,
+    },
+    /// Rename a code (its id and its decisions stay).
+    Rename {
+        #[arg(long)]
+        dimension: String,
+        code: String,
+        new_name: String,
+        #[arg(long)]
+        by: String,
+    },
+    /// Retire a code (old decisions keep it; it is not offered anew), or bring it back.
+    Retire {
+        #[arg(long)]
+        dimension: String,
+        code: String,
+        #[arg(long)]
+        by: String,
+        /// Make the code active again (also accepts a proposed code).
+        #[arg(long)]
+        undo: bool,
+    },
+    /// Merge one code into another: every decision with FROM gets INTO; FROM is removed.
+    Merge {
+        #[arg(long)]
+        dimension: String,
+        from: String,
+        into: String,
+        #[arg(long)]
+        by: String,
+    },
+    /// Split a code into new codes (NAME=definition, at least two); the old code is retired and
+    /// the units to recode are listed.
+    Split {
+        #[arg(long)]
+        dimension: String,
+        code: String,
+        #[arg(required = true, num_args = 2..)]
+        into: Vec<String>,
+        #[arg(long)]
+        by: String,
+    },
     /// Replace the study's codebook (JSON or .qdc) before coding starts.
     Import {
         /// The codebook file.
@@ -342,6 +397,7 @@ fn run(cli: Cli) -> Result<()> {
                 print!("{}", book.to_json());
                 return Ok(());
             }
+            let uses = open(&path)?.code_use_counts()?;
             println!("{} {}: {}", book.id, book.version, book.name);
             for d in &book.dimensions {
                 println!(
@@ -363,7 +419,16 @@ fn run(cli: Cli) -> Result<()> {
                     } else {
                         format!(" [{}]", c.status.as_str())
                     };
-                    println!("{indent}{:<28} {}{status}", c.id, c.name);
+                    let n = uses
+                        .get(&(d.id.clone(), c.id.clone()))
+                        .copied()
+                        .unwrap_or(0);
+                    let used = if n > 0 {
+                        format!("  ({n} decision{})", if n == 1 { "" } else { "s" })
+                    } else {
+                        String::new()
+                    };
+                    println!("{indent}{:<28} {}{status}{used}", c.id, c.name);
                 }
             }
         }
@@ -375,6 +440,81 @@ fn run(cli: Cli) -> Result<()> {
             };
             std::fs::write(&file, text).with_context(|| format!("{}", file.display()))?;
             println!("wrote {}", file.display());
+        }
+        Command::Codebook(CodebookCmd::Propose {
+            dimension,
+            name,
+            definition,
+            parent,
+            by,
+        }) => {
+            let c = open(&path)?.propose_code(
+                &dimension,
+                &name,
+                &definition,
+                parent.as_deref(),
+                &by,
+            )?;
+            println!("proposed {} ({}) in {dimension}", c.id, c.name);
+        }
+        Command::Codebook(CodebookCmd::Rename {
+            dimension,
+            code,
+            new_name,
+            by,
+        }) => {
+            open(&path)?.rename_code(&dimension, &code, &new_name, &by)?;
+            println!("renamed {code} to '{new_name}'");
+        }
+        Command::Codebook(CodebookCmd::Retire {
+            dimension,
+            code,
+            by,
+            undo,
+        }) => {
+            use codebench::codebook::CodeStatus;
+            let status = if undo {
+                CodeStatus::Active
+            } else {
+                CodeStatus::Retired
+            };
+            open(&path)?.set_code_status(&dimension, &code, status, &by)?;
+            println!("{code} is now {}", status.as_str());
+        }
+        Command::Codebook(CodebookCmd::Merge {
+            dimension,
+            from,
+            into,
+            by,
+        }) => {
+            let n = open(&path)?.merge_codes(&dimension, &from, &into, &by)?;
+            println!("merged {from} into {into}; {n} decisions remapped");
+        }
+        Command::Codebook(CodebookCmd::Split {
+            dimension,
+            code,
+            into,
+            by,
+        }) => {
+            let parts: Vec<(String, String)> = into
+                .iter()
+                .map(|p| match p.split_once('=') {
+                    Some((n, d)) => (n.to_string(), d.to_string()),
+                    None => (p.clone(), String::new()),
+                })
+                .collect();
+            let (created, units) = open(&path)?.split_code(&dimension, &code, &parts, &by)?;
+            println!(
+                "split {code} into {}; {code} is retired",
+                created
+                    .iter()
+                    .map(|c| c.id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            for u in units {
+                println!("  to recode: {u}");
+            }
         }
         Command::Codebook(CodebookCmd::Import { file }) => {
             let book = Codebook::from_file(&file)?;

@@ -465,3 +465,127 @@ fn import_labels_from_a_spreadsheet_column() {
     );
     assert_eq!(before, dump(&f.study));
 }
+
+#[test]
+fn open_coding_from_the_cli() {
+    let f = fixture();
+    let u = "acme/alpha:Dockerfile";
+    ok(
+        &f.study,
+        &[
+            "codebook",
+            "propose",
+            "--dimension",
+            "purpose",
+            "--name",
+            "GPU Benchmarking",
+            "--definition",
+            "Measures GPU speed",
+            "--by",
+            "alice",
+        ],
+    );
+    ok(
+        &f.study,
+        &[
+            "code",
+            "--rater",
+            "alice",
+            "--unit",
+            u,
+            "--dimension",
+            "purpose",
+            "--code",
+            "gpu-benchmarking",
+            "--code",
+            "hosting",
+        ],
+    );
+    ok(
+        &f.study,
+        &[
+            "code",
+            "--rater",
+            "bob",
+            "--unit",
+            u,
+            "--dimension",
+            "purpose",
+            "--code",
+            "hosting",
+        ],
+    );
+    let shown = ok(&f.study, &["codebook", "show"]);
+    assert!(
+        shown.contains("gpu-benchmarking") && shown.contains("[proposed]  (1 decision)"),
+        "{shown}"
+    );
+    assert!(shown.contains("Hosting  (2 decisions)"), "{shown}");
+    let said = ok(
+        &f.study,
+        &[
+            "codebook",
+            "merge",
+            "--dimension",
+            "purpose",
+            "hosting",
+            "gpu-benchmarking",
+            "--by",
+            "alice",
+        ],
+    );
+    assert!(said.contains("2 decisions remapped"), "{said}");
+    let out = f.dir.path().join("x");
+    ok(&f.study, &["export", "--out", out.to_str().unwrap()]);
+    let codings = std::fs::read_to_string(out.join("codings.csv")).unwrap();
+    assert_eq!(
+        codings.matches(",gpu-benchmarking,").count(),
+        2,
+        "{codings}"
+    );
+    ok(
+        &f.study,
+        &[
+            "codebook",
+            "retire",
+            "--dimension",
+            "purpose",
+            "gpu-benchmarking",
+            "--by",
+            "bob",
+        ],
+    );
+    let m = fails(
+        &f.study,
+        &[
+            "code",
+            "--rater",
+            "alice",
+            "--unit",
+            "acme/beta:docker/serve.Dockerfile",
+            "--dimension",
+            "purpose",
+            "--code",
+            "gpu-benchmarking",
+        ],
+    );
+    assert!(m.contains("retired"), "{m}");
+    let said = ok(
+        &f.study,
+        &[
+            "codebook",
+            "split",
+            "--dimension",
+            "purpose",
+            "security",
+            "Secrets=Handles secrets",
+            "Hardening",
+            "--by",
+            "alice",
+        ],
+    );
+    assert!(
+        said.contains("split security into secrets, hardening"),
+        "{said}"
+    );
+}

@@ -593,8 +593,13 @@ fn set_decision(
         )));
     }
     let mut codes = BTreeSet::new();
+    let mut retired = Vec::new();
     for label in &input.codes {
-        codes.insert(dim.require_code(label)?.id.clone());
+        let code = dim.require_code(label)?;
+        if code.status == crate::codebook::CodeStatus::Retired {
+            retired.push(code.id.clone());
+        }
+        codes.insert(code.id.clone());
     }
     if dim.cardinality == Cardinality::One && codes.len() != 1 {
         return Err(Error::Invalid(format!(
@@ -623,6 +628,22 @@ fn set_decision(
         .prepare_cached("SELECT id, memo, flagged FROM decision WHERE rater_id = ?1 AND unit_id = ?2 AND dimension = ?3")?
         .query_row(params![rater_id, unit_id, dim.id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
         .optional()?;
+    if !retired.is_empty() {
+        // A retired code stays on decisions that had it, but is not given anew.
+        let had: Vec<String> = match existing {
+            Some((id, _, _)) => tx
+                .prepare_cached("SELECT code FROM decision_code WHERE decision_id = ?1")?
+                .query_map([id], |r| r.get(0))?
+                .collect::<Result<_, _>>()?,
+            None => Vec::new(),
+        };
+        if let Some(r) = retired.iter().find(|r| !had.contains(r)) {
+            return Err(Error::Invalid(format!(
+                "code '{r}' of dimension '{}' is retired; choose another code",
+                dim.id
+            )));
+        }
+    }
     let subject = format!("{rater}|{}|{}", unit.name, dim.id);
     let (change, decision_id, memo, flagged, old) = match existing {
         Some((id, old_memo, old_flag)) => {

@@ -297,30 +297,6 @@ fn notes(text: &str) -> (String, String, String, String) {
     (def.join("\n\n"), inc, exc, ex)
 }
 
-fn slug(name: &str, taken: &mut HashSet<String>) -> String {
-    let mut s = String::new();
-    for ch in name.to_lowercase().chars() {
-        if ch.is_ascii_alphanumeric() {
-            s.push(ch);
-        } else if !s.ends_with('-') && !s.is_empty() {
-            s.push('-');
-        }
-    }
-    let base = s.trim_end_matches('-').to_string();
-    let base = if base.is_empty() {
-        "code".to_string()
-    } else {
-        base
-    };
-    let mut id = base.clone();
-    let mut n = 2;
-    while !taken.insert(id.clone()) {
-        id = format!("{base}-{n}");
-        n += 1;
-    }
-    id
-}
-
 fn build(top: Vec<Node>, source: &str) -> Result<Codebook> {
     let mut book_id = None;
     let mut version = None;
@@ -340,7 +316,7 @@ fn build(top: Vec<Node>, source: &str) -> Result<Codebook> {
         version = version.or(f.get("version").cloned());
         let id = match f.get("dimension") {
             Some(id) if dim_ids.insert(id.clone()) => id.clone(),
-            _ => slug(&node.name, &mut dim_ids),
+            _ => crate::codebook::slug(&node.name, &mut dim_ids),
         };
         let unit = if f.get("unit").map(String::as_str) == Some("dockerfile") {
             UnitKind::Dockerfile
@@ -368,7 +344,7 @@ fn build(top: Vec<Node>, source: &str) -> Result<Codebook> {
         let mut codes = Vec::new();
         let mut taken = HashSet::new();
         flatten(&loose, None, &mut codes, &mut taken);
-        let id = slug("codes", &mut dim_ids);
+        let id = crate::codebook::slug("codes", &mut dim_ids);
         dims.push(Dimension {
             id,
             name: "Codes".into(),
@@ -399,7 +375,7 @@ fn flatten(nodes: &[Node], parent: Option<&str>, out: &mut Vec<Code>, taken: &mu
         let (text, f) = untag(&n.description);
         let id = match f.get("id") {
             Some(id) if taken.insert(id.clone()) => id.clone(),
-            _ => slug(&n.name, taken),
+            _ => crate::codebook::slug(&n.name, taken),
         };
         let (definition, include, exclude, example) = notes(&text);
         out.push(Code {
