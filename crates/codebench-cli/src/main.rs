@@ -91,6 +91,9 @@ enum Command {
     /// Compute metrics for the study's projects.
     #[command(subcommand)]
     Metrics(MetricsCmd),
+    /// Quotes from a README or Dockerfile attached to a code of a decision.
+    #[command(subcommand)]
+    Evidence(EvidenceCmd),
     /// Write the export tables (CSV) into a folder.
     Export {
         /// The folder (created if missing).
@@ -265,6 +268,43 @@ enum MetricsCmd {
         /// Recompute even what is already there.
         #[arg(long)]
         all: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum EvidenceCmd {
+    /// Attach a quote to a code of the rater's decision.
+    Add {
+        #[arg(long)]
+        rater: String,
+        #[arg(long)]
+        unit: String,
+        #[arg(long)]
+        dimension: String,
+        #[arg(long)]
+        code: String,
+        /// The file quoted (README.md, docker/Dockerfile, ...).
+        #[arg(long)]
+        file: String,
+        /// The passage.
+        #[arg(long)]
+        quote: String,
+        /// Lines, as N or N-M.
+        #[arg(long)]
+        lines: Option<String>,
+    },
+    /// List evidence (of one rater).
+    List {
+        #[arg(long)]
+        rater: Option<String>,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Remove a piece of evidence by id.
+    Remove {
+        id: i64,
+        #[arg(long)]
+        by: String,
     },
 }
 
@@ -703,6 +743,67 @@ fn run(cli: Cli) -> Result<()> {
                 "analysed {n} Dockerfile text{}",
                 if n == 1 { "" } else { "s" }
             );
+        }
+        Command::Evidence(EvidenceCmd::Add {
+            rater,
+            unit,
+            dimension,
+            code,
+            file,
+            quote,
+            lines,
+        }) => {
+            let (line_start, line_end) = match lines.as_deref() {
+                None => (None, None),
+                Some(l) => {
+                    let bad = || anyhow::anyhow!("--lines '{l}': give N or N-M");
+                    let (a, b) = l.split_once('-').unwrap_or((l, l));
+                    (
+                        Some(a.trim().parse::<i64>().map_err(|_| bad())?),
+                        Some(b.trim().parse::<i64>().map_err(|_| bad())?),
+                    )
+                }
+            };
+            let input = codebench::evidence::EvidenceInput {
+                rater,
+                unit,
+                dimension,
+                code,
+                file,
+                quote,
+                line_start,
+                line_end,
+            };
+            let e = open(&path)?.add_evidence(&input)?;
+            println!(
+                "evidence {} on {} {} {}: {}",
+                e.id,
+                e.unit,
+                e.dimension,
+                e.code,
+                e.cite()
+            );
+        }
+        Command::Evidence(EvidenceCmd::List { rater, format }) => {
+            let list = open(&path)?.evidence(rater.as_deref())?;
+            if format == Format::Json {
+                return print_json(&list);
+            }
+            for e in list {
+                println!(
+                    "{:>4} {} {} {} {}: {}",
+                    e.id,
+                    e.rater,
+                    e.unit,
+                    e.dimension,
+                    e.code,
+                    e.cite()
+                );
+            }
+        }
+        Command::Evidence(EvidenceCmd::Remove { id, by }) => {
+            open(&path)?.remove_evidence(id, &by)?;
+            println!("removed evidence {id}");
         }
         Command::Export { out } => {
             let study = open(&path)?;

@@ -116,7 +116,7 @@ fn round_trip_init_import_code_export_reimport() {
     ok(&f.study, &["export", "--out", out.to_str().unwrap()]);
     let csv = std::fs::read_to_string(out.join("codings.csv")).unwrap();
     assert!(
-        csv.starts_with("rater,unit,dimension,code,memo,flagged,coded_at\r\n"),
+        csv.starts_with("rater,unit,dimension,code,memo,evidence,flagged,coded_at\r\n"),
         "{csv}"
     );
     assert_eq!(
@@ -588,4 +588,120 @@ fn open_coding_from_the_cli() {
         said.contains("split security into secrets, hardening"),
         "{said}"
     );
+}
+
+#[test]
+fn evidence_is_attached_listed_and_exported() {
+    let f = fixture();
+    let u = "acme/alpha:tests/Dockerfile";
+    // No decision yet: evidence needs one.
+    let m = fails(
+        &f.study,
+        &[
+            "evidence",
+            "add",
+            "--rater",
+            "alice",
+            "--unit",
+            u,
+            "--dimension",
+            "purpose",
+            "--code",
+            "software-testing",
+            "--file",
+            "tests/Dockerfile",
+            "--quote",
+            "RUN pytest",
+        ],
+    );
+    assert!(m.contains("no decision"), "{m}");
+    ok(
+        &f.study,
+        &[
+            "code",
+            "--rater",
+            "alice",
+            "--unit",
+            u,
+            "--dimension",
+            "purpose",
+            "--code",
+            "software-testing",
+        ],
+    );
+    let said = ok(
+        &f.study,
+        &[
+            "evidence",
+            "add",
+            "--rater",
+            "alice",
+            "--unit",
+            u,
+            "--dimension",
+            "purpose",
+            "--code",
+            "software-testing",
+            "--file",
+            "tests/Dockerfile",
+            "--quote",
+            "RUN pytest",
+            "--lines",
+            "2",
+        ],
+    );
+    assert!(
+        said.contains("tests/Dockerfile:2: \"RUN pytest\""),
+        "{said}"
+    );
+    let m = fails(
+        &f.study,
+        &[
+            "evidence",
+            "add",
+            "--rater",
+            "alice",
+            "--unit",
+            u,
+            "--dimension",
+            "purpose",
+            "--code",
+            "hosting",
+            "--file",
+            "tests/Dockerfile",
+            "--quote",
+            "x",
+        ],
+    );
+    assert!(m.contains("does not have code 'hosting'"), "{m}");
+    let m = fails(
+        &f.study,
+        &[
+            "evidence",
+            "add",
+            "--rater",
+            "alice",
+            "--unit",
+            u,
+            "--dimension",
+            "purpose",
+            "--code",
+            "software-testing",
+            "--file",
+            "etc/passwd",
+            "--quote",
+            "x",
+        ],
+    );
+    assert!(m.contains("not a README or Dockerfile"), "{m}");
+    let out = f.dir.path().join("x");
+    ok(&f.study, &["export", "--out", out.to_str().unwrap()]);
+    let csv = std::fs::read_to_string(out.join("codings.csv")).unwrap();
+    assert!(
+        csv.contains("software-testing,,\"tests/Dockerfile:2: \"\"RUN pytest\"\"\",false"),
+        "{csv}"
+    );
+    // Undoing the decision takes its evidence with it; the history keeps both.
+    let list = ok(&f.study, &["evidence", "list"]);
+    assert!(list.contains("RUN pytest"), "{list}");
 }

@@ -10,12 +10,13 @@ use crate::{Error, Result, Study};
 
 /// Columns of `codings.csv`, the long table of decisions: one row per code (a decision with no
 /// code has one row with an empty `code`). `codebench import codings` reads the same shape.
-pub const CODINGS_COLUMNS: [&str; 7] = [
+pub const CODINGS_COLUMNS: [&str; 8] = [
     "rater",
     "unit",
     "dimension",
     "code",
     "memo",
+    "evidence",
     "flagged",
     "coded_at",
 ];
@@ -26,6 +27,19 @@ pub fn write_codings(study: &Study, out: impl std::io::Write) -> Result<()> {
         .terminator(csv::Terminator::CRLF)
         .from_writer(out);
     w.write_record(CODINGS_COLUMNS)?;
+    let mut evidence: std::collections::HashMap<(String, String, String, String), Vec<String>> =
+        Default::default();
+    for e in study.evidence(None)? {
+        evidence
+            .entry((
+                e.rater.clone(),
+                e.unit.clone(),
+                e.dimension.clone(),
+                e.code.clone(),
+            ))
+            .or_default()
+            .push(e.cite());
+    }
     for d in study.decisions(None)? {
         let flagged = if d.flagged { "true" } else { "false" };
         let codes: Vec<&str> = if d.codes.is_empty() {
@@ -34,12 +48,23 @@ pub fn write_codings(study: &Study, out: impl std::io::Write) -> Result<()> {
             d.codes.iter().map(String::as_str).collect()
         };
         for code in codes {
+            let key = (
+                d.rater.clone(),
+                d.unit.clone(),
+                d.dimension.clone(),
+                code.to_string(),
+            );
+            let ev = evidence
+                .get(&key)
+                .map(|v| v.join(" | "))
+                .unwrap_or_default();
             w.write_record([
                 d.rater.as_str(),
                 &d.unit,
                 &d.dimension,
                 code,
                 &d.memo,
+                &ev,
                 flagged,
                 &d.coded_at,
             ])?;

@@ -11,6 +11,7 @@ pub mod coding;
 pub mod corpus;
 pub mod dockerfile;
 pub mod error;
+pub mod evidence;
 pub mod export;
 pub mod qdc;
 pub mod readme;
