@@ -14,6 +14,17 @@ impl Study {
     /// of the raters decided, one column per rater (all raters of the study when `raters` is
     /// `None`), codes and sub-code parents from the codebook.
     pub fn ratings(&self, dimension: &str, raters: Option<&[String]>) -> Result<Ratings> {
+        self.ratings_of_units(dimension, raters, None)
+    }
+
+    /// [`Study::ratings`] restricted to the named units (e.g. a round's, see
+    /// [`Study::round_units`]) when `units` is given.
+    pub fn ratings_of_units(
+        &self,
+        dimension: &str,
+        raters: Option<&[String]>,
+        units: Option<&BTreeSet<String>>,
+    ) -> Result<Ratings> {
         let book = self.cached_codebook()?;
         let dim = book.require_dimension(dimension)?;
         let all: Vec<String> = self.raters()?.into_iter().map(|r| r.name).collect();
@@ -39,7 +50,7 @@ impl Study {
             .collect();
         let mut rows: BTreeMap<String, Vec<Option<BTreeSet<String>>>> = BTreeMap::new();
         for d in self.decisions(None)? {
-            if d.dimension != dim.id {
+            if d.dimension != dim.id || units.is_some_and(|u| !u.contains(&d.unit)) {
                 continue;
             }
             let Some(&col) = column.get(d.rater.as_str()) else {
@@ -74,6 +85,17 @@ impl Study {
         raters: Option<&[String]>,
         options: &Options,
     ) -> Result<Report> {
+        self.agreement_of_units(dimensions, raters, None, options)
+    }
+
+    /// [`Study::agreement`] restricted to the named units when `units` is given.
+    pub fn agreement_of_units(
+        &self,
+        dimensions: &[String],
+        raters: Option<&[String]>,
+        units: Option<&BTreeSet<String>>,
+        options: &Options,
+    ) -> Result<Report> {
         let book = self.cached_codebook()?;
         let dims: Vec<String> = if dimensions.is_empty() {
             book.dimensions.iter().map(|d| d.id.clone()).collect()
@@ -86,7 +108,7 @@ impl Study {
             warnings: Vec::new(),
         };
         for d in dims {
-            let ratings = self.ratings(&d, raters)?;
+            let ratings = self.ratings_of_units(&d, raters, units)?;
             let r = report(&ratings, options)
                 .map_err(|e| Error::Invalid(format!("agreement on '{d}': {e}")))?;
             merged.results.extend(r.results);

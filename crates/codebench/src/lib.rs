@@ -13,9 +13,12 @@ pub mod dockerfile;
 pub mod error;
 pub mod evidence;
 pub mod export;
+pub mod merge;
 pub mod qdc;
 pub mod readme;
+pub mod reconcile;
 pub mod report;
+pub mod round;
 pub mod sample;
 pub mod study;
 

@@ -1,0 +1,844 @@
+//! Reconciliation: after raters coded a unit, an adjudicator records the consensus codes.
+//!
+//! The queue ([`Study::reconcile_queue`]) lists the units on which raters differ, each
+//! rater's codes and memo side by side. A consensus ([`Study::decide_consensus`]) is validated
+//! like a decision (codebook, cardinality, unit kind); choosing codes that no rater chose
+//! overrides every rater and requires a rationale. Consensus rows keep who, when and why;
+//! every change is a history row (`consensus.set`, `consensus.clear`).
+//!
+//! Agreement in bulk is explicit: [`Study::accept_consensus`] with [`Rule::Unanimous`] (what
+//! `codebench reconcile auto` runs) or [`Rule::Majority`]. Nothing becomes consensus behind
+//! the researcher's back, so a unit whose raters agree today and differ tomorrow (a rater
+//! changed their mind) never holds a stale automatic consensus nobody asked for.
+//!
+//! Units in an unrevealed round are left out of the queue and of bulk acceptance, and a
+//! consensus cannot be decided on them: showing them would break the round's blindness.
+
+use std::collections::BTreeMap;
+
+use rusqlite::{params, Connection, OptionalExtension};
+use serde::{Deserialize, Serialize};
+
+use crate::codebook::{Cardinality, Codebook, Dimension};
+use crate::coding::Change;
+use crate::corpus::{unit_by_name, UnitInfo};
+use crate::{Error, Result, Study};
+
+/// Adjudicator name recorded by [`Study::auto_consensus`].
+pub const AUTO_ADJUDICATOR: &str = "auto";
+
+/// The consensus on one unit in one dimension.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Consensus {
+    /// The unit's public name.
+    pub unit: String,
+    /// The dimension id.
+    pub dimension: String,
+    /// Code ids in codebook order.
+    pub codes: Vec<String>,
+    /// Who decided it.
+    pub adjudicator: String,
+    /// Why (required when it overrides every rater).
+    pub rationale: String,
+    /// `decided` (by hand), `unanimous` or `majority` (accepted in bulk).
+    pub method: String,
+    /// When (ISO 8601, UTC).
+    pub decided_at: String,
+}
+
+/// What an adjudicator decides on a unit.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct ConsensusInput {
+    /// The unit's public name.
+    pub unit: String,
+    /// The dimension id.
+    pub dimension: String,
+    /// Codes by id, name or alias.
+    pub codes: Vec<String>,
+    /// The adjudicator's name.
+    pub adjudicator: String,
+    /// Why; required (non-empty) when the codes equal no rater's codes.
+    pub rationale: String,
+}
+
+/// One rater's decision as shown in the queue.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct RaterCodes {
+    /// The rater's name.
+    pub rater: String,
+    /// Code ids in codebook order.
+    pub codes: Vec<String>,
+    /// The rater's memo.
+    pub memo: String,
+    /// Flagged for discussion.
+    pub flagged: bool,
+}
+
+/// One unit of the reconciliation queue.
+#[derive(Debug, Clone, Serialize)]
+pub struct QueueItem {
+    /// The unit's public name.
+    pub unit: String,
+    /// The dimension id.
+    pub dimension: String,
+    /// Every rater's decision, by rater name.
+    pub decisions: Vec<RaterCodes>,
+    /// Whether every rater chose the same codes.
+    pub agree: bool,
+    /// The current consensus, if one was decided.
+    pub consensus: Option<Consensus>,
+}
+
+/// The reconciliation queue.
+#[derive(Debug, Clone, Serialize)]
+pub struct Queue {
+    /// Units on which raters differ (and, when asked, those already resolved).
+    pub items: Vec<QueueItem>,
+    /// Units left out because they are in an unrevealed round (coding is still blind).
+    pub blinded: usize,
+}
+
+/// A rule for accepting consensus in bulk.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Rule {
+    /// Every rater who decided the unit (at least two) chose the same codes.
+    Unanimous,
+    /// More than half of the raters who decided the unit (at least two) chose the same codes.
+    Majority,
+}
+
+impl Rule {
+    /// The word stored in `consensus.method`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Rule::Unanimous => "unanimous",
+            Rule::Majority => "majority",
+        }
+    }
+}
+
+/// What a bulk acceptance did.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct AcceptReport {
+    /// Consensus rows written.
+    pub accepted: Vec<Consensus>,
+    /// Units that already had a consensus (left as they were).
+    pub already_decided: usize,
+    /// Units with at least two decisions where the rule did not hold (still in the queue).
+    pub not_met: usize,
+    /// Units left out because they are in an unrevealed round.
+    pub blinded: usize,
+}
+
+impl Study {
+    /// The reconciliation queue of one dimension (every dimension when `None`): units with
+    /// at least two raters' decisions whose code sets differ and that have no consensus yet.
+    /// With `include_resolved`, also units that have a consensus and units where all raters
+    /// agree.
+    pub fn reconcile_queue(
+        &self,
+        dimension: Option<&str>,
+        include_resolved: bool,
+    ) -> Result<Queue> {
+        let book = self.cached_codebook()?;
+        let dims = dims_of(&book, dimension)?;
+        let mut items = Vec::new();
+        let mut blinded = 0;
+        for dim in dims {
+            let consensus = consensus_of(self.conn(), &book, Some(&dim.id))?;
+            for (unit, decisions) in decisions_by_unit(self, &dim.id)? {
+                if decisions.len() < 2 {
+                    continue;
+                }
+                if crate::round::is_blinded(self.conn(), &unit, &dim.id)? {
+                    blinded += 1;
+                    continue;
+                }
+                let agree = decisions.iter().all(|d| d.codes == decisions[0].codes);
+                let c = consensus.get(&unit).cloned();
+                if !include_resolved && (agree || c.is_some()) {
+                    continue;
+                }
+                items.push(QueueItem {
+                    unit,
+                    dimension: dim.id.clone(),
+                    decisions,
+                    agree,
+                    consensus: c,
+                });
+            }
+        }
+        Ok(Queue { items, blinded })
+    }
+
+    /// Every consensus of one dimension (every dimension when `None`), by dimension and unit.
+    pub fn consensus(&self, dimension: Option<&str>) -> Result<Vec<Consensus>> {
+        let book = self.cached_codebook()?;
+        let mut out = Vec::new();
+        for dim in dims_of(&book, dimension)? {
+            out.extend(consensus_of(self.conn(), &book, Some(&dim.id))?.into_values());
+        }
+        Ok(out)
+    }
+
+    /// Records (or changes) the consensus on a unit. Validated like a decision; codes that
+    /// equal no rater's codes override every rater and need a non-empty rationale. The old
+    /// consensus, if any, stays in the history.
+    pub fn decide_consensus(&mut self, input: &ConsensusInput) -> Result<(Change, Consensus)> {
+        let book = self.cached_codebook()?;
+        let adjudicator = check_adjudicator(&input.adjudicator)?;
+        self.write(|tx| {
+            let dim = book.require_dimension(&input.dimension)?;
+            let (unit_id, unit) = unit_by_name(tx, &input.unit)?;
+            check_kind(dim, &unit)?;
+            let codes = validate_codes(dim, &input.codes)?;
+            if crate::round::is_blinded(tx, &unit.name, &dim.id)? {
+                return Err(Error::Invalid(format!(
+                    "'{}' is in a round that is not revealed yet ({}); reveal the round before reconciling it",
+                    unit.name,
+                    crate::round::blinding_rounds(tx, &unit.name, &dim.id)?.join(", ")
+                )));
+            }
+            let raters = rater_codes(tx, &book, unit_id, &dim.id)?;
+            let rationale = input.rationale.trim().to_string();
+            if !raters.iter().any(|r| r.codes == codes) && rationale.is_empty() {
+                let said: Vec<String> = raters
+                    .iter()
+                    .map(|r| format!("{} [{}]", r.rater, r.codes.join(", ")))
+                    .collect();
+                return Err(Error::Invalid(format!(
+                    "consensus [{}] on '{}' ({}) overrides every rater ({}); give the reason with --why",
+                    codes.join(", "),
+                    unit.name,
+                    dim.id,
+                    if said.is_empty() { "no rater decided it".to_string() } else { said.join("; ") }
+                )));
+            }
+            set_consensus(tx, unit_id, &unit.name, dim, &codes, &adjudicator, &rationale, "decided")
+        })
+    }
+
+    /// Removes the consensus on a unit (it goes back to the queue); the removal and the
+    /// reason are kept in the history. Returns whether there was a consensus.
+    pub fn reopen_consensus(
+        &mut self,
+        unit: &str,
+        dimension: &str,
+        by: &str,
+        why: &str,
+    ) -> Result<bool> {
+        let book = self.cached_codebook()?;
+        let by = check_adjudicator(by)?;
+        let dim = book.require_dimension(dimension)?.id.clone();
+        self.write(|tx| {
+            let (unit_id, unit) = unit_by_name(tx, unit)?;
+            let Some(old) = consensus_row(tx, &book, unit_id, &dim)? else {
+                return Ok(false);
+            };
+            tx.execute(
+                "DELETE FROM consensus WHERE unit_id = ?1 AND dimension = ?2",
+                params![unit_id, dim],
+            )?;
+            let old_v = serde_json::to_value(&old)?;
+            let new_v = serde_json::json!({ "reopened_because": why });
+            crate::study::record(
+                tx,
+                &by,
+                "consensus.clear",
+                &format!("{}|{dim}", unit.name),
+                Some(&old_v),
+                Some(&new_v),
+            )?;
+            Ok(true)
+        })
+    }
+
+    /// Accepts consensus in bulk in one dimension: every unit (outside unrevealed rounds, and
+    /// without a consensus yet) where `rule` holds gets the agreed codes, by `by`, with
+    /// `why` as the rationale (default: the rule in words). One transaction.
+    pub fn accept_consensus(
+        &mut self,
+        dimension: &str,
+        rule: Rule,
+        by: &str,
+        why: Option<&str>,
+    ) -> Result<AcceptReport> {
+        let book = self.cached_codebook()?;
+        let by = check_adjudicator(by)?;
+        let dim = book.require_dimension(dimension)?.clone();
+        let groups = decisions_by_unit(self, &dim.id)?;
+        let rationale = why
+            .map(|w| w.trim().to_string())
+            .filter(|w| !w.is_empty())
+            .unwrap_or_else(|| match rule {
+                Rule::Unanimous => "all raters chose these codes".to_string(),
+                Rule::Majority => "a majority of raters chose these codes".to_string(),
+            });
+        self.write(|tx| {
+            let mut report = AcceptReport::default();
+            let existing = consensus_of(tx, &book, Some(&dim.id))?;
+            for (unit, decisions) in groups {
+                if decisions.len() < 2 {
+                    continue;
+                }
+                if crate::round::is_blinded(tx, &unit, &dim.id)? {
+                    report.blinded += 1;
+                    continue;
+                }
+                if existing.contains_key(&unit) {
+                    report.already_decided += 1;
+                    continue;
+                }
+                let Some(codes) = rule_holds(rule, &decisions) else {
+                    report.not_met += 1;
+                    continue;
+                };
+                let (unit_id, _) = unit_by_name(tx, &unit)?;
+                let (_, c) = set_consensus(
+                    tx,
+                    unit_id,
+                    &unit,
+                    &dim,
+                    &codes,
+                    &by,
+                    &rationale,
+                    rule.as_str(),
+                )?;
+                report.accepted.push(c);
+            }
+            Ok(report)
+        })
+    }
+
+    /// Makes every unit where all raters (at least two) agree a consensus, decided by
+    /// [`AUTO_ADJUDICATOR`]: `accept_consensus(dimension, Rule::Unanimous, "auto", None)`.
+    pub fn auto_consensus(&mut self, dimension: &str) -> Result<AcceptReport> {
+        self.accept_consensus(dimension, Rule::Unanimous, AUTO_ADJUDICATOR, None)
+    }
+}
+
+/// The codes every rater (unanimous) or most raters (majority) chose, if the rule holds.
+fn rule_holds(rule: Rule, decisions: &[RaterCodes]) -> Option<Vec<String>> {
+    let mut counts: BTreeMap<&Vec<String>, usize> = BTreeMap::new();
+    for d in decisions {
+        *counts.entry(&d.codes).or_default() += 1;
+    }
+    let (codes, n) = counts.into_iter().max_by_key(|(_, n)| *n)?;
+    let holds = match rule {
+        Rule::Unanimous => n == decisions.len(),
+        Rule::Majority => 2 * n > decisions.len(),
+    };
+    holds.then(|| codes.clone())
+}
+
+fn dims_of<'a>(book: &'a Codebook, dimension: Option<&str>) -> Result<Vec<&'a Dimension>> {
+    Ok(match dimension {
+        Some(d) => vec![book.require_dimension(d)?],
+        None => book.dimensions.iter().collect(),
+    })
+}
+
+fn check_adjudicator(name: &str) -> Result<String> {
+    let name = name.trim();
+    if name.is_empty() || name.len() > 100 || name.chars().any(char::is_control) {
+        return Err(Error::Invalid(format!(
+            "adjudicator '{name}': give a name (1 to 100 characters, no control characters) with --by"
+        )));
+    }
+    Ok(name.to_string())
+}
+
+/// Refuses a unit of the wrong kind for the dimension.
+pub(crate) fn check_kind(dim: &Dimension, unit: &UnitInfo) -> Result<()> {
+    if unit.kind != dim.unit.as_str() {
+        return Err(Error::Invalid(format!(
+            "dimension '{}' is decided on {} units, but '{}' is a {} unit",
+            dim.id,
+            dim.unit.as_str(),
+            unit.name,
+            unit.kind
+        )));
+    }
+    Ok(())
+}
+
+/// Resolves code labels to ids in codebook order and checks the dimension's cardinality.
+pub(crate) fn validate_codes(dim: &Dimension, labels: &[String]) -> Result<Vec<String>> {
+    let mut codes = std::collections::BTreeSet::new();
+    for label in labels {
+        codes.insert(dim.require_code(label)?.id.clone());
+    }
+    if dim.cardinality == Cardinality::One && codes.len() != 1 {
+        return Err(Error::Invalid(format!(
+            "dimension '{}' takes exactly one code per decision, {} given ({})",
+            dim.id,
+            codes.len(),
+            codes.iter().cloned().collect::<Vec<_>>().join(", ")
+        )));
+    }
+    let mut sorted: Vec<String> = codes.into_iter().collect();
+    sort_codes(dim, &mut sorted);
+    Ok(sorted)
+}
+
+/// Sorts code ids in codebook order.
+pub(crate) fn sort_codes(dim: &Dimension, codes: &mut [String]) {
+    codes.sort_by_key(|c| {
+        dim.codes
+            .iter()
+            .position(|x| &x.id == c)
+            .unwrap_or(usize::MAX)
+    });
+}
+
+/// Every rater's decision on a unit in a dimension, by rater name.
+fn rater_codes(
+    c: &Connection,
+    book: &Codebook,
+    unit_id: i64,
+    dim: &str,
+) -> Result<Vec<RaterCodes>> {
+    let dimension = book.require_dimension(dim)?;
+    let mut stmt = c.prepare_cached(
+        "SELECT d.id, r.name, d.memo, d.flagged FROM decision d JOIN rater r ON r.id = d.rater_id
+         WHERE d.unit_id = ?1 AND d.dimension = ?2 ORDER BY r.name",
+    )?;
+    let rows: Vec<(i64, String, String, i64)> = stmt
+        .query_map(params![unit_id, dim], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        })?
+        .collect::<Result<_, _>>()?;
+    let mut codes_of = c.prepare_cached("SELECT code FROM decision_code WHERE decision_id = ?1")?;
+    let mut out = Vec::new();
+    for (id, rater, memo, flagged) in rows {
+        let mut codes: Vec<String> = codes_of
+            .query_map([id], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        sort_codes(dimension, &mut codes);
+        out.push(RaterCodes {
+            rater,
+            codes,
+            memo,
+            flagged: flagged != 0,
+        });
+    }
+    Ok(out)
+}
+
+/// Every decision of one dimension grouped by unit name (units in name order).
+fn decisions_by_unit(study: &Study, dim: &str) -> Result<BTreeMap<String, Vec<RaterCodes>>> {
+    let mut out: BTreeMap<String, Vec<RaterCodes>> = BTreeMap::new();
+    for d in study.decisions(None)? {
+        if d.dimension != dim {
+            continue;
+        }
+        out.entry(d.unit).or_default().push(RaterCodes {
+            rater: d.rater,
+            codes: d.codes,
+            memo: d.memo,
+            flagged: d.flagged,
+        });
+    }
+    Ok(out)
+}
+
+/// The consensus rows of a dimension (every dimension when `None`), by unit name.
+pub(crate) fn consensus_of(
+    c: &Connection,
+    book: &Codebook,
+    dim: Option<&str>,
+) -> Result<BTreeMap<String, Consensus>> {
+    let mut stmt = c.prepare_cached(
+        "SELECT c.id, u.name, c.dimension, c.adjudicator, c.rationale, c.method, c.decided_at
+         FROM consensus c JOIN unit u ON u.id = c.unit_id
+         WHERE ?1 IS NULL OR c.dimension = ?1 ORDER BY c.dimension, u.name",
+    )?;
+    let rows: Vec<(i64, Consensus)> = stmt
+        .query_map([dim], |r| {
+            Ok((
+                r.get(0)?,
+                Consensus {
+                    unit: r.get(1)?,
+                    dimension: r.get(2)?,
+                    codes: Vec::new(),
+                    adjudicator: r.get(3)?,
+                    rationale: r.get(4)?,
+                    method: r.get(5)?,
+                    decided_at: r.get(6)?,
+                },
+            ))
+        })?
+        .collect::<Result<_, _>>()?;
+    let mut codes_of =
+        c.prepare_cached("SELECT code FROM consensus_code WHERE consensus_id = ?1")?;
+    let mut out = BTreeMap::new();
+    for (id, mut cons) in rows {
+        cons.codes = codes_of
+            .query_map([id], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        if let Some(d) = book.dimension(&cons.dimension) {
+            sort_codes(d, &mut cons.codes);
+        }
+        out.insert(cons.unit.clone(), cons);
+    }
+    Ok(out)
+}
+
+fn consensus_row(
+    c: &Connection,
+    book: &Codebook,
+    unit_id: i64,
+    dim: &str,
+) -> Result<Option<Consensus>> {
+    let name: Option<String> = c
+        .query_row(
+            "SELECT u.name FROM consensus c JOIN unit u ON u.id = c.unit_id WHERE c.unit_id = ?1 AND c.dimension = ?2",
+            params![unit_id, dim],
+            |r| r.get(0),
+        )
+        .optional()?;
+    Ok(match name {
+        Some(n) => consensus_of(c, book, Some(dim))?.remove(&n),
+        None => None,
+    })
+}
+
+/// Writes the consensus on a unit with its history row; `Unchanged` when it already is so.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn set_consensus(
+    tx: &Connection,
+    unit_id: i64,
+    unit: &str,
+    dim: &Dimension,
+    codes: &[String],
+    adjudicator: &str,
+    rationale: &str,
+    method: &str,
+) -> Result<(Change, Consensus)> {
+    let at = crate::now();
+    let old: Option<(i64, Vec<String>, String, String, String, String)> = {
+        let row: Option<(i64, String, String, String, String)> = tx
+            .prepare_cached(
+                "SELECT id, adjudicator, rationale, method, decided_at FROM consensus WHERE unit_id = ?1 AND dimension = ?2",
+            )?
+            .query_row(params![unit_id, dim.id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
+            .optional()?;
+        match row {
+            Some((id, a, r, m, t)) => {
+                let mut codes: Vec<String> = tx
+                    .prepare_cached("SELECT code FROM consensus_code WHERE consensus_id = ?1")?
+                    .query_map([id], |r| r.get(0))?
+                    .collect::<Result<_, _>>()?;
+                sort_codes(dim, &mut codes);
+                Some((id, codes, a, r, m, t))
+            }
+            None => None,
+        }
+    };
+    let new = Consensus {
+        unit: unit.to_string(),
+        dimension: dim.id.clone(),
+        codes: codes.to_vec(),
+        adjudicator: adjudicator.to_string(),
+        rationale: rationale.to_string(),
+        method: method.to_string(),
+        decided_at: at.clone(),
+    };
+    let (change, id, old_v) = match old {
+        Some((id, old_codes, a, r, m, t)) => {
+            if old_codes == codes && a == adjudicator && r == rationale && m == method {
+                return Ok((
+                    Change::Unchanged,
+                    Consensus {
+                        decided_at: t,
+                        ..new
+                    },
+                ));
+            }
+            let old_v = serde_json::json!({ "codes": old_codes, "adjudicator": a, "rationale": r, "method": m, "decided_at": t });
+            tx.prepare_cached(
+                "UPDATE consensus SET adjudicator = ?2, rationale = ?3, method = ?4, decided_at = ?5 WHERE id = ?1",
+            )?
+            .execute(params![id, adjudicator, rationale, method, at])?;
+            tx.prepare_cached("DELETE FROM consensus_code WHERE consensus_id = ?1")?
+                .execute([id])?;
+            (Change::Updated, id, Some(old_v))
+        }
+        None => {
+            tx.prepare_cached(
+                "INSERT INTO consensus (unit_id, dimension, adjudicator, rationale, method, decided_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?
+            .execute(params![unit_id, dim.id, adjudicator, rationale, method, at])?;
+            (Change::Created, tx.last_insert_rowid(), None)
+        }
+    };
+    let mut put = tx.prepare_cached(
+        "INSERT INTO consensus_code (consensus_id, dimension, code) VALUES (?1, ?2, ?3)",
+    )?;
+    for code in codes {
+        put.execute(params![id, dim.id, code])?;
+    }
+    let new_v = serde_json::json!({ "codes": codes, "adjudicator": adjudicator, "rationale": rationale, "method": method });
+    crate::study::record(
+        tx,
+        adjudicator,
+        "consensus.set",
+        &format!("{unit}|{}", dim.id),
+        old_v.as_ref(),
+        Some(&new_v),
+    )?;
+    Ok((change, new))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::codebook::Codebook;
+    use crate::coding::DecisionInput;
+
+    pub(crate) fn study_with_two_raters() -> (tempfile::TempDir, Study) {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = crate::sample::create(&dir.path().join("s.codebench")).unwrap();
+        assert_eq!(s.codebook().unwrap(), Codebook::shipped());
+        s.add_rater("alice").unwrap();
+        s.add_rater("bob").unwrap();
+        (dir, s)
+    }
+
+    fn code(s: &mut Study, rater: &str, unit: &str, dim: &str, codes: &[&str]) {
+        s.record(&DecisionInput {
+            rater: rater.into(),
+            unit: unit.into(),
+            dimension: dim.into(),
+            codes: codes.iter().map(|c| c.to_string()).collect(),
+            memo: Some(format!("{rater} thinks so")),
+            flagged: None,
+        })
+        .unwrap();
+    }
+
+    fn projects(s: &Study) -> Vec<String> {
+        s.units()
+            .unwrap()
+            .into_iter()
+            .filter(|u| u.kind == "project")
+            .map(|u| u.name)
+            .collect()
+    }
+
+    fn history(s: &Study, action: &str) -> Vec<(String, Option<String>, Option<String>)> {
+        s.conn()
+            .prepare("SELECT subject, old, new FROM history WHERE action = ?1 ORDER BY id")
+            .unwrap()
+            .query_map([action], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    }
+
+    #[test]
+    fn queue_shows_disagreements_side_by_side_and_decide_resolves() {
+        let (_d, mut s) = study_with_two_raters();
+        let p = projects(&s);
+        code(&mut s, "alice", &p[0], "kind", &["model"]);
+        code(&mut s, "bob", &p[0], "kind", &["toolkit"]);
+        code(&mut s, "alice", &p[1], "kind", &["model"]);
+        code(&mut s, "bob", &p[1], "kind", &["model"]);
+        code(&mut s, "alice", &p[2], "kind", &["model"]);
+        let q = s.reconcile_queue(Some("kind"), false).unwrap();
+        assert_eq!(q.items.len(), 1);
+        let item = &q.items[0];
+        assert_eq!(item.unit, p[0]);
+        assert_eq!(item.decisions[0].rater, "alice");
+        assert_eq!(item.decisions[0].codes, vec!["model"]);
+        assert_eq!(item.decisions[0].memo, "alice thinks so");
+        assert_eq!(item.decisions[1].codes, vec!["toolkit"]);
+        assert!(!item.agree);
+        assert_eq!(
+            s.reconcile_queue(Some("kind"), true).unwrap().items.len(),
+            2
+        );
+
+        let (change, c) = s
+            .decide_consensus(&ConsensusInput {
+                unit: p[0].clone(),
+                dimension: "kind".into(),
+                codes: vec!["Toolkit".into()],
+                adjudicator: "carol".into(),
+                rationale: String::new(),
+            })
+            .unwrap();
+        assert_eq!(change, Change::Created);
+        assert_eq!(c.codes, vec!["toolkit"]);
+        assert_eq!(c.method, "decided");
+        assert!(s
+            .reconcile_queue(Some("kind"), false)
+            .unwrap()
+            .items
+            .is_empty());
+        let all = s.reconcile_queue(Some("kind"), true).unwrap();
+        assert_eq!(
+            all.items[0].consensus.as_ref().unwrap().adjudicator,
+            "carol"
+        );
+    }
+
+    #[test]
+    fn overriding_every_rater_needs_a_rationale_and_changes_keep_history() {
+        let (_d, mut s) = study_with_two_raters();
+        let p = projects(&s);
+        code(&mut s, "alice", &p[0], "kind", &["model"]);
+        code(&mut s, "bob", &p[0], "kind", &["toolkit"]);
+        let mut input = ConsensusInput {
+            unit: p[0].clone(),
+            dimension: "kind".into(),
+            codes: vec!["application-system".into()],
+            adjudicator: "carol".into(),
+            rationale: "  ".into(),
+        };
+        let e = s.decide_consensus(&input).unwrap_err().to_string();
+        assert!(
+            e.contains("overrides every rater")
+                && e.contains("--why")
+                && e.contains("alice [model]"),
+            "{e}"
+        );
+        assert!(s.consensus(None).unwrap().is_empty());
+        input.rationale = "README says it is an application".into();
+        s.decide_consensus(&input).unwrap();
+        // Changing it keeps the old value in the history.
+        input.codes = vec!["model".into()];
+        input.rationale = "second look".into();
+        let (change, _) = s.decide_consensus(&input).unwrap();
+        assert_eq!(change, Change::Updated);
+        let h = history(&s, "consensus.set");
+        assert_eq!(h.len(), 2);
+        assert!(
+            h[1].1.as_deref().unwrap().contains("application-system"),
+            "{h:?}"
+        );
+        assert!(h[1].2.as_deref().unwrap().contains("second look"), "{h:?}");
+        // Same again: unchanged, no new history.
+        assert_eq!(s.decide_consensus(&input).unwrap().0, Change::Unchanged);
+        assert_eq!(history(&s, "consensus.set").len(), 2);
+        // Reopen: gone from the table, kept in the history.
+        assert!(s
+            .reopen_consensus(&p[0], "kind", "carol", "new evidence")
+            .unwrap());
+        assert!(!s.reopen_consensus(&p[0], "kind", "carol", "again").unwrap());
+        assert!(s.consensus(Some("kind")).unwrap().is_empty());
+        let h = history(&s, "consensus.clear");
+        assert_eq!(h.len(), 1);
+        assert!(h[0].2.as_deref().unwrap().contains("new evidence"));
+    }
+
+    #[test]
+    fn consensus_is_validated_like_a_decision() {
+        let (_d, mut s) = study_with_two_raters();
+        let p = projects(&s);
+        let df = s
+            .units()
+            .unwrap()
+            .into_iter()
+            .find(|u| u.kind == "dockerfile")
+            .unwrap()
+            .name;
+        let mut input = ConsensusInput {
+            unit: p[0].clone(),
+            dimension: "kind".into(),
+            codes: vec!["model".into(), "toolkit".into()],
+            adjudicator: "carol".into(),
+            rationale: "why not".into(),
+        };
+        assert!(s
+            .decide_consensus(&input)
+            .unwrap_err()
+            .to_string()
+            .contains("exactly one code"));
+        input.codes = vec!["no-such-code".into()];
+        assert!(matches!(
+            s.decide_consensus(&input).unwrap_err(),
+            Error::Unknown { what: "code", .. }
+        ));
+        input.codes = vec!["model".into()];
+        input.unit = df;
+        assert!(s
+            .decide_consensus(&input)
+            .unwrap_err()
+            .to_string()
+            .contains("is a dockerfile unit"));
+        input.unit = "nobody/nothing".into();
+        assert!(matches!(
+            s.decide_consensus(&input).unwrap_err(),
+            Error::Unknown { what: "unit", .. }
+        ));
+        input.unit = p[0].clone();
+        input.adjudicator = " ".into();
+        assert!(s
+            .decide_consensus(&input)
+            .unwrap_err()
+            .to_string()
+            .contains("--by"));
+        assert!(s.consensus(None).unwrap().is_empty());
+    }
+
+    #[test]
+    fn accept_unanimous_and_majority() {
+        let (_d, mut s) = study_with_two_raters();
+        s.add_rater("carol").unwrap();
+        let p = projects(&s);
+        // p0: all three agree; p1: two of three; p2: all differ; p3: one rater only.
+        for r in ["alice", "bob", "carol"] {
+            code(&mut s, r, &p[0], "kind", &["model"]);
+        }
+        code(&mut s, "alice", &p[1], "kind", &["model"]);
+        code(&mut s, "bob", &p[1], "kind", &["model"]);
+        code(&mut s, "carol", &p[1], "kind", &["toolkit"]);
+        code(&mut s, "alice", &p[2], "kind", &["model"]);
+        code(&mut s, "bob", &p[2], "kind", &["toolkit"]);
+        code(&mut s, "carol", &p[2], "kind", &["dl-framework"]);
+        code(&mut s, "alice", &p[3], "kind", &["model"]);
+        let r = s.auto_consensus("kind").unwrap();
+        assert_eq!(r.accepted.len(), 1);
+        assert_eq!(r.accepted[0].unit, p[0]);
+        assert_eq!(r.accepted[0].adjudicator, AUTO_ADJUDICATOR);
+        assert_eq!(r.accepted[0].method, "unanimous");
+        assert_eq!(r.not_met, 2);
+        // Again: nothing new, the first is already decided.
+        let r = s.auto_consensus("kind").unwrap();
+        assert!(r.accepted.is_empty());
+        assert_eq!(r.already_decided, 1);
+        let r = s
+            .accept_consensus("kind", Rule::Majority, "dana", Some("2 of 3"))
+            .unwrap();
+        assert_eq!(r.accepted.len(), 1);
+        assert_eq!(r.accepted[0].unit, p[1]);
+        assert_eq!(r.accepted[0].codes, vec!["model"]);
+        assert_eq!(r.accepted[0].rationale, "2 of 3");
+        assert_eq!(r.not_met, 1);
+        let q = s.reconcile_queue(Some("kind"), false).unwrap();
+        assert_eq!(q.items.len(), 1);
+        assert_eq!(q.items[0].unit, p[2]);
+    }
+
+    #[test]
+    fn rule_holds_on_sets() {
+        let rc = |c: &[&str]| RaterCodes {
+            rater: String::new(),
+            codes: c.iter().map(|s| s.to_string()).collect(),
+            memo: String::new(),
+            flagged: false,
+        };
+        let two = [rc(&["a", "b"]), rc(&["a"])];
+        assert_eq!(rule_holds(Rule::Unanimous, &two), None);
+        assert_eq!(rule_holds(Rule::Majority, &two), None);
+        let three = [rc(&["a", "b"]), rc(&["a", "b"]), rc(&[])];
+        assert_eq!(
+            rule_holds(Rule::Majority, &three),
+            Some(vec!["a".to_string(), "b".to_string()])
+        );
+        let empty = [rc(&[]), rc(&[])];
+        assert_eq!(rule_holds(Rule::Unanimous, &empty), Some(vec![]));
+    }
+}
