@@ -10,6 +10,10 @@ use codebench::codebook::Codebook;
 use codebench::coding::DecisionInput;
 use codebench::Study;
 
+mod merge;
+mod reconcile;
+mod round;
+
 #[derive(Parser)]
 #[command(
     name = "codebench",
@@ -67,6 +71,9 @@ enum Command {
         raters: Option<Vec<String>>,
         #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
         format: ReportFormat,
+        /// Only the units of this round (its raters and dimension unless given).
+        #[arg(long)]
+        round: Option<String>,
     },
     /// The reference study's tables computed from this study (kinds, purposes, instruction
     /// shares, RUN categories, base images and their types).
@@ -85,6 +92,14 @@ enum Command {
         /// The unit to open.
         unit: String,
     },
+    /// Reconcile disagreements: the queue, consensus decisions, bulk acceptance.
+    #[command(subcommand)]
+    Reconcile(reconcile::ReconcileCmd),
+    /// Rounds of blind coding: sample, assign, reveal.
+    #[command(subcommand)]
+    Round(round::RoundCmd),
+    /// Merge another copy of this study (a rater's) into this one.
+    Merge(merge::MergeArgs),
     /// Analyse files without a study.
     #[command(subcommand)]
     Analyze(AnalyzeCmd),
@@ -659,9 +674,28 @@ fn run(cli: Cli) -> Result<()> {
             dimensions,
             raters,
             format,
+            round,
         } => {
             let study = open(&path)?;
-            let report = study.agreement(&dimensions, raters.as_deref(), &Default::default())?;
+            let report = match round {
+                None => study.agreement(&dimensions, raters.as_deref(), &Default::default())?,
+                Some(name) => {
+                    let r = study.round(&name)?;
+                    let units = study.round_units(&name)?;
+                    let dims = match (dimensions.is_empty(), &r.dimension) {
+                        (true, Some(d)) => vec![d.clone()],
+                        _ => dimensions,
+                    };
+                    let assigned: Vec<String> = r.raters.into_iter().map(|p| p.rater).collect();
+                    let raters = raters.or((assigned.len() >= 2).then_some(assigned));
+                    study.agreement_of_units(
+                        &dims,
+                        raters.as_deref(),
+                        Some(&units),
+                        &Default::default(),
+                    )?
+                }
+            };
             use codebench::agreement as ag;
             match format {
                 ReportFormat::Json => println!("{}", ag::to_json(&report)),
@@ -717,6 +751,9 @@ fn run(cli: Cli) -> Result<()> {
                 .with_context(|| format!("starting the app ({})", app.display()))?;
             println!("opened {unit} in the app (pid {})", status.id());
         }
+        Command::Reconcile(cmd) => reconcile::run(&path, cmd)?,
+        Command::Round(cmd) => round::run(&path, cmd)?,
+        Command::Merge(args) => merge::run(&path, args)?,
         Command::Analyze(AnalyzeCmd::Dockerfile { format, files }) => {
             let mut results = Vec::new();
             for f in &files {

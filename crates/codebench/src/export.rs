@@ -74,6 +74,56 @@ pub fn write_codings(study: &Study, out: impl std::io::Write) -> Result<()> {
     Ok(())
 }
 
+/// Columns of `consensus.csv`: one row per code of a consensus (a consensus with no code has
+/// one row with an empty `code`).
+pub const CONSENSUS_COLUMNS: [&str; 6] = [
+    "unit",
+    "dimension",
+    "code",
+    "adjudicator",
+    "rationale",
+    "decided_at",
+];
+
+/// Writes `consensus.csv` to any writer.
+pub fn write_consensus(study: &Study, out: impl std::io::Write) -> Result<()> {
+    let mut w = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(out);
+    w.write_record(CONSENSUS_COLUMNS)?;
+    for c in study.consensus(None)? {
+        let codes: Vec<&str> = if c.codes.is_empty() {
+            vec![""]
+        } else {
+            c.codes.iter().map(String::as_str).collect()
+        };
+        for code in codes {
+            w.write_record([
+                c.unit.as_str(),
+                &c.dimension,
+                code,
+                &c.adjudicator,
+                &c.rationale,
+                &c.decided_at,
+            ])?;
+        }
+    }
+    w.flush().map_err(|e| Error::io("consensus.csv", e))?;
+    Ok(())
+}
+
+/// The agreement report of the whole study (every dimension, every rater, default options)
+/// as `codebench_agreement::to_csv` writes it (RFC 4180, CRLF line ends, like every export). With
+/// fewer than two raters there is no agreement to report: the header only.
+pub fn agreement_csv(study: &Study) -> Result<String> {
+    let report = if study.raters()?.len() < 2 {
+        crate::agreement::Report::default()
+    } else {
+        study.agreement(&[], None, &Default::default())?
+    };
+    Ok(crate::agreement::to_csv(&report))
+}
+
 /// One file written by an export.
 #[derive(Debug, Clone, Serialize)]
 pub struct Written {
@@ -122,6 +172,13 @@ pub fn export_all(study: &Study, dir: &Path) -> Result<Vec<Written>> {
             rows.len(),
         )?);
     }
+    let mut buf = Vec::new();
+    write_consensus(study, &mut buf)?;
+    let consensus_rows = csv::Reader::from_reader(buf.as_slice()).records().count();
+    written.push(write_atomic(&dir.join("consensus.csv"), &buf, consensus_rows)?);
+    let agreement = agreement_csv(study)?;
+    let agreement_rows = csv::Reader::from_reader(agreement.as_bytes()).records().count();
+    written.push(write_atomic(&dir.join("agreement.csv"), agreement.as_bytes(), agreement_rows)?);
     Ok(written)
 }
 
@@ -521,4 +578,75 @@ fn write_atomic(path: &Path, bytes: &[u8], rows: usize) -> Result<Written> {
         path: path.to_path_buf(),
         rows,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::coding::DecisionInput;
+    use crate::reconcile::ConsensusInput;
+
+    #[test]
+    fn consensus_and_agreement_tables() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = crate::sample::create(&dir.path().join("s.codebench")).unwrap();
+        // An empty study exports headers only.
+        let out = dir.path().join("empty");
+        let w = export_all(&s, &out).unwrap();
+        assert_eq!(w.len(), 3);
+        let cons = std::fs::read_to_string(out.join("consensus.csv")).unwrap();
+        assert_eq!(
+            cons,
+            "unit,dimension,code,adjudicator,rationale,decided_at\r\n"
+        );
+        s.add_rater("alice").unwrap();
+        s.add_rater("bob").unwrap();
+        let df = s
+            .units()
+            .unwrap()
+            .into_iter()
+            .find(|u| u.kind == "dockerfile")
+            .unwrap()
+            .name;
+        for (r, codes) in [
+            ("alice", vec!["hosting", "ci-cd"]),
+            ("bob", vec!["hosting"]),
+        ] {
+            s.record(&DecisionInput {
+                rater: r.into(),
+                unit: df.clone(),
+                dimension: "purpose".into(),
+                codes: codes.into_iter().map(String::from).collect(),
+                memo: None,
+                flagged: None,
+            })
+            .unwrap();
+        }
+        s.decide_consensus(&ConsensusInput {
+            unit: df.clone(),
+            dimension: "purpose".into(),
+            codes: vec!["hosting".into(), "ci-cd".into()],
+            adjudicator: "carol".into(),
+            rationale: "the workflow, \"quoted\"".into(),
+        })
+        .unwrap();
+        let out = dir.path().join("full");
+        let w = export_all(&s, &out).unwrap();
+        assert_eq!(w[1].rows, 2);
+        let cons = std::fs::read_to_string(out.join("consensus.csv")).unwrap();
+        let lines: Vec<&str> = cons.split("\r\n").collect();
+        assert!(
+            lines[1].starts_with(&format!(
+                "{df},purpose,ci-cd,carol,\"the workflow, \"\"quoted\"\"\","
+            )) || lines[1].starts_with(&format!("{df},purpose,hosting,carol,")),
+            "{cons}"
+        );
+        assert_eq!(lines.len(), 4, "{cons}");
+        let ag = std::fs::read_to_string(out.join("agreement.csv")).unwrap();
+        let expected =
+            crate::agreement::to_csv(&s.agreement(&[], None, &Default::default()).unwrap());
+        assert_eq!(ag, expected);
+        assert!(ag.contains("purpose"), "{ag}");
+        assert!(!ag.replace("\r\n", "").contains('\n'), "CRLF line ends");
+    }
 }

@@ -58,6 +58,9 @@ impl MergeReport {
 /// A file row: role, path, size, sha256, status.
 type FileRow = (String, String, i64, Option<String>, String);
 
+/// A snapshot: id, commit, fetched_at, files.
+type SnapshotRow = (i64, Option<String>, String, Vec<FileRow>);
+
 /// A snapshot's identity: commit and each file's role, path and digest (or status).
 type Fingerprint = (Option<String>, BTreeSet<(String, String, String)>);
 
@@ -390,10 +393,7 @@ fn rows<T>(
 }
 
 /// A project's snapshots with their files.
-fn snapshots(
-    c: &Connection,
-    project: i64,
-) -> Result<Vec<(i64, Option<String>, String, Vec<FileRow>)>> {
+fn snapshots(c: &Connection, project: i64) -> Result<Vec<SnapshotRow>> {
     let snaps: Vec<(i64, Option<String>, String)> = rows(
         c,
         &format!("SELECT id, commit_sha, fetched_at FROM snapshot WHERE project_id = {project} ORDER BY id"),

@@ -293,15 +293,8 @@ impl Study {
     pub fn round(&self, name: &str) -> Result<RoundInfo> {
         let c = self.conn();
         let id = round_id(c, name)?;
-        let (dimension, seed, extends, plan, created_at, revealed_at, revealed_by): (
-            Option<String>,
-            i64,
-            Option<String>,
-            String,
-            String,
-            Option<String>,
-            Option<String>,
-        ) = c.query_row(
+        let (dimension, seed, extends, plan, created_at, revealed_at, revealed_by): RoundRow = c
+            .query_row(
             "SELECT r.dimension, r.seed, p.name, r.plan, r.created_at, r.revealed_at, r.revealed_by
              FROM round r LEFT JOIN round p ON p.id = r.extends WHERE r.id = ?1",
             [id],
@@ -478,6 +471,17 @@ pub(crate) fn blinding_rounds(c: &Connection, unit: &str, dimension: &str) -> Re
         .collect::<Result<_, _>>()?;
     Ok(names)
 }
+
+/// A round row: dimension, seed, extended round's name, plan, created, revealed at, by.
+type RoundRow = (
+    Option<String>,
+    i64,
+    Option<String>,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+);
 
 fn check_round_name(name: &str) -> Result<String> {
     let name = name.trim();

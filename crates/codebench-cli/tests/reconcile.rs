@@ -1,0 +1,401 @@
+//! Reconciliation, rounds and merging end to end through the `codebench` binary: two raters
+//! code separate copies of one study, the copies are merged, disagreements reconciled,
+//! agreement computed and everything exported.
+
+mod common;
+
+use std::path::Path;
+
+use common::*;
+
+fn code(study: &Path, rater: &str, unit: &str, dim: &str, codes: &[&str], memo: &str) {
+    let mut args = vec![
+        "code",
+        "--rater",
+        rater,
+        "--unit",
+        unit,
+        "--dimension",
+        dim,
+        "--memo",
+        memo,
+    ];
+    for c in codes {
+        args.extend(["--code", c]);
+    }
+    ok(study, &args);
+}
+
+#[test]
+fn two_copies_merged_reconciled_and_exported() {
+    let f = fixture();
+    let a = f.dir.path().join("alice.codebench");
+    let b = f.dir.path().join("bob.codebench");
+    std::fs::copy(&f.study, &a).unwrap();
+    std::fs::copy(&f.study, &b).unwrap();
+
+    code(
+        &a,
+        "alice",
+        "acme/alpha",
+        "kind",
+        &["model"],
+        "serves a model",
+    );
+    code(&a, "alice", "acme/beta", "kind", &["toolkit"], "");
+    code(
+        &a,
+        "alice",
+        "acme/alpha:Dockerfile",
+        "purpose",
+        &["hosting"],
+        "",
+    );
+    code(
+        &b,
+        "bob",
+        "acme/alpha",
+        "kind",
+        &["application-system"],
+        "an app around it",
+    );
+    code(&b, "bob", "acme/beta", "kind", &["toolkit"], "");
+    code(
+        &b,
+        "bob",
+        "acme/alpha:Dockerfile",
+        "purpose",
+        &["hosting", "ci-cd"],
+        "",
+    );
+
+    let said = ok(&a, &["merge", b.to_str().unwrap()]);
+    assert!(said.contains("3 decisions (0 already here)"), "{said}");
+    let said = ok(&a, &["merge", b.to_str().unwrap()]);
+    assert!(said.contains("nothing new"), "{said}");
+    let before = dump(&a);
+    ok(&a, &["merge", b.to_str().unwrap()]);
+    assert_eq!(before, dump(&a), "merging twice changes nothing");
+
+    // The queue: the two disagreements, side by side with memos.
+    let q = ok(&a, &["reconcile", "list"]);
+    assert!(q.contains("acme/alpha (kind)  raters differ"), "{q}");
+    assert!(
+        q.contains("alice            [model]  memo: serves a model"),
+        "{q}"
+    );
+    assert!(
+        q.contains("bob              [application-system]  memo: an app around it"),
+        "{q}"
+    );
+    assert!(q.contains("acme/alpha:Dockerfile (purpose)"), "{q}");
+    assert!(!q.contains("acme/beta (kind)"), "{q}");
+    let json: serde_json::Value = serde_json::from_str(&ok(
+        &a,
+        &[
+            "reconcile",
+            "list",
+            "--dimension",
+            "kind",
+            "--format",
+            "json",
+        ],
+    ))
+    .unwrap();
+    assert_eq!(json["items"].as_array().unwrap().len(), 1);
+
+    // Overriding both raters without a reason is refused; with one it is kept.
+    let e = fails(
+        &a,
+        &[
+            "reconcile",
+            "decide",
+            "--unit",
+            "acme/alpha",
+            "--dimension",
+            "kind",
+            "--code",
+            "mlops-aiops",
+            "--by",
+            "carol",
+        ],
+    );
+    assert!(e.contains("overrides every rater"), "{e}");
+    ok(
+        &a,
+        &[
+            "reconcile",
+            "decide",
+            "--unit",
+            "acme/alpha",
+            "--dimension",
+            "kind",
+            "--code",
+            "model",
+            "--by",
+            "carol",
+            "--why",
+            "the README says it serves a model",
+        ],
+    );
+    ok(
+        &a,
+        &[
+            "reconcile",
+            "decide",
+            "--unit",
+            "acme/alpha:Dockerfile",
+            "--dimension",
+            "purpose",
+            "--code",
+            "hosting",
+            "--code",
+            "ci-cd",
+            "--by",
+            "carol",
+            "--why",
+            "builds in CI",
+        ],
+    );
+    let said = ok(&a, &["reconcile", "auto", "--dimension", "kind"]);
+    assert!(
+        said.contains("accepted acme/beta (kind) = [toolkit]"),
+        "{said}"
+    );
+    assert_eq!(
+        ok(&a, &["reconcile", "list"]).trim(),
+        "nothing to reconcile"
+    );
+    let all = ok(&a, &["reconcile", "list", "--all", "--dimension", "kind"]);
+    assert!(
+        all.contains("consensus [model] by carol: the README says it serves a model"),
+        "{all}"
+    );
+
+    let table = ok(&a, &["agreement", "--dimension", "kind", "--format", "csv"]);
+    assert!(table.lines().count() > 1, "{table}");
+
+    let out = f.dir.path().join("export");
+    let said = ok(&a, &["export", "--out", out.to_str().unwrap()]);
+    assert!(said.contains("consensus.csv (4 rows)"), "{said}");
+    let cons = std::fs::read_to_string(out.join("consensus.csv")).unwrap();
+    assert!(
+        cons.starts_with("unit,dimension,code,adjudicator,rationale,decided_at\r\n"),
+        "{cons}"
+    );
+    assert!(
+        cons.contains("acme/alpha,kind,model,carol,the README says it serves a model,"),
+        "{cons}"
+    );
+    assert!(
+        cons.contains("acme/beta,kind,toolkit,auto,all raters chose these codes,"),
+        "{cons}"
+    );
+    let agreement = std::fs::read_to_string(out.join("agreement.csv")).unwrap();
+    assert!(
+        agreement.contains("kind") && agreement.contains("purpose"),
+        "{agreement}"
+    );
+    let codings = std::fs::read_to_string(out.join("codings.csv")).unwrap();
+    assert_eq!(codings.matches("\r\n").count(), 1 + 7, "{codings}");
+
+    // The other direction brings the consensus along with its history.
+    let said = ok(&b, &["merge", a.to_str().unwrap()]);
+    assert!(said.contains("3 consensus"), "{said}");
+}
+
+#[test]
+fn merge_refuses_conflicts_and_other_codebooks_leaving_the_study_as_it_was() {
+    let f = fixture();
+    let b = f.dir.path().join("b.codebench");
+    std::fs::copy(&f.study, &b).unwrap();
+    code(&f.study, "alice", "acme/alpha", "kind", &["model"], "");
+    code(&b, "alice", "acme/alpha", "kind", &["toolkit"], "");
+    code(&b, "bob", "acme/beta", "kind", &["toolkit"], "");
+    let before = dump(&f.study);
+    let e = fails(&f.study, &["merge", b.to_str().unwrap()]);
+    assert!(
+        e.contains("rater 'alice' decided 'acme/alpha' (kind) differently"),
+        "{e}"
+    );
+    assert!(e.contains("nothing was merged"), "{e}");
+    assert_eq!(before, dump(&f.study));
+
+    let book = f.dir.path().join("book.json");
+    ok(&f.study, &["codebook", "export", book.to_str().unwrap()]);
+    let text = std::fs::read_to_string(&book)
+        .unwrap()
+        .replace("\"version\": \"", "\"version\": \"9");
+    std::fs::write(&book, text).unwrap();
+    let other = f.dir.path().join("other.codebench");
+    ok(&other, &["init", "--codebook", book.to_str().unwrap()]);
+    let e = fails(&f.study, &["merge", other.to_str().unwrap()]);
+    assert!(e.contains("another codebook"), "{e}");
+    assert_eq!(before, dump(&f.study));
+}
+
+#[test]
+fn rounds_fifty_seventy_five_hundred_with_blind_coding() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = dir.path().join("s.codebench");
+    ok(&s, &["init", "--sample"]);
+    ok(&s, &["raters", "add", "alice"]);
+    ok(&s, &["raters", "add", "bob"]);
+    let said = ok(
+        &s,
+        &[
+            "round",
+            "create",
+            "r50",
+            "--fraction",
+            "0.5",
+            "--dimension",
+            "kind",
+            "--seed",
+            "42",
+        ],
+    );
+    assert!(
+        said.contains("created round r50 with 6 units (seed 42)"),
+        "{said}"
+    );
+    ok(
+        &s,
+        &[
+            "round",
+            "create",
+            "r75",
+            "--fraction",
+            "0.75",
+            "--dimension",
+            "kind",
+            "--seed",
+            "42",
+            "--extend",
+            "r50",
+        ],
+    );
+    ok(
+        &s,
+        &[
+            "round",
+            "create",
+            "r100",
+            "--fraction",
+            "1",
+            "--dimension",
+            "kind",
+            "--seed",
+            "42",
+            "--extend",
+            "r75",
+        ],
+    );
+    let v: serde_json::Value =
+        serde_json::from_str(&ok(&s, &["round", "list", "--format", "json"])).unwrap();
+    let units = |i: usize| -> Vec<String> {
+        v[i]["units"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|u| u.as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!((units(0).len(), units(1).len(), units(2).len()), (6, 9, 12));
+    assert!(units(0).iter().all(|u| units(1).contains(u)));
+
+    // Same seed in another study of the same projects: same sample.
+    let s2 = dir.path().join("s2.codebench");
+    ok(&s2, &["init", "--sample"]);
+    ok(
+        &s2,
+        &[
+            "round",
+            "create",
+            "r50",
+            "--fraction",
+            "0.5",
+            "--dimension",
+            "kind",
+            "--seed",
+            "42",
+        ],
+    );
+    let v2: serde_json::Value =
+        serde_json::from_str(&ok(&s2, &["round", "show", "r50", "--format", "json"])).unwrap();
+    assert_eq!(v2["units"], v[0]["units"]);
+
+    ok(&s, &["round", "assign", "r50", "--raters", "alice,bob"]);
+    let r50 = units(0);
+    for (i, u) in r50.iter().enumerate() {
+        code(&s, "alice", u, "kind", &["model"], "");
+        if i > 0 {
+            code(
+                &s,
+                "bob",
+                u,
+                "kind",
+                &[if i % 2 == 0 { "model" } else { "toolkit" }],
+                "",
+            );
+        }
+    }
+    // Blind: the queue shows none of the round's units.
+    let q = ok(&s, &["reconcile", "list"]);
+    assert!(q.contains("left out: in a round not revealed yet"), "{q}");
+    let e = fails(&s, &["round", "reveal", "r50"]);
+    assert!(
+        e.contains(&format!("bob has not decided 1 ({} (kind))", r50[0])),
+        "{e}"
+    );
+    let listed = ok(&s, &["round", "list"]);
+    assert!(listed.contains("alice 6/6, bob 5/6"), "{listed}");
+    code(&s, "bob", &r50[0], "kind", &["model"], "");
+    ok(&s, &["round", "reveal", "r50"]);
+    // Its units are in the later rounds too, which are still blind.
+    let q = ok(&s, &["reconcile", "list"]);
+    assert!(q.contains("6 units left out"), "{q}");
+    let e = fails(&s, &["round", "reveal", "r75"]);
+    assert!(e.contains("no raters assigned"), "{e}");
+    ok(&s, &["round", "reveal", "r75", "--force"]);
+    ok(&s, &["round", "reveal", "r100", "--force"]);
+    let q = ok(&s, &["reconcile", "list"]);
+    assert!(
+        q.contains("raters differ") && !q.contains("left out"),
+        "{q}"
+    );
+
+    let round = ok(&s, &["agreement", "--round", "r50", "--format", "csv"]);
+    assert!(round.contains("kind"), "{round}");
+    let e = fails(&s, &["agreement", "--round", "nope"]);
+    assert!(e.contains("unknown round 'nope'"), "{e}");
+
+    let said = ok(
+        &s,
+        &[
+            "round",
+            "create",
+            "planned",
+            "--plan-width",
+            "0.5",
+            "--expected-kappa",
+            "0.6",
+            "--dimension",
+            "kind",
+            "--seed",
+            "1",
+        ],
+    );
+    assert!(said.contains("planned size"), "{said}");
+    let out = run(
+        &s,
+        &["round", "create", "x", "--size", "3", "--fraction", "0.5"],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "--size and --fraction exclude each other"
+    );
+    let e = fails(&s, &["round", "create", "x"]);
+    assert!(e.contains("say how big"), "{e}");
+}
