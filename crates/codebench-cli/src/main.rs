@@ -1,6 +1,8 @@
 //! `codebench`: the command line of Codebench. A thin shell: parse arguments, call the core,
 //! print the result. Exit codes: 0 success, 1 failure (one message on stderr), 2 usage error.
 
+mod github;
+
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -109,6 +111,9 @@ enum Command {
     /// Quotes from a README or Dockerfile attached to a code of a decision.
     #[command(subcommand)]
     Evidence(EvidenceCmd),
+    /// Docker Hub image references of the projects, with where they were found; add or
+    /// remove them by hand.
+    Images(github::ImagesArgs),
     /// Write the export tables (CSV) into a folder.
     Export {
         /// The folder (created if missing).
@@ -254,6 +259,9 @@ enum ImportCmd {
         /// The CSV file.
         file: PathBuf,
     },
+    /// Repositories from GitHub (token from $GITHUB_TOKEN): metadata, README, Dockerfiles,
+    /// compose and workflow files, image references. Resumes where an earlier run stopped.
+    Github(github::ImportGithubArgs),
     /// Decisions from a CSV: rater,unit,dimension,code[,memo,flagged,coded_at], one row per code.
     Codings {
         /// The CSV file.
@@ -621,6 +629,8 @@ fn run(cli: Cli) -> Result<()> {
                 s.recorded, s.unchanged, s.skipped_empty
             );
         }
+        Command::Import(ImportCmd::Github(a)) => github::import(&mut open(&path)?, a)?,
+        Command::Images(a) => github::images(&mut open(&path)?, a)?,
         Command::Import(ImportCmd::Codings { file }) => {
             let mut study = open(&path)?;
             let s = study.import_codings(&file)?;

@@ -23,7 +23,8 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../schema/migrations/0001_init.sql"),
     include_str!("../../../schema/migrations/0002_dockerfile_analysis.sql"),
     include_str!("../../../schema/migrations/0003_reconcile.sql"),
-    // 0004 and 0005 come with the GitHub import and the metrics jobs.
+    include_str!("../../../schema/migrations/0004_image_refs.sql"),
+    // 0005 comes with the metrics jobs.
     include_str!("../../../schema/migrations/0006_evidence.sql"),
 ];
 

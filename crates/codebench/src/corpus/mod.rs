@@ -2,6 +2,7 @@
 //! workflow files, pinned to a commit. Sources (`local`, and later `github`) produce a
 //! [`SnapshotInput`]; [`store_snapshot`] is the one place that writes it into a study.
 
+pub mod github;
 pub mod local;
 pub mod names;
 
