@@ -439,7 +439,7 @@ fn killed_import_resumes_without_fetching_finished_repositories_again() {
     child.kill().unwrap(); // SIGKILL
     child.wait().unwrap();
     let kept = count(&study, "SELECT count(*) FROM snapshot") as usize;
-    assert!(kept >= 40 && kept < N, "killed after {kept} of {N}");
+    assert!((40..N).contains(&kept), "killed after {kept} of {N}");
     assert!(ok(&study, &["status"]).contains(&format!("projects   {kept} ")));
     let done: Vec<String> = db(&study)
         .prepare("SELECT full_name FROM project ORDER BY full_name")
