@@ -487,3 +487,38 @@ fn killed_import_resumes_without_fetching_finished_repositories_again() {
     assert_eq!(resumed, server.stats().requests - before);
     eprintln!("killed after {kept} of {N} stored; the resumed run sent {resumed} requests");
 }
+
+#[test]
+fn rate_limit_waits_are_shown_with_reason_and_duration() {
+    use codebench_github::mock::SecondaryLimit;
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let config = MockConfig {
+        secondary: vec![SecondaryLimit {
+            on_request: 2,
+            status: 429,
+            retry_after: Some(1),
+        }],
+        ..MockConfig::default()
+    };
+    let server = rt
+        .block_on(MockGitHub::start(
+            Fixture::new(vec![FixtureRepo::new("acme/a")
+                .file("README.md", "# A\n")
+                .file("Dockerfile", "FROM alpine\n")]),
+            config,
+        ))
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let study = dir.path().join("s.codebench");
+    ok(&study, &["init"]);
+    let out = import(&study, &server.url(), &["acme/a"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("waiting 1.") && stderr.contains("secondary rate limit"),
+        "{stderr}"
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("waited 1."), "{stdout}");
+    assert!(stdout.starts_with("1 fetched (1 new"), "{stdout}");
+}
