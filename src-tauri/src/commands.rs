@@ -1,0 +1,288 @@
+//! The commands the web UI calls. Each validates its arguments, calls the core once and returns
+//! the core's result; a failure comes back as the core's user-facing message.
+
+use codebench::codebook::Codebook;
+use codebench::coding::{Change, Decision, DecisionInput, Rater};
+use codebench::corpus::{ProjectSummary, ProjectView, UnitInfo};
+use codebench::study::Status;
+use serde::Serialize;
+use tauri::{State, Url};
+
+use crate::state::AppState;
+
+/// Longest unit name accepted (`owner/name:path/to/Dockerfile`).
+pub const MAX_UNIT: usize = 1024;
+/// Longest dimension or code label accepted.
+pub const MAX_LABEL: usize = 200;
+/// Most codes in one decision.
+pub const MAX_CODES: usize = 200;
+/// Longest memo accepted, in bytes.
+pub const MAX_MEMO: usize = 64 * 1024;
+/// Longest rater name or project name accepted (the core applies its own, stricter rules).
+pub const MAX_NAME: usize = 300;
+/// Longest URL handed to the system browser.
+pub const MAX_URL: usize = 4096;
+
+/// What the UI needs to know about the open study.
+#[derive(Debug, Clone, Serialize)]
+pub struct StudyInfo {
+    /// The study file.
+    pub path: String,
+    /// Whether it is the sample study in the app data folder.
+    pub sample: bool,
+    /// The study's summary.
+    pub status: Status,
+    /// The unit named by `--open`, if any.
+    pub open_unit: Option<String>,
+    /// Why the `--open` unit cannot be opened (unknown unit), if so.
+    pub open_error: Option<String>,
+}
+
+/// The outcome of recording a decision.
+#[derive(Debug, Clone, Serialize)]
+pub struct Recorded {
+    /// Created, updated or unchanged.
+    pub change: Change,
+    /// The decision as stored.
+    pub decision: Decision,
+}
+
+/// Checks a one-line argument: not blank, not too long, no control characters.
+fn line(field: &str, value: &str, max: usize) -> Result<(), String> {
+    if value.trim().is_empty() {
+        return Err(format!("{field} is empty"));
+    }
+    if value.len() > max {
+        return Err(format!("{field} is longer than {max} bytes"));
+    }
+    if value.chars().any(char::is_control) {
+        return Err(format!("{field} contains a control character"));
+    }
+    Ok(())
+}
+
+fn check_input(input: &DecisionInput) -> Result<(), String> {
+    line("rater", &input.rater, MAX_NAME)?;
+    line("unit", &input.unit, MAX_UNIT)?;
+    line("dimension", &input.dimension, MAX_LABEL)?;
+    if input.codes.len() > MAX_CODES {
+        return Err(format!("more than {MAX_CODES} codes in one decision"));
+    }
+    for code in &input.codes {
+        line("code", code, MAX_LABEL)?;
+    }
+    if let Some(memo) = &input.memo {
+        if memo.len() > MAX_MEMO {
+            return Err(format!("the memo is longer than {MAX_MEMO} bytes"));
+        }
+        if memo
+            .chars()
+            .any(|c| c.is_control() && !matches!(c, '\n' | '\t' | '\r'))
+        {
+            return Err("the memo contains a control character".into());
+        }
+    }
+    Ok(())
+}
+
+/// The open study: path, summary, and the `--open` unit checked against the study.
+#[tauri::command]
+pub fn study_info(state: State<'_, AppState>) -> Result<StudyInfo, String> {
+    let open_unit = state.open_unit().map(str::to_string);
+    state.with(move |study, opened| {
+        let open_error = match &open_unit {
+            Some(unit) => study.unit(unit).err().map(|e| e.to_string()),
+            None => None,
+        };
+        Ok(StudyInfo {
+            path: opened.path.display().to_string(),
+            sample: opened.sample,
+            status: study.status()?,
+            open_unit: open_unit.clone(),
+            open_error,
+        })
+    })
+}
+
+/// Every project of the study.
+#[tauri::command]
+pub fn list_projects(state: State<'_, AppState>) -> Result<Vec<ProjectSummary>, String> {
+    state.with(move |study, _| study.projects())
+}
+
+/// Every unit: each project and each of its Dockerfiles.
+#[tauri::command]
+pub fn list_units(state: State<'_, AppState>) -> Result<Vec<UnitInfo>, String> {
+    state.with(move |study, _| study.units())
+}
+
+/// A project as a rater reads it: README (sanitised HTML) and Dockerfiles.
+#[tauri::command]
+pub fn project_view(state: State<'_, AppState>, name: String) -> Result<ProjectView, String> {
+    line("project", &name, MAX_NAME)?;
+    state.with(move |study, _| study.project_view(&name))
+}
+
+/// The study's codebook.
+#[tauri::command]
+pub fn codebook(state: State<'_, AppState>) -> Result<Codebook, String> {
+    state.with(move |study, _| study.codebook())
+}
+
+/// Every rater.
+#[tauri::command]
+pub fn raters(state: State<'_, AppState>) -> Result<Vec<Rater>, String> {
+    state.with(move |study, _| study.raters())
+}
+
+/// Adds a rater.
+#[tauri::command]
+pub fn add_rater(state: State<'_, AppState>, name: String) -> Result<Rater, String> {
+    line("rater", &name, MAX_NAME)?;
+    state.with(move |study, _| study.add_rater(&name))
+}
+
+/// One rater's current decisions.
+#[tauri::command]
+pub fn decisions(state: State<'_, AppState>, rater: String) -> Result<Vec<Decision>, String> {
+    line("rater", &rater, MAX_NAME)?;
+    state.with(move |study, _| study.decisions(Some(&rater)))
+}
+
+/// Records one decision (durable when this returns).
+#[tauri::command]
+pub fn record_decision(
+    state: State<'_, AppState>,
+    input: DecisionInput,
+) -> Result<Recorded, String> {
+    check_input(&input)?;
+    state.with(move |study, _| {
+        let (change, decision) = study.record(&input)?;
+        Ok(Recorded { change, decision })
+    })
+}
+
+/// Removes a rater's decision on a unit (the undo of a first decision); whether there was one.
+#[tauri::command]
+pub fn clear_decision(
+    state: State<'_, AppState>,
+    rater: String,
+    unit: String,
+    dimension: String,
+) -> Result<bool, String> {
+    line("rater", &rater, MAX_NAME)?;
+    line("unit", &unit, MAX_UNIT)?;
+    line("dimension", &dimension, MAX_LABEL)?;
+    state.with(move |study, _| study.clear_decision(&rater, &unit, &dimension))
+}
+
+/// Checks that `url` is an absolute http(s) URL with a host, and returns it normalised.
+pub fn web_url(url: &str) -> Result<Url, String> {
+    if url.len() > MAX_URL {
+        return Err(format!("the link is longer than {MAX_URL} bytes"));
+    }
+    let parsed = Url::parse(url).map_err(|e| format!("'{url}' is not a link: {e}"))?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err(format!(
+            "only http and https links open in the browser, not {}:",
+            parsed.scheme()
+        ));
+    }
+    if parsed.host_str().is_none_or(str::is_empty) {
+        return Err(format!("'{url}' has no host"));
+    }
+    Ok(parsed)
+}
+
+/// Opens an http(s) link in the system browser, never inside the app.
+#[tauri::command]
+pub fn open_external(url: String) -> Result<(), String> {
+    let url = web_url(&url)?;
+    let mut cmd = browser_command(url.as_str());
+    let mut child = cmd.spawn().map_err(|e| {
+        format!(
+            "could not start the system browser ({:?}): {e}",
+            cmd.get_program()
+        )
+    })?;
+    // Reap the opener when it exits so it does not linger as a zombie.
+    std::thread::spawn(move || {
+        let _ = child.wait();
+    });
+    Ok(())
+}
+
+/// The platform's "open this URL with the default browser" program, given the URL as one
+/// argument (no shell in between).
+fn browser_command(url: &str) -> std::process::Command {
+    #[cfg(target_os = "macos")]
+    let mut cmd = std::process::Command::new("open");
+    #[cfg(target_os = "windows")]
+    let mut cmd = {
+        let mut c = std::process::Command::new("rundll32");
+        c.arg("url.dll,FileProtocolHandler");
+        c
+    };
+    #[cfg(not(any(target_os = "macos", target_os = "windows")))]
+    let mut cmd = std::process::Command::new("xdg-open");
+    cmd.arg(url)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null());
+    cmd
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn web_urls_only() {
+        assert_eq!(
+            web_url("https://example.org/a b").unwrap().as_str(),
+            "https://example.org/a%20b"
+        );
+        assert!(web_url("http://example.org").is_ok());
+        for bad in [
+            "javascript:alert(1)",
+            "JaVaScRiPt:alert(1)",
+            "data:text/html,x",
+            "file:///etc/passwd",
+            "tauri://localhost/",
+            "mailto:a@b.org",
+            "example.org",
+            "",
+            "http://",
+        ] {
+            assert!(web_url(bad).is_err(), "{bad} accepted");
+        }
+        assert!(web_url(&format!("https://e.org/{}", "a".repeat(MAX_URL))).is_err());
+    }
+
+    #[test]
+    fn memo_may_span_lines_but_names_may_not() {
+        let ok = DecisionInput {
+            rater: "ana".into(),
+            unit: "o/n".into(),
+            dimension: "kind".into(),
+            codes: vec!["model".into()],
+            memo: Some("line one\nline two\ttab".into()),
+            flagged: None,
+        };
+        assert!(check_input(&ok).is_ok());
+        let mut bad = ok.clone();
+        bad.unit = "o/n\n".into();
+        assert_eq!(
+            check_input(&bad).unwrap_err(),
+            "unit contains a control character"
+        );
+        let mut bad = ok.clone();
+        bad.memo = Some("a\u{0}b".into());
+        assert!(check_input(&bad).is_err());
+        let mut bad = ok.clone();
+        bad.memo = Some("x".repeat(MAX_MEMO + 1));
+        assert!(check_input(&bad).is_err());
+        let mut bad = ok;
+        bad.rater = "  ".into();
+        assert_eq!(check_input(&bad).unwrap_err(), "rater is empty");
+    }
+}

@@ -1,0 +1,59 @@
+import { describe, expect, it } from "vitest";
+import { actionFor, type KeyPress } from "./keys";
+
+const codeKeys = new Set(["1", "2", "3", "a"]);
+const press = (key: string, more: Partial<KeyPress> = {}): KeyPress => ({
+  key,
+  ctrlKey: false,
+  metaKey: false,
+  altKey: false,
+  shiftKey: false,
+  inText: false,
+  ...more,
+});
+
+describe("actionFor", () => {
+  it("maps the navigation keys", () => {
+    expect(actionFor(press("ArrowDown"), codeKeys)).toEqual({ type: "next" });
+    expect(actionFor(press("j"), codeKeys)).toEqual({ type: "next" });
+    expect(actionFor(press("ArrowUp"), codeKeys)).toEqual({ type: "prev" });
+    expect(actionFor(press("k"), codeKeys)).toEqual({ type: "prev" });
+    expect(actionFor(press("Enter"), codeKeys)).toEqual({ type: "saveNext" });
+  });
+
+  it("maps code keys only when shown", () => {
+    expect(actionFor(press("2"), codeKeys)).toEqual({ type: "code", key: "2" });
+    expect(actionFor(press("a"), codeKeys)).toEqual({ type: "code", key: "a" });
+    expect(actionFor(press("9"), codeKeys)).toBeNull();
+    expect(actionFor(press("2", { altKey: true }), codeKeys)).toBeNull();
+  });
+
+  it("undo is Ctrl+Z or Cmd+Z, but a text field keeps its own undo", () => {
+    expect(actionFor(press("z", { ctrlKey: true }), codeKeys)).toEqual({ type: "undo" });
+    expect(actionFor(press("Z", { metaKey: true }), codeKeys)).toEqual({ type: "undo" });
+    expect(actionFor(press("z", { ctrlKey: true, shiftKey: true }), codeKeys)).toBeNull();
+    expect(actionFor(press("z", { ctrlKey: true, inText: true }), codeKeys)).toBeNull();
+  });
+
+  it("leaves typing in text fields alone", () => {
+    for (const k of ["1", "j", "k", "/", "?", "Enter", "ArrowDown"]) {
+      expect(actionFor(press(k, { inText: true }), codeKeys)).toBeNull();
+    }
+  });
+
+  it("Escape, Ctrl+Enter and the Ctrl shortcuts work everywhere", () => {
+    for (const inText of [false, true]) {
+      expect(actionFor(press("Escape", { inText }), codeKeys)).toEqual({ type: "escape" });
+      expect(actionFor(press("Enter", { ctrlKey: true, inText }), codeKeys)).toEqual({ type: "saveNext" });
+      expect(actionFor(press("m", { ctrlKey: true, inText }), codeKeys)).toEqual({ type: "memo" });
+      expect(actionFor(press("d", { ctrlKey: true, inText }), codeKeys)).toEqual({ type: "flag" });
+      expect(actionFor(press("f", { ctrlKey: true, inText }), codeKeys)).toEqual({ type: "search" });
+    }
+    expect(actionFor(press("c", { ctrlKey: true }), codeKeys)).toBeNull();
+  });
+
+  it("slash filters the codes and ? shows the help", () => {
+    expect(actionFor(press("/"), codeKeys)).toEqual({ type: "filterCodes" });
+    expect(actionFor(press("?", { shiftKey: true }), codeKeys)).toEqual({ type: "help" });
+  });
+});

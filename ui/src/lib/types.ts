@@ -1,0 +1,124 @@
+// The shapes the Tauri commands return: mirrors of the core's serialised structs.
+
+/** A project in a list (`codebench::corpus::ProjectSummary`). */
+export interface ProjectSummary {
+  name: string;
+  source: string;
+  commit: string | null;
+  dockerfiles: number;
+  has_readme: boolean;
+  changed: boolean;
+  problem: string | null;
+}
+
+/** A unit: a project (`owner/name`) or one of its Dockerfiles (`owner/name:path`). */
+export interface UnitInfo {
+  name: string;
+  kind: "project" | "dockerfile";
+  project: string;
+  path: string | null;
+}
+
+/** One file of a snapshot as shown to a rater. */
+export interface FileView {
+  path: string;
+  status: "stored" | "too_large" | "binary" | "not_utf8" | string;
+  size: number;
+  text: string | null;
+}
+
+/** A project as a rater reads it; `readme_html` is sanitised by the core (ammonia). */
+export interface ProjectView {
+  name: string;
+  commit: string | null;
+  metadata: unknown;
+  readme: FileView | null;
+  readme_html: string | null;
+  dockerfiles: FileView[];
+  changed: boolean;
+}
+
+export type Cardinality = "one" | "many";
+
+/** One code of a dimension. */
+export interface Code {
+  id: string;
+  name: string;
+  definition: string;
+  include: string;
+  exclude: string;
+  example: string;
+  aliases?: string[];
+  group?: string | null;
+  parent?: string | null;
+  status: "active" | "proposed" | "retired";
+}
+
+/** A question asked of every unit of one kind. */
+export interface Dimension {
+  id: string;
+  name: string;
+  unit: "project" | "dockerfile";
+  cardinality: Cardinality;
+  description: string;
+  codes: Code[];
+}
+
+/** The study's codebook. */
+export interface Codebook {
+  id: string;
+  name: string;
+  version: string;
+  description: string;
+  source: string;
+  dimensions: Dimension[];
+}
+
+export interface Rater {
+  name: string;
+  created_at: string;
+}
+
+/** A decision as stored. */
+export interface Decision {
+  rater: string;
+  unit: string;
+  dimension: string;
+  codes: string[];
+  memo: string;
+  flagged: boolean;
+  coded_at: string;
+}
+
+/** What is sent to record a decision; `null` memo/flagged keep the stored value. */
+export interface DecisionInput {
+  rater: string;
+  unit: string;
+  dimension: string;
+  codes: string[];
+  memo: string | null;
+  flagged: boolean | null;
+}
+
+export interface Recorded {
+  change: "created" | "updated" | "unchanged";
+  decision: Decision;
+}
+
+export interface StudyStatus {
+  path: string;
+  schema_version: number;
+  codebook: string;
+  projects: number;
+  project_units: number;
+  dockerfile_units: number;
+  decisions: number;
+}
+
+export interface StudyInfo {
+  path: string;
+  sample: boolean;
+  status: StudyStatus;
+  open_unit: string | null;
+  open_error: string | null;
+}

@@ -1,0 +1,89 @@
+// The undo stack of the coding screen: each entry is one change to one decision with the value
+// before it, so undoing re-records that value, or clears the decision when there was none.
+
+import type { Decision, DecisionInput } from "./types";
+
+/** One change to a decision. */
+export interface Change {
+  rater: string;
+  unit: string;
+  dimension: string;
+  /** The decision before the change; `null` when the change created it. */
+  before: Decision | null;
+  /** The decision after the change. */
+  after: Decision;
+  /**
+   * Changes with the same tag on the same decision, one right after the other, merge into one
+   * entry (typing a memo is saved many times but undone at once).
+   */
+  merge?: string;
+}
+
+/** How to undo a change: the call to make. */
+export type UndoPlan =
+  | { kind: "clear"; rater: string; unit: string; dimension: string }
+  | { kind: "record"; input: DecisionInput };
+
+/** The plan that restores the state before `change`. */
+export function planUndo(change: Change): UndoPlan {
+  const { rater, unit, dimension, before } = change;
+  if (before === null) return { kind: "clear", rater, unit, dimension };
+  return {
+    kind: "record",
+    input: { rater, unit, dimension, codes: [...before.codes], memo: before.memo, flagged: before.flagged },
+  };
+}
+
+function sameDecision(a: Change, b: Change): boolean {
+  return a.rater === b.rater && a.unit === b.unit && a.dimension === b.dimension;
+}
+
+function sameValue(a: Decision | null, b: Decision): boolean {
+  return (
+    a !== null &&
+    a.memo === b.memo &&
+    a.flagged === b.flagged &&
+    a.codes.length === b.codes.length &&
+    a.codes.every((c, i) => c === b.codes[i])
+  );
+}
+
+/** A bounded stack of changes, newest last. */
+export class UndoStack {
+  private entries: Change[] = [];
+
+  constructor(private readonly limit = 500) {}
+
+  /** Adds a change; a change that changed nothing is ignored, a mergeable one merges. */
+  push(change: Change): void {
+    if (sameValue(change.before, change.after)) return;
+    const top = this.entries[this.entries.length - 1];
+    if (top !== undefined && change.merge !== undefined && top.merge === change.merge && sameDecision(top, change)) {
+      top.after = change.after;
+      if (sameValue(top.before, top.after)) this.entries.pop();
+      return;
+    }
+    this.entries.push({ ...change });
+    if (this.entries.length > this.limit) this.entries.shift();
+  }
+
+  /** The newest change, without removing it. */
+  peek(): Change | undefined {
+    return this.entries[this.entries.length - 1];
+  }
+
+  /** Removes and returns the newest change. */
+  pop(): Change | undefined {
+    return this.entries.pop();
+  }
+
+  /** How many changes can be undone. */
+  get size(): number {
+    return this.entries.length;
+  }
+
+  /** Forgets every change (another rater starts coding). */
+  clear(): void {
+    this.entries = [];
+  }
+}
