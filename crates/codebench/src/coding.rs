@@ -440,7 +440,7 @@ fn read_codings(reader: impl std::io::Read, fname: &str) -> Result<Vec<CodingGro
             }
         }
         let memo = memo_i.map(|i| rec.get(i).unwrap_or("").to_string());
-        let flagged = match flag_i.map(|i| get(i)) {
+        let flagged = match flag_i.map(get) {
             None => None,
             Some(v) => match v.as_str() {
                 "" => None,
@@ -455,7 +455,7 @@ fn read_codings(reader: impl std::io::Read, fname: &str) -> Result<Vec<CodingGro
                 }
             },
         };
-        let coded_at = match at_i.map(|i| get(i)) {
+        let coded_at = match at_i.map(get) {
             Some(v) if !v.is_empty() => {
                 let t = chrono::DateTime::parse_from_rfc3339(&v).map_err(|e| {
                     row_err(

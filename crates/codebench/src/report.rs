@@ -106,6 +106,19 @@ pub struct Report {
     pub tables: Vec<Table>,
 }
 
+/// What a project's analysed Dockerfiles add up to.
+#[derive(Debug, Default)]
+struct ProjectDockerfiles {
+    /// Instructions per keyword over all its Dockerfiles.
+    instructions: BTreeMap<String, f64>,
+    /// RUN commands per category.
+    run_categories: BTreeMap<String, f64>,
+    /// External base images (`{org}/name` for non-official ones).
+    base_images: BTreeSet<String>,
+    /// Their base-image types.
+    base_types: BTreeSet<String>,
+}
+
 fn median(mut v: Vec<f64>) -> Option<f64> {
     if v.is_empty() {
         return None;
@@ -297,25 +310,17 @@ impl Study {
         }
 
         // Instruction shares and RUN categories per project, from the Dockerfile analyses.
-        let mut per_project: BTreeMap<
-            String,
-            (
-                BTreeMap<String, f64>,
-                BTreeMap<String, f64>,
-                BTreeSet<String>,
-                BTreeSet<String>,
-            ),
-        > = BTreeMap::new();
+        let mut per_project: BTreeMap<String, ProjectDockerfiles> = BTreeMap::new();
         for p in self.projects()? {
             let view = self.project_view(&p.name)?;
             let entry = per_project.entry(p.name.clone()).or_default();
             for f in view.dockerfiles {
                 if let Some(a) = f.analysis {
                     for (k, v) in &a.counts {
-                        *entry.0.entry(k.to_string()).or_default() += f64::from(*v);
+                        *entry.instructions.entry(k.to_string()).or_default() += f64::from(*v);
                     }
                     for (k, v) in &a.run_categories {
-                        *entry.1.entry(k.to_string()).or_default() += f64::from(*v);
+                        *entry.run_categories.entry(k.to_string()).or_default() += f64::from(*v);
                     }
                     for s in &a.stages {
                         if s.base.stage.is_none() && !s.base.variable {
@@ -329,16 +334,16 @@ impl Study {
                             } else {
                                 n
                             };
-                            entry.2.insert(label);
+                            entry.base_images.insert(label);
                         }
                     }
-                    entry.3.extend(a.base_types.iter().cloned());
+                    entry.base_types.extend(a.base_types.iter().cloned());
                 }
             }
         }
         let with_df: Vec<&String> = per_project
             .iter()
-            .filter(|(_, v)| !v.0.is_empty())
+            .filter(|(_, v)| !v.instructions.is_empty())
             .map(|(k, _)| k)
             .collect();
         let share_table = |id: &str,
@@ -394,7 +399,7 @@ impl Study {
                 .iter()
                 .map(|s| s.to_string())
                 .collect(),
-            &|p| per_project.get(p).map(|v| v.0.clone()),
+            &|p| per_project.get(p).map(|v| v.instructions.clone()),
             &ease2022::INSTRUCTION_SHARES,
         );
         t.note = format!("For each project with analysed Dockerfiles ({}), the keyword's share of all its instructions; median over projects, overall and per kind.", with_df.len());
@@ -408,7 +413,7 @@ impl Study {
             "run_categories",
             "RUN command categories per project",
             cats,
-            &|p| per_project.get(p).map(|v| v.1.clone()),
+            &|p| per_project.get(p).map(|v| v.run_categories.clone()),
             &ease2022::RUN_CATEGORIES,
         );
         t.note = "Each RUN split into commands; first word classified with the study's keyword lists; median share per project.".into();
@@ -459,14 +464,14 @@ impl Study {
         tables.push(usage(
             "base_images",
             "Base images",
-            &|p| per_project[p].2.clone(),
+            &|p| per_project[p].base_images.clone(),
             &ease2022::BASE_IMAGES,
             25,
         ));
         tables.push(usage(
             "base_image_types",
             "Base-image types",
-            &|p| per_project[p].3.clone(),
+            &|p| per_project[p].base_types.clone(),
             &ease2022::BASE_IMAGE_TYPES,
             20,
         ));

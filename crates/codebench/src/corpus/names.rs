@@ -148,7 +148,7 @@ mod tests {
         for no in ["READMEs", "readme.", "README-old.md"] {
             assert!(!is_readme_name(no), "{no}");
         }
-        let mut names = vec!["README", "readme.rst", "README.md"];
+        let mut names = ["README", "readme.rst", "README.md"];
         names.sort_by_key(|n| readme_preference(n));
         assert_eq!(names[0], "README.md");
     }
