@@ -695,6 +695,9 @@ fn set_decision(
     for code in &sorted {
         put.execute(params![decision_id, dim.id, code])?;
     }
+    if matches!(change, Change::Created) {
+        crate::jobs::on_first_decision(tx, crate::jobs::project_of_unit(tx, unit_id)?)?;
+    }
     let new = serde_json::json!({ "codes": sorted, "memo": memo, "flagged": flagged });
     crate::study::record(
         tx,

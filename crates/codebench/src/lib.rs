@@ -13,6 +13,8 @@ pub mod dockerfile;
 pub mod error;
 pub mod evidence;
 pub mod export;
+pub mod image;
+pub mod jobs;
 pub mod merge;
 pub mod qdc;
 pub mod readme;

@@ -24,7 +24,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../schema/migrations/0002_dockerfile_analysis.sql"),
     include_str!("../../../schema/migrations/0003_reconcile.sql"),
     include_str!("../../../schema/migrations/0004_image_refs.sql"),
-    // 0005 comes with the metrics jobs.
+    include_str!("../../../schema/migrations/0005_jobs_images.sql"),
     include_str!("../../../schema/migrations/0006_evidence.sql"),
 ];
 
