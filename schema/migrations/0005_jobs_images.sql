@@ -40,3 +40,7 @@ CREATE TABLE layer_metrics (
     paths       BLOB NOT NULL,             -- codebench-image PathIndex bytes
     analyzed_at TEXT NOT NULL
 ) STRICT;
+
+-- A new decision asks whether it is its project's first (to queue the project's metrics jobs):
+-- decisions by unit must not need a scan of every decision.
+CREATE INDEX decision_unit ON decision (unit_id);

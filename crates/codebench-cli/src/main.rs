@@ -12,6 +12,7 @@ use codebench::codebook::Codebook;
 use codebench::coding::DecisionInput;
 use codebench::Study;
 
+mod image;
 mod merge;
 mod reconcile;
 mod round;
@@ -114,6 +115,11 @@ enum Command {
     /// Docker Hub image references of the projects, with where they were found; add or
     /// remove them by hand.
     Images(github::ImagesArgs),
+    /// Background jobs (Dockerfile and image metrics): list, cancel, retry.
+    Jobs {
+        #[command(subcommand)]
+        cmd: Option<image::JobsCmd>,
+    },
     /// Write the export tables (CSV) into a folder.
     Export {
         /// The folder (created if missing).
@@ -123,7 +129,7 @@ enum Command {
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
-enum Format {
+pub(crate) enum Format {
     Text,
     Json,
 }
@@ -279,6 +285,9 @@ enum AnalyzeCmd {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
+    /// Container image metrics (layers, files, directory levels, sizes) from a registry, an
+    /// OCI layout, a docker-save archive or a skopeo dir (no study needed).
+    Image(image::ImageArgs),
 }
 
 #[derive(Subcommand)]
@@ -291,6 +300,18 @@ enum MetricsCmd {
         /// Recompute even what is already there.
         #[arg(long)]
         all: bool,
+        /// Image metrics, as jobs (references from the study, and --image).
+        #[arg(long)]
+        images: bool,
+        /// Only this project (owner/name).
+        #[arg(long, value_name = "OWNER/NAME")]
+        project: Option<String>,
+        /// Also queue this image reference; repeat for several (implies --images).
+        #[arg(long = "image", value_name = "REF")]
+        image_refs: Vec<String>,
+        /// Images analysed at once.
+        #[arg(long, default_value_t = 2)]
+        concurrency: usize,
     },
 }
 
@@ -780,7 +801,29 @@ fn run(cli: Cli) -> Result<()> {
                 print_dockerfile_summary(a);
             }
         }
-        Command::Metrics(MetricsCmd::Run { dockerfiles, all }) => {
+        Command::Analyze(AnalyzeCmd::Image(a)) => image::analyze(a)?,
+        Command::Jobs { cmd } => image::jobs(&mut open(&path)?, cmd)?,
+        Command::Metrics(MetricsCmd::Run {
+            dockerfiles,
+            all,
+            images,
+            project,
+            image_refs,
+            concurrency,
+        }) if images || project.is_some() || !image_refs.is_empty() => {
+            let req = image::MetricsRequest {
+                dockerfiles,
+                images,
+                all,
+                project,
+                image_refs,
+                concurrency,
+            };
+            image::run_metrics(&mut open(&path)?, req)?
+        }
+        Command::Metrics(MetricsCmd::Run {
+            dockerfiles, all, ..
+        }) => {
             let mut study = open(&path)?;
             if !dockerfiles {
                 anyhow::bail!("say which metrics to run: --dockerfiles");

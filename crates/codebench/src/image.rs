@@ -197,7 +197,7 @@ impl RunLayers {
         self.changed.notify_all();
     }
 
-    fn from_db(&self, digest: &str) -> Option<LayerAnalysis> {
+    fn read_table(&self, digest: &str) -> Option<LayerAnalysis> {
         let db = self.db.lock().unwrap_or_else(|p| p.into_inner());
         let row: Option<(String, Vec<u8>)> = db
             .prepare_cached("SELECT metrics, paths FROM layer_metrics WHERE digest = ?1")
@@ -274,7 +274,7 @@ impl LayerCache for JobLayers {
             }
         }
         // Read the table with the state locked, so no other job claims the layer meanwhile.
-        if let Some(a) = shared.from_db(digest) {
+        if let Some(a) = shared.read_table(digest) {
             drop(st);
             shared.reused.fetch_add(1, Ordering::Relaxed);
             (self.on_layer)(false);

@@ -294,7 +294,8 @@ pub(crate) fn project_of_unit(tx: &Connection, unit_id: i64) -> Result<i64> {
 pub(crate) fn on_first_decision(tx: &Connection, project_id: i64) -> Result<()> {
     let decisions: i64 = tx
         .prepare_cached(
-            "SELECT count(*) FROM decision d JOIN unit u ON u.id = d.unit_id WHERE u.project_id = ?1",
+            "SELECT count(*) FROM (SELECT 1 FROM unit u JOIN decision d ON d.unit_id = u.id
+             WHERE u.project_id = ?1 LIMIT 2)",
         )?
         .query_row([project_id], |r| r.get(0))?;
     if decisions == 1 {

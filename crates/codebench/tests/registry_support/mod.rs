@@ -359,7 +359,7 @@ pub fn write_oci_layout(dir: &Path, img: &Image) {
 /// Writes a legacy `docker save` archive of `img` (uncompressed layer tars).
 pub fn write_docker_archive(file: &Path, img: &Image) {
     let mut b = tar::Builder::new(std::fs::File::create(file).unwrap());
-    let mut add = |name: &str, data: &[u8]| {
+    let add = |b: &mut tar::Builder<std::fs::File>, name: &str, data: &[u8]| {
         let mut h = tar::Header::new_ustar();
         h.set_size(data.len() as u64);
         h.set_mode(0o644);
@@ -367,18 +367,17 @@ pub fn write_docker_archive(file: &Path, img: &Image) {
         b.append_data(&mut h, name, data).unwrap();
     };
     let config_name = format!("{}.json", &sha(&img.config)[7..]);
-    add(&config_name, &img.config);
+    add(&mut b, &config_name, &img.config);
     let mut names = vec![];
     for (i, l) in img.layers.iter().enumerate() {
         let name = format!("{:064x}/layer.tar", i + 1);
-        add(&name, &l.tar);
+        add(&mut b, &name, &l.tar);
         names.push(name);
     }
     let manifest = serde_json::to_vec(
         &json!([{ "Config": config_name, "RepoTags": ["test/img:latest"], "Layers": names }]),
     )
     .unwrap();
-    add("manifest.json", &manifest);
-    drop(add);
+    add(&mut b, "manifest.json", &manifest);
     b.into_inner().unwrap().flush().unwrap();
 }

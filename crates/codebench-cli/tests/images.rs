@@ -1,0 +1,211 @@
+//! `codebench analyze image`, `codebench metrics run --images` and `codebench jobs`, with the
+//! real binary against a real `docker-registry` on 127.0.0.1.
+
+mod common;
+#[path = "../../codebench/tests/registry_support/mod.rs"]
+mod registry_support;
+
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{fails, ok};
+use registry_support::*;
+use serde_json::Value;
+
+fn analyze(args: &[&str]) -> Value {
+    let dir = tempfile::tempdir().unwrap();
+    let mut all = vec!["analyze", "image"];
+    all.extend_from_slice(args);
+    all.extend_from_slice(&["--format", "json"]);
+    serde_json::from_str(&ok(&dir.path().join("unused"), &all)).unwrap()
+}
+
+#[test]
+fn registry_oci_layout_and_docker_archive_give_the_same_metrics() {
+    let reg = Registry::start();
+    let (a, _) = two_images();
+    reg.push_image("ns/a", "1", &a);
+    let dir = tempfile::tempdir().unwrap();
+    let layout = dir.path().join("layout");
+    std::fs::create_dir(&layout).unwrap();
+    write_oci_layout(&layout, &a);
+    let archive = dir.path().join("a.tar");
+    write_docker_archive(&archive, &a);
+
+    let from_reg = analyze(&[&format!("{}/ns/a:1", reg.addr)]);
+    let from_layout = analyze(&["--oci-layout", layout.to_str().unwrap()]);
+    let from_archive = analyze(&[
+        "--docker-archive",
+        archive.to_str().unwrap(),
+        "--platform",
+        "linux/amd64",
+    ]);
+    let p = |v: &Value| v["platforms"][0].clone();
+    assert_eq!(from_reg["platforms"].as_array().unwrap().len(), 1);
+    // Same manifest: identical platform reports.
+    assert_eq!(p(&from_reg), p(&from_layout));
+    assert_eq!(p(&from_reg)["image"]["env_count"], 2);
+    // A docker-save archive holds uncompressed layers and no manifest of the registry's: the
+    // filesystem and configuration metrics agree, and each layer's content metrics.
+    let (ri, ai) = (&p(&from_reg)["image"], &p(&from_archive)["image"]);
+    for k in [
+        "filesystem",
+        "env_count",
+        "env_names",
+        "layer_count",
+        "uncompressed_bytes",
+        "history_entries",
+        "cmd",
+        "os",
+        "architecture",
+    ] {
+        assert_eq!(ri[k], ai[k], "{k}");
+    }
+    for (rl, al) in p(&from_reg)["layers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(p(&from_archive)["layers"].as_array().unwrap())
+    {
+        for k in [
+            "files",
+            "directories",
+            "file_bytes",
+            "max_directory_level",
+            "uncompressed_bytes",
+            "extensions",
+            "largest_files",
+        ] {
+            assert_eq!(rl[k], al[k], "{k}");
+        }
+    }
+
+    // The text form names what matters.
+    let text = ok(
+        &dir.path().join("unused"),
+        &["analyze", "image", "--oci-layout", layout.to_str().unwrap()],
+    );
+    assert!(text.contains("platform linux/amd64"), "{text}");
+    assert!(text.contains("2 layers"), "{text}");
+    assert!(text.contains("5 files"), "{text}");
+    assert!(text.contains("max directory level 3"), "{text}");
+    assert!(text.contains("2 environment variables"), "{text}");
+
+    // Bad input: one clear line, exit 1.
+    let e = fails(
+        &dir.path().join("unused"),
+        &["analyze", "image", "--oci-layout", "/no/such/layout"],
+    );
+    assert!(e.contains("/no/such/layout"), "{e}");
+    let e = fails(
+        &dir.path().join("unused"),
+        &["analyze", "image", "bad ref!!"],
+    );
+    assert!(e.contains("bad ref!!"), "{e}");
+}
+
+#[test]
+fn metrics_run_images_stores_results_and_jobs_retry_after_503() {
+    let reg = Registry::start();
+    let (a, b) = two_images();
+    reg.push_image("ns/a", "1", &a);
+    reg.push_image("ns/b", "1", &b);
+    let proxy = Proxy::start(&reg.addr);
+    let dir = tempfile::tempdir().unwrap();
+    let study = dir.path().join("s.codebench");
+    ok(&study, &["init"]);
+    let (ra, rb) = (
+        format!("{}/ns/a:1", proxy.addr),
+        format!("{}/ns/b:1", proxy.addr),
+    );
+    let out = ok(&study, &["metrics", "run", "--image", &ra, "--image", &rb]);
+    assert!(
+        out.contains(&format!("done      image_metrics      {ra}")),
+        "{out}"
+    );
+    assert!(out.contains("2 done, 0 failed"), "{out}");
+    assert!(out.contains("layers: 3 analysed, 1 from cache"), "{out}");
+    let jobs: Value =
+        serde_json::from_str(&ok(&study, &["jobs", "list", "--format", "json"])).unwrap();
+    assert_eq!(jobs.as_array().unwrap().len(), 2);
+    assert!(jobs
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|j| j["state"] == "done"));
+
+    // The registry answers 503 with Retry-After: the job fails, retryable, with a retry time.
+    proxy.set(Mode::Unavailable);
+    let rc = format!("{}/ns/c:1", proxy.addr);
+    let e = fails(&study, &["metrics", "run", "--image", &rc]);
+    assert!(e.contains("1 job failed; see `codebench jobs`"), "{e}");
+    let list = ok(&study, &["jobs"]);
+    let line = list.lines().find(|l| l.contains(&rc)).unwrap();
+    assert!(
+        line.starts_with("   3 image_metrics") && line.contains("failed"),
+        "{list}"
+    );
+    assert!(
+        line.contains("503") && line.contains("retryable, not before"),
+        "{list}"
+    );
+
+    // Back up (and the image pushed): `jobs retry` queues it, the next run succeeds.
+    proxy.set(Mode::Up);
+    reg.push_image("ns/c", "1", &a);
+    assert!(ok(&study, &["jobs", "retry", "3"]).contains("queued"));
+    let out = ok(&study, &["metrics", "run", "--images"]);
+    assert!(out.contains("1 done, 0 failed"), "{out}");
+    assert!(out.contains("layers: 0 analysed, 2 from cache"), "{out}");
+    let e = fails(&study, &["jobs", "retry", "3"]);
+    assert!(e.contains("job 3 is done"), "{e}");
+    let e = fails(&study, &["jobs", "cancel", "42"]);
+    assert!(e.contains("unknown job '42'"), "{e}");
+}
+
+#[test]
+fn a_killed_metrics_run_resumes() {
+    let reg = Registry::start();
+    let (a, _) = two_images();
+    reg.push_image("ns/a", "1", &a);
+    let proxy = Proxy::start(&reg.addr);
+    proxy.set(Mode::Stall);
+    let dir = tempfile::tempdir().unwrap();
+    let study = dir.path().join("s.codebench");
+    ok(&study, &["init"]);
+    let r = format!("{}/ns/a:1", proxy.addr);
+    let mut child = Command::new(common::bin())
+        .args([
+            "--study",
+            study.to_str().unwrap(),
+            "metrics",
+            "run",
+            "--image",
+            &r,
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let state = || -> Option<String> {
+        let c = rusqlite::Connection::open(&study).ok()?;
+        c.query_row("SELECT state FROM job", [], |r| r.get(0)).ok()
+    };
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while state().as_deref() != Some("running") {
+        assert!(Instant::now() < deadline, "the job never started");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(state().as_deref(), Some("running"), "killed mid-job");
+
+    proxy.set(Mode::Up);
+    let out = ok(&study, &["metrics", "run", "--images"]);
+    assert!(out.contains("1 done, 0 failed"), "{out}");
+    assert!(out.contains("1 resumed after an interrupted run"), "{out}");
+    let jobs: Value =
+        serde_json::from_str(&ok(&study, &["jobs", "list", "--format", "json"])).unwrap();
+    assert_eq!(jobs[0]["state"], "done");
+    assert_eq!(jobs[0]["attempts"], 2);
+}
