@@ -1,8 +1,6 @@
 //! `codebench`: the command line of Codebench. A thin shell: parse arguments, call the core,
 //! print the result. Exit codes: 0 success, 1 failure (one message on stderr), 2 usage error.
 
-mod github;
-
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -12,6 +10,7 @@ use codebench::codebook::Codebook;
 use codebench::coding::DecisionInput;
 use codebench::Study;
 
+mod github;
 mod image;
 mod merge;
 mod reconcile;
