@@ -392,6 +392,67 @@ fn the_406_repositories_of_the_reference_study() {
         ),
         406
     );
+
+    // The study's own kind labels, imported as rater "ease2022" (raw manual_topic values map
+    // to codes through the codebook's aliases, as in FACTS.md), reproduce its kind counts.
+    let said = ok(
+        &study,
+        &[
+            "import",
+            "labels",
+            "--rater",
+            "ease2022",
+            "--dimension",
+            "kind",
+            "--unit-column",
+            "repos",
+            "--code-column",
+            "manual_topic",
+            list.to_str().unwrap(),
+        ],
+    );
+    assert!(said.contains("406 decisions recorded"), "{said}");
+    let report = ok(
+        &study,
+        &[
+            "report",
+            "--rater",
+            "ease2022",
+            "--compare",
+            "ease2022",
+            "--format",
+            "csv",
+        ],
+    );
+    for (kind, n) in [
+        ("Application System", 170),
+        ("MLOps / AIOps", 93),
+        ("Toolkit", 62),
+        ("DL Framework", 62),
+        ("Model", 13),
+        ("Documentation / Tutorials", 6),
+    ] {
+        assert!(
+            report.contains(&format!("kinds,{kind},projects,{n}\r\n")),
+            "{kind} {n}: {report}"
+        );
+    }
+    let out = dir.path().join("export");
+    ok(&study, &["export", "--out", out.to_str().unwrap()]);
+    let dist = std::fs::read_to_string(out.join("distributions.csv")).unwrap();
+    for (code, n) in [
+        ("application-system", 170),
+        ("mlops-aiops", 93),
+        ("toolkit", 62),
+        ("dl-framework", 62),
+        ("model", 13),
+        ("documentation-tutorials", 6),
+    ] {
+        assert!(
+            dist.contains(&format!("ease2022,kind,{code},,,{n},406,")),
+            "{code} {n}"
+        );
+    }
 }
 
 #[test]
