@@ -9,7 +9,7 @@ FUZZ_SECONDS ?= 60
 APP := target/debug/codebench-app
 CLI := target/debug/codebench
 
-.PHONY: run test deps build ui rust-test ui-test fuzz e2e bench lint clean
+.PHONY: run test deps build ui rust-test ui-test fuzz e2e bench lint golden clean
 
 deps:
 	scripts/deps.sh
@@ -52,6 +52,10 @@ bench: deps
 	$(CARGO) bench -p codebench --bench study
 	$(CARGO) bench -p codebench-dockerfile --bench throughput
 	$(CARGO) bench -p codebench-agreement --bench report
+
+golden:
+	$(CARGO) build -p codebench-cli
+	scripts/golden.sh
 
 clean:
 	$(CARGO) clean

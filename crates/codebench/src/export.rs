@@ -175,10 +175,20 @@ pub fn export_all(study: &Study, dir: &Path) -> Result<Vec<Written>> {
     let mut buf = Vec::new();
     write_consensus(study, &mut buf)?;
     let consensus_rows = csv::Reader::from_reader(buf.as_slice()).records().count();
-    written.push(write_atomic(&dir.join("consensus.csv"), &buf, consensus_rows)?);
+    written.push(write_atomic(
+        &dir.join("consensus.csv"),
+        &buf,
+        consensus_rows,
+    )?);
     let agreement = agreement_csv(study)?;
-    let agreement_rows = csv::Reader::from_reader(agreement.as_bytes()).records().count();
-    written.push(write_atomic(&dir.join("agreement.csv"), agreement.as_bytes(), agreement_rows)?);
+    let agreement_rows = csv::Reader::from_reader(agreement.as_bytes())
+        .records()
+        .count();
+    written.push(write_atomic(
+        &dir.join("agreement.csv"),
+        agreement.as_bytes(),
+        agreement_rows,
+    )?);
     Ok(written)
 }
 
@@ -632,7 +642,13 @@ mod tests {
         .unwrap();
         let out = dir.path().join("full");
         let w = export_all(&s, &out).unwrap();
-        assert_eq!(w.iter().find(|w| w.path.ends_with("consensus.csv")).unwrap().rows, 2);
+        assert_eq!(
+            w.iter()
+                .find(|w| w.path.ends_with("consensus.csv"))
+                .unwrap()
+                .rows,
+            2
+        );
         let cons = std::fs::read_to_string(out.join("consensus.csv")).unwrap();
         let lines: Vec<&str> = cons.split("\r\n").collect();
         assert!(

@@ -29,6 +29,16 @@ pub use study::Study;
 
 /// The current time as an ISO 8601 / RFC 3339 string in UTC with millisecond precision,
 /// the one time format of the study file and of every export.
+///
+/// When `SOURCE_DATE_EPOCH` is set (the reproducible-builds convention: seconds since 1970),
+/// that time is used instead, so a study and its exports can be made byte for byte again
+/// (`make golden`).
 pub(crate) fn now() -> String {
-    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+    let fixed = std::env::var("SOURCE_DATE_EPOCH")
+        .ok()
+        .and_then(|s| s.trim().parse::<i64>().ok())
+        .and_then(|secs| chrono::DateTime::from_timestamp(secs, 0));
+    fixed
+        .unwrap_or_else(chrono::Utc::now)
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
