@@ -52,6 +52,9 @@ bench: deps
 	$(CARGO) bench -p codebench --bench study
 	$(CARGO) bench -p codebench-dockerfile --bench throughput
 	$(CARGO) bench -p codebench-agreement --bench report
+	$(CARGO) bench -p codebench-github --features mock-server --bench import
+	$(CARGO) bench -p codebench-image --bench layer_throughput
+	crates/codebench-dockerfile/benches/compare-python.sh 20
 
 golden:
 	$(CARGO) build -p codebench-cli
