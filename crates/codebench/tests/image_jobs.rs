@@ -255,18 +255,8 @@ fn first_decision_queues_the_projects_metrics_and_image_ref_is_read_when_present
     );
     assert_eq!(sum.done, 1);
 
-    // With table image_ref (another migration adds it), its references become image jobs.
-    let c = rusqlite::Connection::open(&path).unwrap();
-    c.execute_batch(
-        "CREATE TABLE image_ref (project_id INTEGER, reference TEXT, found_in TEXT, how TEXT);",
-    )
-    .unwrap();
-    c.execute(
-        "INSERT INTO image_ref SELECT id, 'example.org/team/model:1', 'Dockerfile', 'FROM' FROM project WHERE full_name = ?1",
-        [&unit],
-    )
-    .unwrap();
-    drop(c);
+    // The project's image references (here added by hand) become image jobs.
+    s.add_image_ref(&unit, "example.org/team/model:1").unwrap();
     assert_eq!(s.enqueue_metrics(Some(&unit)).unwrap(), 1);
     let img: Vec<_> = s
         .jobs()
