@@ -204,7 +204,8 @@ fn words(command: &str) -> impl Iterator<Item = Cow<'_, str>> + '_ {
         while i < b.len() && b[i].is_ascii_whitespace() {
             i += 1;
         }
-        if i == b.len() {
+        // A trailing backslash or an unclosed quote can step past the end.
+        if i >= b.len() {
             return None;
         }
         let start = i;
@@ -226,8 +227,8 @@ fn words(command: &str) -> impl Iterator<Item = Cow<'_, str>> + '_ {
                 _ => i += 1,
             }
         }
-        let end = i.min(b.len());
-        let raw = &command[start..end];
+        i = i.min(b.len());
+        let raw = &command[start..i];
         Some(if plain {
             Cow::Borrowed(raw)
         } else {
@@ -524,5 +525,24 @@ mod tests {
         }
         let total: usize = KEYWORDS.iter().map(|(_, w)| w.len()).sum();
         assert_eq!(total, 30 + 15 + 11 + 4 + 7);
+    }
+}
+
+#[cfg(test)]
+mod word_edge_tests {
+    use super::*;
+
+    /// Found by the fuzzer: a word ending in a backslash, or an unclosed quote, at the very end.
+    #[test]
+    fn trailing_backslash_and_unclosed_quotes_end_the_words() {
+        for cmd in ["\\", "a \\", "echo \"x", "echo 'x", "\\é", "a\\"] {
+            let w: Vec<_> = words(cmd).collect();
+            assert!(w.len() <= 2, "{cmd:?}: {w:?}");
+        }
+        let a = crate::analyze(
+            "Dockerfile",
+            b"FROM alpine\nRUN \\\\\nRUN echo \"unclosed\n",
+        );
+        assert_eq!(a.stages.len(), 1);
     }
 }
