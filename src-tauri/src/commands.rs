@@ -4,6 +4,9 @@
 use codebench::codebook::Codebook;
 use codebench::coding::{Change, Decision, DecisionInput, Rater};
 use codebench::corpus::{ProjectSummary, ProjectView, UnitInfo};
+use codebench::evidence::{Evidence, EvidenceInput};
+use codebench::merge::MergeReport;
+use codebench::reconcile::{AcceptReport, Consensus, ConsensusInput, Queue, Rule};
 use codebench::study::Status;
 use serde::Serialize;
 use tauri::{State, Url};
@@ -174,6 +177,166 @@ pub fn clear_decision(
     line("unit", &unit, MAX_UNIT)?;
     line("dimension", &dimension, MAX_LABEL)?;
     state.with(move |study, _| study.clear_decision(&rater, &unit, &dimension))
+}
+
+/// Longest quote accepted, in bytes (the core also limits it in characters).
+pub const MAX_QUOTE: usize = 16 * 1024;
+/// Longest file path accepted.
+pub const MAX_PATH: usize = 4096;
+
+fn check_evidence(input: &EvidenceInput) -> Result<(), String> {
+    line("rater", &input.rater, MAX_NAME)?;
+    line("unit", &input.unit, MAX_UNIT)?;
+    line("dimension", &input.dimension, MAX_LABEL)?;
+    line("code", &input.code, MAX_LABEL)?;
+    line("file", &input.file, MAX_PATH)?;
+    if input.quote.trim().is_empty() {
+        return Err("the quote is empty: select some text first".into());
+    }
+    if input.quote.len() > MAX_QUOTE {
+        return Err(format!("the quote is longer than {MAX_QUOTE} bytes"));
+    }
+    if input
+        .quote
+        .chars()
+        .any(|c| c.is_control() && !matches!(c, '\n' | '\t' | '\r'))
+    {
+        return Err("the quote contains a control character".into());
+    }
+    Ok(())
+}
+
+/// One rater's evidence.
+#[tauri::command]
+pub fn evidence(state: State<'_, AppState>, rater: String) -> Result<Vec<Evidence>, String> {
+    line("rater", &rater, MAX_NAME)?;
+    state.with(move |study, _| study.evidence(Some(&rater)))
+}
+
+/// Attaches a quote of the README or a Dockerfile to a code of the rater's decision.
+#[tauri::command]
+pub fn add_evidence(state: State<'_, AppState>, input: EvidenceInput) -> Result<Evidence, String> {
+    check_evidence(&input)?;
+    state.with(move |study, _| study.add_evidence(&input))
+}
+
+/// Removes one piece of evidence, on behalf of `by`.
+#[tauri::command]
+pub fn remove_evidence(state: State<'_, AppState>, id: i64, by: String) -> Result<(), String> {
+    line("by", &by, MAX_NAME)?;
+    if id < 1 {
+        return Err(format!("{id} is not an evidence id"));
+    }
+    state.with(move |study, _| study.remove_evidence(id, &by))
+}
+
+/// Most dimensions in one agreement request.
+pub const MAX_DIMENSIONS: usize = 100;
+
+/// Agreement between the raters on the given dimensions (all when empty), with the default
+/// options: both levels, 95% intervals, the core's warning thresholds.
+#[tauri::command]
+pub fn agreement(
+    state: State<'_, AppState>,
+    dimensions: Vec<String>,
+) -> Result<codebench::agreement::Report, String> {
+    if dimensions.len() > MAX_DIMENSIONS {
+        return Err(format!("more than {MAX_DIMENSIONS} dimensions"));
+    }
+    for d in &dimensions {
+        line("dimension", d, MAX_LABEL)?;
+    }
+    state.with(move |study, _| study.agreement(&dimensions, None, &Default::default()))
+}
+
+/// The outcome of deciding a consensus.
+#[derive(Debug, Clone, Serialize)]
+pub struct Decided {
+    /// Created, updated or unchanged.
+    pub change: Change,
+    /// The consensus as stored.
+    pub consensus: Consensus,
+}
+
+/// Longest rationale accepted, in bytes.
+pub const MAX_RATIONALE: usize = 64 * 1024;
+
+/// The reconciliation queue of one dimension (all when `None`); with `include_resolved`, also
+/// the units that agree or already have a consensus.
+#[tauri::command]
+pub fn reconcile_queue(
+    state: State<'_, AppState>,
+    dimension: Option<String>,
+    include_resolved: bool,
+) -> Result<Queue, String> {
+    if let Some(d) = &dimension {
+        line("dimension", d, MAX_LABEL)?;
+    }
+    state.with(move |study, _| study.reconcile_queue(dimension.as_deref(), include_resolved))
+}
+
+/// Records the consensus on a unit; the core refuses codes that override every rater without
+/// a rationale.
+#[tauri::command]
+pub fn decide_consensus(
+    state: State<'_, AppState>,
+    input: ConsensusInput,
+) -> Result<Decided, String> {
+    line("adjudicator", &input.adjudicator, MAX_NAME)?;
+    line("unit", &input.unit, MAX_UNIT)?;
+    line("dimension", &input.dimension, MAX_LABEL)?;
+    if input.codes.len() > MAX_CODES {
+        return Err(format!("more than {MAX_CODES} codes in one consensus"));
+    }
+    for code in &input.codes {
+        line("code", code, MAX_LABEL)?;
+    }
+    if input.rationale.len() > MAX_RATIONALE {
+        return Err(format!(
+            "the rationale is longer than {MAX_RATIONALE} bytes"
+        ));
+    }
+    if input
+        .rationale
+        .chars()
+        .any(|c| c.is_control() && !matches!(c, '\n' | '\t' | '\r'))
+    {
+        return Err("the rationale contains a control character".into());
+    }
+    state.with(move |study, _| {
+        let (change, consensus) = study.decide_consensus(&input)?;
+        Ok(Decided { change, consensus })
+    })
+}
+
+/// Accepts consensus in bulk in one dimension where `rule` holds, on behalf of `by`.
+#[tauri::command]
+pub fn accept_consensus(
+    state: State<'_, AppState>,
+    dimension: String,
+    rule: Rule,
+    by: String,
+) -> Result<AcceptReport, String> {
+    line("dimension", &dimension, MAX_LABEL)?;
+    line("by", &by, MAX_NAME)?;
+    state.with(move |study, _| study.accept_consensus(&dimension, rule, &by, None))
+}
+
+/// Merges another copy of this study (a rater's) into the open one; `path` is typed by the user.
+#[tauri::command]
+pub fn merge_from(state: State<'_, AppState>, path: String) -> Result<MergeReport, String> {
+    line("path", &path, MAX_PATH)?;
+    let path = std::path::PathBuf::from(path.trim());
+    if !path.is_absolute() {
+        return Err(format!(
+            "'{}' is not an absolute path: give the full path of the other study file",
+            path.display()
+        ));
+    }
+    if !path.is_file() {
+        return Err(format!("'{}' is not a file", path.display()));
+    }
+    state.with(move |study, _| study.merge_from(&path))
 }
 
 /// Checks that `url` is an absolute http(s) URL with a host, and returns it normalised.

@@ -48,6 +48,14 @@ pub fn setup<R: Runtime>(builder: tauri::Builder<R>, args: args::Args) -> tauri:
             commands::record_decision,
             commands::clear_decision,
             commands::open_external,
+            commands::evidence,
+            commands::add_evidence,
+            commands::remove_evidence,
+            commands::agreement,
+            commands::reconcile_queue,
+            commands::decide_consensus,
+            commands::accept_consensus,
+            commands::merge_from,
         ])
         .setup(move |app| {
             if sample {

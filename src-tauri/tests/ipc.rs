@@ -283,3 +283,235 @@ fn a_study_that_cannot_open_is_reported_by_every_command() {
     );
     assert!(!missing.exists(), "opening must not create the file");
 }
+
+#[test]
+fn a_dockerfile_comes_with_its_analysis() {
+    let app = app_with(None);
+    let view = invoke(
+        &app,
+        "project_view",
+        json!({"name": "lumen-labs/tinyserve"}),
+    )
+    .unwrap();
+    let df = view["dockerfiles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["path"] == "Dockerfile")
+        .unwrap();
+    let a = &df["analysis"];
+    assert_eq!(a["stages"][0]["base"]["resolved"], "python:3.11-slim");
+    assert_eq!(a["stages"][0]["base_type"], "Language Runtime");
+    assert_eq!(a["run"]["instructions"], 5);
+    assert_eq!(a["partial"], false);
+}
+
+#[test]
+fn evidence_is_attached_listed_and_removed() {
+    let app = app_with(None);
+    let unit = "lumen-labs/tinyserve:Dockerfile";
+    invoke(&app, "add_rater", json!({"name": "ana"})).unwrap();
+    let input = json!({"rater": "ana", "unit": unit, "dimension": "purpose", "code": "hosting",
+        "file": "Dockerfile", "quote": "EXPOSE 8080 8081 9090", "line_start": 38, "line_end": 38});
+    // No decision yet: the core says to code first.
+    let err = invoke(&app, "add_evidence", json!({"input": input})).unwrap_err();
+    assert!(err.as_str().unwrap().contains("code first"), "{err}");
+    invoke(
+        &app,
+        "record_decision",
+        json!({"input": {"rater": "ana", "unit": unit, "dimension": "purpose",
+            "codes": ["hosting"], "memo": null, "flagged": null}}),
+    )
+    .unwrap();
+    let ev = invoke(&app, "add_evidence", json!({"input": input})).unwrap();
+    assert_eq!(ev["quote"], "EXPOSE 8080 8081 9090");
+    assert_eq!(ev["line_start"], 38);
+    let listed = invoke(&app, "evidence", json!({"rater": "ana"})).unwrap();
+    assert_eq!(listed.as_array().unwrap().len(), 1);
+
+    // Bad arguments are refused before the core.
+    let mut bad = input.clone();
+    bad["quote"] = json!("   ");
+    let err = invoke(&app, "add_evidence", json!({"input": bad})).unwrap_err();
+    assert_eq!(err, "the quote is empty: select some text first");
+    let mut bad = input.clone();
+    bad["file"] = json!("../../etc/passwd");
+    let err = invoke(&app, "add_evidence", json!({"input": bad})).unwrap_err();
+    assert!(
+        err.as_str()
+            .unwrap()
+            .contains("is not a README or Dockerfile"),
+        "{err}"
+    );
+    let mut bad = input.clone();
+    bad["quote"] = json!("a\u{7}b");
+    assert!(invoke(&app, "add_evidence", json!({"input": bad})).is_err());
+    assert!(invoke(&app, "remove_evidence", json!({"id": 0, "by": "ana"})).is_err());
+
+    invoke(
+        &app,
+        "remove_evidence",
+        json!({"id": ev["id"], "by": "ana"}),
+    )
+    .unwrap();
+    let listed = invoke(&app, "evidence", json!({"rater": "ana"})).unwrap();
+    assert_eq!(listed, json!([]));
+}
+
+#[test]
+fn agreement_of_two_raters() {
+    let app = app_with(None);
+    for (rater, code) in [("ana", "model"), ("ben", "model")] {
+        invoke(&app, "add_rater", json!({"name": rater})).unwrap();
+        for unit in ["lumen-labs/tinyserve", "basalt-ai/autotune"] {
+            invoke(
+                &app,
+                "record_decision",
+                json!({"input": {"rater": rater, "unit": unit, "dimension": "kind",
+                    "codes": [if unit == "basalt-ai/autotune" && rater == "ben" { "toolkit" } else { code }],
+                    "memo": null, "flagged": null}}),
+            )
+            .unwrap();
+        }
+    }
+    let report = invoke(&app, "agreement", json!({"dimensions": ["kind"]})).unwrap();
+    let results = report["results"].as_array().unwrap();
+    let cohen = results
+        .iter()
+        .find(|r| r["statistic"] == "cohen_kappa" && r["level"] == "leaf")
+        .unwrap();
+    assert_eq!(cohen["raters"], json!(["ana", "ben"]));
+    assert_eq!(cohen["n_units"], 2);
+    let pa = results
+        .iter()
+        .find(|r| r["statistic"] == "percent_agreement")
+        .unwrap();
+    assert_eq!(pa["value"], 0.5);
+    assert!(
+        !report["warnings"].as_array().unwrap().is_empty(),
+        "few units"
+    );
+
+    let err = invoke(&app, "agreement", json!({"dimensions": ["nope"]})).unwrap_err();
+    assert!(err.as_str().unwrap().contains("nope"), "{err}");
+    let err = invoke(&app, "agreement", json!({"dimensions": [" "]})).unwrap_err();
+    assert_eq!(err, "dimension is empty");
+}
+
+/// Two raters who disagree on the kind of tinyserve and agree on autotune.
+fn two_raters(app: &App) {
+    for (rater, tiny) in [("ana", "model"), ("ben", "toolkit")] {
+        invoke(app, "add_rater", json!({"name": rater})).unwrap();
+        for (unit, code) in [
+            ("lumen-labs/tinyserve", tiny),
+            ("basalt-ai/autotune", "model"),
+        ] {
+            invoke(
+                app,
+                "record_decision",
+                json!({"input": {"rater": rater, "unit": unit, "dimension": "kind",
+                    "codes": [code], "memo": format!("{rater} says {code}"), "flagged": null}}),
+            )
+            .unwrap();
+        }
+    }
+}
+
+#[test]
+fn reconcile_queue_decide_and_bulk_accept() {
+    let app = app_with(None);
+    two_raters(&app);
+    let q = invoke(
+        &app,
+        "reconcile_queue",
+        json!({"dimension": "kind", "includeResolved": false}),
+    )
+    .unwrap();
+    let items = q["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0]["unit"], "lumen-labs/tinyserve");
+    assert_eq!(items[0]["decisions"][1]["memo"], "ben says toolkit");
+
+    // Overriding both raters needs a rationale: the core says so.
+    let input = json!({"unit": "lumen-labs/tinyserve", "dimension": "kind", "codes": ["mlops-aiops"],
+        "adjudicator": "ana", "rationale": ""});
+    let err = invoke(&app, "decide_consensus", json!({"input": input})).unwrap_err();
+    assert!(
+        err.as_str().unwrap().contains("overrides every rater"),
+        "{err}"
+    );
+    let mut with_why = input.clone();
+    with_why["rationale"] = json!("serves models in production");
+    let d = invoke(&app, "decide_consensus", json!({"input": with_why})).unwrap();
+    assert_eq!(d["change"], "created");
+    assert_eq!(d["consensus"]["codes"], json!(["mlops-aiops"]));
+    let q = invoke(
+        &app,
+        "reconcile_queue",
+        json!({"dimension": "kind", "includeResolved": false}),
+    )
+    .unwrap();
+    assert_eq!(q["items"], json!([]));
+
+    let r = invoke(
+        &app,
+        "accept_consensus",
+        json!({"dimension": "kind", "rule": "unanimous", "by": "ana"}),
+    )
+    .unwrap();
+    assert_eq!(r["accepted"].as_array().unwrap().len(), 1);
+    assert_eq!(r["accepted"][0]["unit"], "basalt-ai/autotune");
+    let err = invoke(
+        &app,
+        "accept_consensus",
+        json!({"dimension": "kind", "rule": "plurality", "by": "ana"}),
+    )
+    .unwrap_err();
+    assert!(err.as_str().unwrap().contains("plurality"), "{err}");
+    let mut bad = input;
+    bad["rationale"] = json!("a\u{1}b");
+    assert!(invoke(&app, "decide_consensus", json!({"input": bad})).is_err());
+}
+
+#[test]
+fn merge_takes_an_absolute_path_to_a_study() {
+    let app = app_with(None);
+    let err = invoke(&app, "merge_from", json!({"path": "other.codebench"})).unwrap_err();
+    assert!(
+        err.as_str().unwrap().contains("not an absolute path"),
+        "{err}"
+    );
+    let err = invoke(
+        &app,
+        "merge_from",
+        json!({"path": "/nonexistent/x.codebench"}),
+    )
+    .unwrap_err();
+    assert!(err.as_str().unwrap().contains("is not a file"), "{err}");
+
+    // A rater's copy with one decision.
+    let other_dir = tempfile::tempdir().unwrap();
+    let other = other_dir.path().join("ben.codebench");
+    std::fs::copy(&app.study, &other).unwrap();
+    {
+        let mut s = codebench::Study::open(&other).unwrap();
+        s.add_rater("ben").unwrap();
+        s.record(&codebench::coding::DecisionInput {
+            rater: "ben".into(),
+            unit: "lumen-labs/tinyserve".into(),
+            dimension: "kind".into(),
+            codes: vec!["toolkit".into()],
+            memo: None,
+            flagged: None,
+        })
+        .unwrap();
+    }
+    let r = invoke(
+        &app,
+        "merge_from",
+        json!({"path": other.display().to_string()}),
+    )
+    .unwrap();
+    assert_eq!(r["raters_added"], json!(["ben"]));
+    assert_eq!(r["decisions_added"], 1);
+}

@@ -126,3 +126,23 @@ export const KEY = { Control: "\uE009", Enter: "\uE007", Escape: "\uE00C" };
 export async function typeText(browser, text) {
   for (const ch of text) await browser.keys(ch);
 }
+
+/** Two raters code three projects' kind (agreeing on two) and two Dockerfiles' purpose. */
+export function codeTwoRaters(study) {
+  for (const r of ["ana", "ben"]) cli(["--study", study, "raters", "add", r]);
+  const kinds = [
+    ["basalt-ai/autotune", "model", "model"],
+    ["lumen-labs/tinyserve", "mlops-aiops", "toolkit"],
+    ["greenrow/cropwatch", "application-system", "application-system"],
+  ];
+  for (const [unit, a, b] of kinds) {
+    cli(["--study", study, "code", "--rater", "ana", "--unit", unit, "--dimension", "kind", "--code", a, "--memo", `ana: ${a}`]);
+    cli(["--study", study, "code", "--rater", "ben", "--unit", unit, "--dimension", "kind", "--code", b, "--memo", `ben: ${b}`]);
+  }
+  for (const [r, codes] of [
+    ["ana", ["hosting"]],
+    ["ben", ["hosting", "manage-services"]],
+  ]) {
+    cli(["--study", study, "code", "--rater", r, "--unit", "lumen-labs/tinyserve:Dockerfile", "--dimension", "purpose", ...codes.flatMap((c) => ["--code", c])]);
+  }
+}

@@ -1,10 +1,14 @@
 // Typed calls of the shell's commands. Every function rejects with the core's message (a string).
 
 import { invoke } from "@tauri-apps/api/core";
+import type { Report } from "./agreement";
+import type { AcceptReport, Consensus, ConsensusInput, MergeReport, ReconcileQueue } from "./reconcile";
 import type {
   Codebook,
   Decision,
   DecisionInput,
+  Evidence,
+  EvidenceInput,
   ProjectSummary,
   ProjectView,
   Rater,
@@ -24,6 +28,17 @@ export const decisions = (rater: string) => invoke<Decision[]>("decisions", { ra
 export const recordDecision = (input: DecisionInput) => invoke<Recorded>("record_decision", { input });
 export const clearDecision = (rater: string, unit: string, dimension: string) =>
   invoke<boolean>("clear_decision", { rater, unit, dimension });
+export const evidence = (rater: string) => invoke<Evidence[]>("evidence", { rater });
+export const addEvidence = (input: EvidenceInput) => invoke<Evidence>("add_evidence", { input });
+export const removeEvidence = (id: number, by: string) => invoke<void>("remove_evidence", { id, by });
+export const agreement = (dimensions: string[]) => invoke<Report>("agreement", { dimensions });
+export const reconcileQueue = (dimension: string | null, includeResolved: boolean) =>
+  invoke<ReconcileQueue>("reconcile_queue", { dimension, includeResolved });
+export const decideConsensus = (input: ConsensusInput) =>
+  invoke<{ change: "created" | "updated" | "unchanged"; consensus: Consensus }>("decide_consensus", { input });
+export const acceptConsensus = (dimension: string, rule: "unanimous" | "majority", by: string) =>
+  invoke<AcceptReport>("accept_consensus", { dimension, rule, by });
+export const mergeFrom = (path: string) => invoke<MergeReport>("merge_from", { path });
 export const openExternal = (url: string) => invoke<void>("open_external", { url });
 
 /** The message of a rejected command (a string from the core), or of any other error. */

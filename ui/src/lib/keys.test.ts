@@ -28,6 +28,12 @@ describe("actionFor", () => {
     expect(actionFor(press("2", { altKey: true }), codeKeys)).toBeNull();
   });
 
+  it("Ctrl+E attaches the selection as evidence, even from a text field", () => {
+    expect(actionFor(press("e", { ctrlKey: true }), codeKeys)).toEqual({ type: "evidence" });
+    expect(actionFor(press("e", { ctrlKey: true, inText: true }), codeKeys)).toEqual({ type: "evidence" });
+    expect(actionFor(press("e"), codeKeys)).toBeNull();
+  });
+
   it("undo is Ctrl+Z or Cmd+Z, but a text field keeps its own undo", () => {
     expect(actionFor(press("z", { ctrlKey: true }), codeKeys)).toEqual({ type: "undo" });
     expect(actionFor(press("Z", { metaKey: true }), codeKeys)).toEqual({ type: "undo" });

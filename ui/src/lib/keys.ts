@@ -13,6 +13,7 @@ export type Action =
   | { type: "flag" }
   | { type: "search" }
   | { type: "help" }
+  | { type: "evidence" }
   | { type: "escape" };
 
 /** The parts of a keyboard event the rules look at. */
@@ -36,6 +37,7 @@ export const SHORTCUTS: [string, string][] = [
   ["Ctrl+M", "write a memo"],
   ["Ctrl+D", "flag for discussion"],
   ["Ctrl+F", "search the queue"],
+  ["Ctrl+E", "attach the selected text to a code"],
   ["Esc", "leave a text field"],
   ["?", "show or hide this help"],
 ];
@@ -54,6 +56,7 @@ export function actionFor(e: KeyPress, codeKeys: ReadonlySet<string>): Action | 
     if (k === "m") return { type: "memo" };
     if (k === "d") return { type: "flag" };
     if (k === "f") return { type: "search" };
+    if (k === "e") return { type: "evidence" };
     if (k === "z" && !e.shiftKey && !e.inText) return { type: "undo" };
     return null;
   }

@@ -25,6 +25,8 @@ export interface FileView {
   status: "stored" | "too_large" | "binary" | "not_utf8" | string;
   size: number;
   text: string | null;
+  /** For a Dockerfile with a text: its stored analysis. */
+  analysis?: Analysis | null;
 }
 
 /** A project as a rater reads it; `readme_html` is sanitised by the core (ammonia). */
@@ -121,4 +123,81 @@ export interface StudyInfo {
   status: StudyStatus;
   open_unit: string | null;
   open_error: string | null;
+}
+
+/** A parse error or warning of a Dockerfile (`codebench_dockerfile::Diagnostic`). */
+export interface Diagnostic {
+  line: number | null;
+  message: string;
+}
+
+/** A hygiene finding of a Dockerfile. */
+export interface Finding {
+  rule: string;
+  line: number;
+  message: string;
+}
+
+/** A base image as written and resolved. */
+export interface BaseImage {
+  text: string;
+  resolved: string;
+  name: string | null;
+  tag: string | null;
+  variable: boolean;
+  stage: number | null;
+}
+
+/** One build stage of a Dockerfile. */
+export interface Stage {
+  index: number;
+  name: string | null;
+  line: number;
+  base: BaseImage;
+  base_type: string | null;
+  instructions: number;
+  user: string | null;
+}
+
+/** The analysis of one Dockerfile (`codebench_dockerfile::Analysis`, the fields the UI uses). */
+export interface Analysis {
+  path: string;
+  lines: number;
+  counts: Record<string, number>;
+  stages: Stage[];
+  multi_stage: boolean;
+  partial: boolean;
+  run_categories: Record<string, number>;
+  run: { instructions: number; commands: number };
+  exposed_ports: string[];
+  non_root_user: boolean;
+  hygiene: Finding[];
+  errors: Diagnostic[];
+  warnings: Diagnostic[];
+}
+
+/** A quote attached to a code of a decision (`codebench::evidence::Evidence`). */
+export interface Evidence {
+  id: number;
+  rater: string;
+  unit: string;
+  dimension: string;
+  code: string;
+  file: string;
+  quote: string;
+  line_start: number | null;
+  line_end: number | null;
+  created_at: string;
+}
+
+/** What is sent to attach evidence. */
+export interface EvidenceInput {
+  rater: string;
+  unit: string;
+  dimension: string;
+  code: string;
+  file: string;
+  quote: string;
+  line_start: number | null;
+  line_end: number | null;
 }

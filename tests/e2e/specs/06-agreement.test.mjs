@@ -1,0 +1,35 @@
+// (f) The agreement screen: after two raters code through the CLI, Cohen's kappa per dimension.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { codeTwoRaters, freshStudy, shot, until, withApp } from "../lib.mjs";
+
+test("the agreement screen shows Cohen's kappa of two raters", async () => {
+  const study = freshStudy("agreement");
+  codeTwoRaters(study);
+  await withApp(["--study", study], async (browser) => {
+    await until(browser, async () => (await browser.$("button.rater").isExisting()), "the rater screen");
+    await browser.$("button.rater[data-rater='ana']").click();
+    await until(browser, async () => (await browser.$("#tab-agreement").isExisting()), "the coding screen");
+    await browser.$("#tab-agreement").click();
+    await until(browser, async () => (await browser.$(".agreement-dimension[data-dimension='kind']").isExisting()), "the kind table");
+    const rows = await browser.execute(() =>
+      [...document.querySelectorAll(".agreement-dimension[data-dimension='kind'] > table tr[data-statistic='cohen_kappa']")].map((tr) =>
+        [...tr.querySelectorAll("td")].map((td) => td.textContent.trim()),
+      ),
+    );
+    assert.ok(rows.length >= 1, "a Cohen's kappa row for kind");
+    const [level, stat, raters, , n] = rows[0];
+    assert.equal(level, "leaf");
+    assert.equal(stat, "Cohen's kappa");
+    assert.equal(raters, "ana · ben");
+    assert.equal(n, "3");
+    const pa = await browser.execute(
+      () => document.querySelector(".agreement-dimension[data-dimension='kind'] tr[data-statistic='percent_agreement'] td.value")?.textContent,
+    );
+    assert.equal(pa, "0.667");
+    // Three units are far too few: the screen says so.
+    assert.match(await browser.$(".agreement-dimension[data-dimension='kind'] .warnings").getText(), /few|fewer|unit/i);
+    assert.ok(await browser.$(".agreement-dimension[data-dimension='purpose']").isExisting());
+    await shot(browser, "11-agreement");
+  });
+});

@@ -1,0 +1,94 @@
+// The agreement screen's rules: grouping the core's report by dimension and formatting values.
+
+/** One statistic (`codebench_agreement::StatResult`). */
+export interface StatResult {
+  dimension: string;
+  level: "leaf" | "collapsed";
+  code: string | null;
+  statistic: string;
+  raters: string[];
+  value: number | null;
+  se: number | null;
+  ci_low: number | null;
+  ci_high: number | null;
+  n_units: number;
+  p_o: number | null;
+  p_e: number | null;
+  interpretation: string | null;
+  undefined_reason: string | null;
+  note: string | null;
+}
+
+/** A warning about the data (`codebench_agreement::Warning`). */
+export interface AgreementWarning {
+  dimension: string;
+  level: "leaf" | "collapsed";
+  kind: string;
+  code: string | null;
+  raters: string[];
+  message: string;
+}
+
+/** The core's agreement report. */
+export interface Report {
+  results: StatResult[];
+  confusion: unknown[];
+  warnings: AgreementWarning[];
+}
+
+/** One dimension's part of the report. */
+export interface DimensionReport {
+  dimension: string;
+  /** Results about all codes together, in the core's order. */
+  overall: StatResult[];
+  /** Results about one code each (many-code dimensions). */
+  perCode: StatResult[];
+  warnings: AgreementWarning[];
+}
+
+const NAMES: Record<string, string> = {
+  percent_agreement: "Percent agreement",
+  cohen_kappa: "Cohen's kappa",
+  fleiss_kappa: "Fleiss' kappa",
+  krippendorff_alpha: "Krippendorff's alpha",
+  gwet_ac1: "Gwet's AC1",
+  prevalence: "Prevalence",
+  exact_set_agreement: "Exact set agreement",
+  mean_cohen_kappa: "Mean Cohen's kappa",
+  mean_fleiss_kappa: "Mean Fleiss' kappa",
+  krippendorff_alpha_masi: "Krippendorff's alpha (MASI)",
+  krippendorff_alpha_jaccard: "Krippendorff's alpha (Jaccard)",
+};
+
+/** The display name of a statistic (its snake_case id when unknown). */
+export function statisticName(id: string): string {
+  return NAMES[id] ?? id;
+}
+
+/** Groups a report by dimension, in the order the dimensions first appear. */
+export function byDimension(r: Report): DimensionReport[] {
+  const out = new Map<string, DimensionReport>();
+  const get = (d: string) => {
+    let x = out.get(d);
+    if (x === undefined) {
+      x = { dimension: d, overall: [], perCode: [], warnings: [] };
+      out.set(d, x);
+    }
+    return x;
+  };
+  for (const s of r.results) (s.code === null ? get(s.dimension).overall : get(s.dimension).perCode).push(s);
+  for (const w of r.warnings) get(w.dimension).warnings.push(w);
+  return [...out.values()];
+}
+
+/** A number with three decimals, or "–". */
+export function num(x: number | null): string {
+  return x === null || !Number.isFinite(x) ? "–" : x.toFixed(3);
+}
+
+/** The value with its confidence interval, e.g. `0.720 [0.512, 0.928]`, or `undefined`. */
+export function valueText(s: StatResult): string {
+  if (s.value === null) return "undefined";
+  if (s.ci_low === null || s.ci_high === null) return num(s.value);
+  return `${num(s.value)} [${num(s.ci_low)}, ${num(s.ci_high)}]`;
+}
