@@ -918,18 +918,16 @@ fn print_dockerfile_summary(a: &codebench::dockerfile::Analysis) {
         println!("  partial Dockerfile (no FROM, or instructions before it)");
     }
     for s in &a.stages {
-        let v = serde_json::to_value(s).unwrap_or_default();
-        let base = v["base"]["text"]
-            .as_str()
-            .or(v["base"]["original"].as_str())
-            .map(str::to_string)
-            .unwrap_or_else(|| v["base"].to_string());
-        let ty = v["base_type"].as_str().unwrap_or("-");
-        let name = v["name"]
-            .as_str()
+        let name = s
+            .name
+            .as_deref()
             .map(|n| format!(" AS {n}"))
             .unwrap_or_default();
-        println!("  FROM {base}{name}  [{ty}]");
+        println!(
+            "  FROM {}{name}  [{}]",
+            s.base.resolved,
+            s.base_type.as_deref().unwrap_or("-")
+        );
     }
     let cats: Vec<String> = a
         .run_categories
@@ -941,19 +939,10 @@ fn print_dockerfile_summary(a: &codebench::dockerfile::Analysis) {
         println!("  RUN commands: {}", cats.join(", "));
     }
     for h in &a.hygiene {
-        println!(
-            "  hygiene: {}",
-            serde_json::to_value(h)
-                .map(|v| v.to_string())
-                .unwrap_or_default()
-        );
+        println!("  hygiene, line {}: {} ({})", h.line, h.message, h.rule);
     }
     for e in &a.errors {
-        println!(
-            "  error: {}",
-            serde_json::to_value(e)
-                .map(|v| v.to_string())
-                .unwrap_or_default()
-        );
+        let line = e.line.map(|l| format!("line {l}: ")).unwrap_or_default();
+        println!("  error: {line}{}", e.message);
     }
 }

@@ -128,24 +128,34 @@ impl Study {
     /// One rater's current decision on a unit in a dimension, if any.
     pub fn decision(&self, rater: &str, unit: &str, dimension: &str) -> Result<Option<Decision>> {
         Ok(self
-            .decisions(Some(rater))?
-            .into_iter()
-            .find(|d| d.unit == unit && d.dimension == dimension))
+            .query_decisions(Some(rater), Some(unit), Some(dimension))?
+            .pop())
     }
 
     /// Current decisions, optionally of one rater, by rater, unit and dimension.
     pub fn decisions(&self, rater: Option<&str>) -> Result<Vec<Decision>> {
+        self.query_decisions(rater, None, None)
+    }
+
+    /// Current decisions matching the given rater, unit and dimension (each optional).
+    fn query_decisions(
+        &self,
+        rater: Option<&str>,
+        unit: Option<&str>,
+        dimension: Option<&str>,
+    ) -> Result<Vec<Decision>> {
         let c = self.conn();
-        let book = self.codebook()?;
+        let book = self.cached_codebook()?;
         let order = code_order(&book);
-        let mut stmt = c.prepare(
+        let mut stmt = c.prepare_cached(
             "SELECT d.id, r.name, u.name, d.dimension, d.memo, d.flagged, d.coded_at
              FROM decision d JOIN rater r ON r.id = d.rater_id JOIN unit u ON u.id = d.unit_id
-             WHERE ?1 IS NULL OR r.name = ?1
+             WHERE (?1 IS NULL OR r.name = ?1) AND (?2 IS NULL OR u.name = ?2) AND (?3 IS NULL OR d.dimension = ?3)
              ORDER BY r.name, u.name, d.dimension",
         )?;
-        let mut codes_of = c.prepare("SELECT code FROM decision_code WHERE decision_id = ?1")?;
-        let rows = stmt.query_map([rater], |r| {
+        let mut codes_of =
+            c.prepare_cached("SELECT code FROM decision_code WHERE decision_id = ?1")?;
+        let rows = stmt.query_map(rusqlite::params![rater, unit, dimension], |r| {
             Ok((
                 r.get::<_, i64>(0)?,
                 Decision {
@@ -195,17 +205,11 @@ impl Study {
                     field: field.to_string(),
                     message: e.to_string(),
                 };
-                let rater_id = match rater_id(tx, &group.input.rater) {
-                    Ok(id) => id,
-                    Err(Error::Unknown { .. }) => {
-                        let name = check_rater_name(&group.input.rater)
-                            .map_err(|e| row_err("rater", e))?;
-                        add_rater_tx(tx, &name)?;
-                        summary.raters_added.push(name);
-                        rater_id(tx, &group.input.rater)?
-                    }
-                    Err(e) => return Err(e),
-                };
+                let rater_id = rater_id_or_add(tx, &group.input.rater, &mut summary.raters_added)
+                    .map_err(|e| match e {
+                    e @ Error::Invalid(_) => row_err("rater", e),
+                    e => e,
+                })?;
                 let field = |e: &Error| match e {
                     Error::Unknown { what, .. } => *what,
                     _ => "code",
@@ -312,14 +316,7 @@ impl Study {
                 skipped_empty: skipped,
                 ..Default::default()
             };
-            let rater_id = match rater_id(tx, &rater) {
-                Ok(id) => id,
-                Err(Error::Unknown { .. }) => {
-                    add_rater_tx(tx, &rater)?;
-                    rater_id(tx, &rater)?
-                }
-                Err(e) => return Err(e),
-            };
+            let rater_id = rater_id_or_add(tx, &rater, &mut Vec::new())?;
             let at = crate::now();
             for (line, input) in &inputs {
                 let field = |e: &Error| match e {
@@ -548,6 +545,20 @@ fn add_rater_tx(tx: &Connection, name: &str) -> Result<Rater> {
         name: name.to_string(),
         created_at: at,
     })
+}
+
+/// The id of a rater named in an imported file, adding the rater (and naming them in `added`)
+/// when the study does not have them yet.
+fn rater_id_or_add(tx: &Connection, name: &str, added: &mut Vec<String>) -> Result<i64> {
+    match rater_id(tx, name) {
+        Err(Error::Unknown { .. }) => {
+            let name = check_rater_name(name)?;
+            add_rater_tx(tx, &name)?;
+            added.push(name.clone());
+            rater_id(tx, &name)
+        }
+        other => other,
+    }
 }
 
 fn rater_id(c: &Connection, name: &str) -> Result<i64> {
