@@ -235,10 +235,13 @@ pub const MAX_DIMENSIONS: usize = 100;
 
 /// Agreement between the raters on the given dimensions (all when empty), with the default
 /// options: both levels, 95% intervals, the core's warning thresholds.
+/// `raters` limits it to a subset (none: every rater), `round` to one round's units.
 #[tauri::command]
 pub fn agreement(
     state: State<'_, AppState>,
     dimensions: Vec<String>,
+    raters: Option<Vec<String>>,
+    round: Option<String>,
 ) -> Result<codebench::agreement::Report, String> {
     if dimensions.len() > MAX_DIMENSIONS {
         return Err(format!("more than {MAX_DIMENSIONS} dimensions"));
@@ -246,7 +249,56 @@ pub fn agreement(
     for d in &dimensions {
         line("dimension", d, MAX_LABEL)?;
     }
-    state.with(move |study, _| study.agreement(&dimensions, None, &Default::default()))
+    if let Some(list) = &raters {
+        if list.len() > MAX_RATERS {
+            return Err(format!("more than {MAX_RATERS} raters"));
+        }
+        for r in list {
+            line("rater", r, MAX_NAME)?;
+        }
+    }
+    if let Some(r) = &round {
+        line("round", r, MAX_NAME)?;
+    }
+    state.with(move |study, _| {
+        let units = match &round {
+            Some(r) => Some(study.round_units(r)?),
+            None => None,
+        };
+        study.agreement_of_units(
+            &dimensions,
+            raters.as_deref(),
+            units.as_ref(),
+            &Default::default(),
+        )
+    })
+}
+
+/// Most raters in one agreement request.
+pub const MAX_RATERS: usize = 1000;
+
+/// The study's rounds with their units, raters' progress and whether they are revealed.
+#[tauri::command]
+pub fn rounds(state: State<'_, AppState>) -> Result<Vec<codebench::round::RoundInfo>, String> {
+    state.with(|study, _| study.rounds())
+}
+
+/// Whether units where all raters agree become consensus automatically.
+#[tauri::command]
+pub fn auto_consensus(state: State<'_, AppState>) -> Result<bool, String> {
+    state.with(|study, _| study.auto_consensus_enabled())
+}
+
+/// Turns automatic consensus on or off on behalf of `by`; turning it on returns the
+/// consensus it made at once.
+#[tauri::command]
+pub fn set_auto_consensus(
+    state: State<'_, AppState>,
+    on: bool,
+    by: String,
+) -> Result<Vec<Consensus>, String> {
+    line("by", &by, MAX_NAME)?;
+    state.with(move |study, _| study.set_auto_consensus(on, &by))
 }
 
 /// The outcome of deciding a consensus.

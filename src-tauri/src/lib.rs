@@ -56,6 +56,9 @@ pub fn setup<R: Runtime>(builder: tauri::Builder<R>, args: args::Args) -> tauri:
             commands::decide_consensus,
             commands::accept_consensus,
             commands::merge_from,
+            commands::rounds,
+            commands::auto_consensus,
+            commands::set_auto_consensus,
         ])
         .setup(move |app| {
             if sample {

@@ -36,6 +36,21 @@ pub fn run(path: &Path, args: MergeArgs) -> Result<()> {
     if !r.projects_added.is_empty() {
         println!("projects added: {}", r.projects_added.join(", "));
     }
+    if !r.rounds_added.is_empty() {
+        println!("rounds added: {}", r.rounds_added.join(", "));
+    }
+    if !r.rounds_revealed.is_empty() {
+        println!(
+            "rounds revealed there, now here: {}",
+            r.rounds_revealed.join(", ")
+        );
+    }
+    if r.auto_consensus > 0 {
+        println!(
+            "{} units where all raters now agree became consensus (automatic consensus is on)",
+            r.auto_consensus
+        );
+    }
     println!(
         "{} snapshots, {} units, {} decisions ({} already here), {} consensus, {} history rows added",
         r.snapshots_added,

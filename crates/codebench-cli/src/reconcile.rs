@@ -48,6 +48,17 @@ pub enum ReconcileCmd {
         #[arg(long)]
         dimension: String,
     },
+    /// Show, or turn on or off, automatic consensus: units where all raters (two or more)
+    /// chose the same codes become consensus by `auto` as decisions are recorded and rounds
+    /// revealed, and are withdrawn when the raters stop agreeing. On in a new study.
+    Automatic {
+        /// `on` or `off`; none: show the setting.
+        #[arg(value_enum)]
+        state: Option<Switch>,
+        /// Who changes the setting (kept in the history).
+        #[arg(long)]
+        by: Option<String>,
+    },
     /// Remove a consensus (the unit returns to the queue; the history keeps it).
     Reopen {
         #[arg(long)]
@@ -60,6 +71,15 @@ pub enum ReconcileCmd {
         #[arg(long)]
         why: String,
     },
+}
+
+/// A setting's new state.
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum Switch {
+    /// Turn it on.
+    On,
+    /// Turn it off.
+    Off,
 }
 
 /// `codebench reconcile accept`.
@@ -173,6 +193,46 @@ pub fn run(path: &Path, cmd: ReconcileCmd) -> Result<()> {
         ReconcileCmd::Auto { dimension } => {
             let r = open(path)?.auto_consensus(&dimension)?;
             print_accept(&r);
+        }
+        ReconcileCmd::Automatic { state, by } => {
+            let mut study = open(path)?;
+            match state {
+                None => println!(
+                    "automatic consensus is {}",
+                    if study.auto_consensus_enabled()? {
+                        "on"
+                    } else {
+                        "off"
+                    }
+                ),
+                Some(state) => {
+                    let Some(by) = by else {
+                        anyhow::bail!("say who changes the setting with --by NAME");
+                    };
+                    let on = matches!(state, Switch::On);
+                    let made = study.set_auto_consensus(on, &by)?;
+                    for c in &made {
+                        println!(
+                            "accepted {} ({}) = [{}]",
+                            c.unit,
+                            c.dimension,
+                            c.codes.join(", ")
+                        );
+                    }
+                    println!(
+                        "automatic consensus is {}{}",
+                        if on { "on" } else { "off" },
+                        if on {
+                            format!(
+                                " ({} units where all raters agree made consensus)",
+                                made.len()
+                            )
+                        } else {
+                            String::new()
+                        }
+                    );
+                }
+            }
         }
         ReconcileCmd::Reopen {
             unit,

@@ -71,6 +71,10 @@ fn two_copies_merged_reconciled_and_exported() {
 
     let said = ok(&a, &["merge", b.to_str().unwrap()]);
     assert!(said.contains("3 decisions (0 already here)"), "{said}");
+    assert!(
+        said.contains("1 units where all raters now agree became consensus"),
+        "{said}"
+    );
     let said = ok(&a, &["merge", b.to_str().unwrap()]);
     assert!(said.contains("nothing new"), "{said}");
     let before = dump(&a);
@@ -157,10 +161,21 @@ fn two_copies_merged_reconciled_and_exported() {
             "builds in CI",
         ],
     );
+    // acme/beta, where both agree, became consensus automatically at the merge.
+    assert_eq!(
+        ok(&a, &["reconcile", "automatic"]).trim(),
+        "automatic consensus is on"
+    );
     let said = ok(&a, &["reconcile", "auto", "--dimension", "kind"]);
-    assert!(
-        said.contains("accepted acme/beta (kind) = [toolkit]"),
-        "{said}"
+    assert!(said.contains("0 accepted, 2 already decided"), "{said}");
+    let e = fails(&a, &["reconcile", "automatic", "off"]);
+    assert!(e.contains("--by"), "{e}");
+    let said = ok(&a, &["reconcile", "automatic", "off", "--by", "carol"]);
+    assert_eq!(said.trim(), "automatic consensus is off");
+    let said = ok(&a, &["reconcile", "automatic", "on", "--by", "carol"]);
+    assert_eq!(
+        said.trim(),
+        "automatic consensus is on (0 units where all raters agree made consensus)"
     );
     assert_eq!(
         ok(&a, &["reconcile", "list"]).trim(),

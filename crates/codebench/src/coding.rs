@@ -96,7 +96,11 @@ impl Study {
         self.write(|tx| {
             let rater_id = rater_id(tx, &input.rater)?;
             let at = crate::now();
-            set_decision(tx, &book, rater_id, input, &at)
+            let (change, d) = set_decision(tx, &book, rater_id, input, &at)?;
+            if change != Change::Unchanged {
+                crate::reconcile::sync_auto_consensus_of(tx, &book, &d.unit, &d.dimension)?;
+            }
+            Ok((change, d))
         })
     }
 
@@ -121,6 +125,7 @@ impl Study {
             tx.execute("DELETE FROM decision WHERE id = ?1", [id])?;
             let old = serde_json::json!({ "codes": codes, "memo": memo, "flagged": flagged != 0 });
             crate::study::record(tx, rater, "decision.clear", &format!("{rater}|{}|{dim}", unit.name), Some(&old), None)?;
+            crate::reconcile::sync_auto_consensus(tx, &book, unit_id, &unit.name, &dim)?;
             Ok(true)
         })
     }
@@ -197,6 +202,7 @@ impl Study {
         let fname = path.display().to_string();
         self.write(|tx| {
             let mut summary = CodingsImport::default();
+            let mut touched = BTreeSet::new();
             for group in rows {
                 let at = group.coded_at.clone().unwrap_or_else(crate::now);
                 let row_err = |field: &str, e: Error| Error::Row {
@@ -215,16 +221,24 @@ impl Study {
                     _ => "code",
                 };
                 match set_decision(tx, &book, rater_id, &group.input, &at) {
-                    Ok((change, _)) => match change {
-                        Change::Created => summary.created += 1,
-                        Change::Updated => summary.updated += 1,
-                        Change::Unchanged => summary.unchanged += 1,
-                    },
+                    Ok((change, d)) => {
+                        match change {
+                            Change::Created => summary.created += 1,
+                            Change::Updated => summary.updated += 1,
+                            Change::Unchanged => summary.unchanged += 1,
+                        }
+                        if change != Change::Unchanged {
+                            touched.insert((d.unit, d.dimension));
+                        }
+                    }
                     Err(e @ (Error::Unknown { .. } | Error::Invalid(_))) => {
                         return Err(row_err(field(&e), e))
                     }
                     Err(e) => return Err(e),
                 }
+            }
+            for (unit, dim) in &touched {
+                crate::reconcile::sync_auto_consensus_of(tx, &book, unit, dim)?;
             }
             Ok(summary)
         })
@@ -318,6 +332,7 @@ impl Study {
             };
             let rater_id = rater_id_or_add(tx, &rater, &mut Vec::new())?;
             let at = crate::now();
+            let mut touched = BTreeSet::new();
             for (line, input) in &inputs {
                 let field = |e: &Error| match e {
                     Error::Unknown { what: "unit", .. } => cols.unit_column.clone(),
@@ -325,7 +340,10 @@ impl Study {
                 };
                 match set_decision(tx, &book, rater_id, input, &at) {
                     Ok((Change::Unchanged, _)) => summary.unchanged += 1,
-                    Ok(_) => summary.recorded += 1,
+                    Ok((_, d)) => {
+                        summary.recorded += 1;
+                        touched.insert((d.unit, d.dimension));
+                    }
                     Err(e @ (Error::Unknown { .. } | Error::Invalid(_))) => {
                         return Err(Error::Row {
                             file: fname.clone(),
@@ -336,6 +354,9 @@ impl Study {
                     }
                     Err(e) => return Err(e),
                 }
+            }
+            for (unit, dim) in &touched {
+                crate::reconcile::sync_auto_consensus_of(tx, &book, unit, dim)?;
             }
             Ok(summary)
         })

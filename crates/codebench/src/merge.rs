@@ -3,7 +3,10 @@
 //!
 //! A merge brings in what this study lacks: raters (by name), projects (by `owner/name`),
 //! snapshots (by commit and the SHA-256 of every file, texts checked against their digests),
-//! units (by name), decisions with their history rows, and consensus rows with theirs. It is
+//! units (by name), decisions with their history rows, consensus rows with theirs, and rounds
+//! (by name, with their units and raters; a round revealed in either copy is revealed). An
+//! automatic consensus (adjudicator `auto`) gives way to an adjudicator's, and after the merge
+//! units where all raters now agree become consensus as they would have in one file. It is
 //! idempotent: merging the same copy again changes nothing. It never overwrites: a copy with
 //! another codebook, or a decision (or consensus) that differs between the copies, refuses
 //! the whole merge with a message naming it, and this study is left as it was (one
@@ -39,6 +42,13 @@ pub struct MergeReport {
     pub consensus_added: usize,
     /// History rows copied (those of the added decisions and consensus rows).
     pub history_added: usize,
+    /// Rounds this study did not have (by name).
+    pub rounds_added: Vec<String>,
+    /// Rounds revealed in the other copy and not yet here: revealed by the merge.
+    pub rounds_revealed: Vec<String>,
+    /// Automatic consensus rows made or changed after the merge, because all raters of a unit
+    /// now agree.
+    pub auto_consensus: usize,
 }
 
 impl MergeReport {
@@ -46,11 +56,14 @@ impl MergeReport {
     pub fn changed(&self) -> bool {
         !self.raters_added.is_empty()
             || !self.projects_added.is_empty()
+            || !self.rounds_added.is_empty()
+            || !self.rounds_revealed.is_empty()
             || self.snapshots_added
                 + self.units_added
                 + self.decisions_added
                 + self.consensus_added
                 + self.history_added
+                + self.auto_consensus
                 > 0
     }
 }
@@ -123,6 +136,8 @@ impl Study {
 
         self.write(|tx| {
             let mut report = MergeReport::default();
+            // (unit id, unit, dimension) whose decisions or consensus the merge touched.
+            let mut touched: BTreeSet<(i64, String, String)> = BTreeSet::new();
             // Raters.
             let raters: Vec<(String, String)> = rows(&oc, "SELECT name, created_at FROM rater ORDER BY name", |r| Ok((r.get(0)?, r.get(1)?)))?;
             for (name, created_at) in raters {
@@ -249,6 +264,7 @@ impl Study {
                     tx.execute("INSERT INTO decision_code (decision_id, dimension, code) VALUES (?1, ?2, ?3)", params![id, d.dimension, code])?;
                 }
                 report.decisions_added += 1;
+                touched.insert((unit_id, d.unit.clone(), d.dimension.clone()));
                 let subject = format!("{}|{}|{}", d.rater, d.unit, d.dimension);
                 report.history_added += copy_history(&oc, tx, &["decision.set", "decision.clear"], &subject)?;
             }
@@ -264,7 +280,17 @@ impl Study {
                     .optional()?;
                 if let Some((id, adjudicator, rationale)) = mine {
                     let codes: BTreeSet<String> = rows(tx, &format!("SELECT code FROM consensus_code WHERE consensus_id = {id}"), |r| r.get(0))?.into_iter().collect();
-                    if codes != c.codes || adjudicator != c.adjudicator || rationale != c.rationale {
+                    let auto = crate::reconcile::AUTO_ADJUDICATOR;
+                    if adjudicator == auto && c.adjudicator != auto {
+                        // An adjudicator's decision there replaces our automatic one.
+                        tx.execute("DELETE FROM consensus WHERE id = ?1", [id])?;
+                    } else if c.adjudicator == auto
+                        || (codes == c.codes && adjudicator == c.adjudicator && rationale == c.rationale)
+                    {
+                        // Theirs is automatic (ours stands; the sync below settles it), or the same.
+                        touched.insert((unit_id, c.unit.clone(), c.dimension.clone()));
+                        continue;
+                    } else {
                         conflicts.push(format!(
                             "the consensus on '{}' ({}) differs: here [{}] by {adjudicator}, there [{}] by {}",
                             c.unit,
@@ -273,8 +299,8 @@ impl Study {
                             c.codes.iter().cloned().collect::<Vec<_>>().join(", "),
                             c.adjudicator
                         ));
+                        continue;
                     }
-                    continue;
                 }
                 tx.execute(
                     "INSERT INTO consensus (unit_id, dimension, adjudicator, rationale, method, decided_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -287,6 +313,10 @@ impl Study {
                 report.consensus_added += 1;
                 report.history_added += copy_history(&oc, tx, &["consensus.set", "consensus.clear"], &format!("{}|{}", c.unit, c.dimension))?;
             }
+            merge_rounds(&oc, tx, &mut report, &mut conflicts)?;
+            for name in &report.rounds_revealed {
+                touched.extend(crate::round::decided_in_round(tx, name)?);
+            }
             if !conflicts.is_empty() {
                 let n = conflicts.len();
                 conflicts.truncate(5);
@@ -297,12 +327,130 @@ impl Study {
                     if n > 5 { format!("; and {} more", n - 5) } else { String::new() }
                 )));
             }
+            for (unit_id, unit, dim) in &touched {
+                if crate::reconcile::sync_auto_consensus(tx, &ours, *unit_id, unit, dim)?.is_some() {
+                    report.auto_consensus += 1;
+                }
+            }
             if report.changed() {
                 crate::study::record(tx, "system", "study.merge", &oname, None, Some(&serde_json::to_value(&report)?))?;
             }
             Ok(report)
         })
     }
+}
+
+/// Brings in the other copy's rounds: a round this study lacks is added with its units and
+/// raters (all of which the merge has brought in by then); a round both have must hold the
+/// same units, else a conflict; a round revealed there is revealed here too.
+fn merge_rounds(
+    oc: &Connection,
+    tx: &Connection,
+    report: &mut MergeReport,
+    conflicts: &mut Vec<String>,
+) -> Result<()> {
+    type RoundRow = (
+        i64,
+        String,
+        Option<String>,
+        i64,
+        Option<String>,
+        String,
+        String,
+        Option<String>,
+        Option<String>,
+    );
+    let theirs: Vec<RoundRow> = rows(
+        oc,
+        "SELECT r.id, r.name, r.dimension, r.seed, e.name, r.plan, r.created_at, r.revealed_at, r.revealed_by
+         FROM round r LEFT JOIN round e ON e.id = r.extends ORDER BY r.id",
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?, r.get(8)?)),
+    )?;
+    for (oid, name, dimension, seed, extends, plan, created_at, revealed_at, revealed_by) in theirs
+    {
+        let their_units: BTreeSet<String> = rows(
+            oc,
+            &format!("SELECT u.name FROM round_unit ru JOIN unit u ON u.id = ru.unit_id WHERE ru.round_id = {oid}"),
+            |r| r.get(0),
+        )?
+        .into_iter()
+        .collect();
+        let their_raters: Vec<String> = rows(
+            oc,
+            &format!("SELECT ra.name FROM round_rater rr JOIN rater ra ON ra.id = rr.rater_id WHERE rr.round_id = {oid}"),
+            |r| r.get(0),
+        )?;
+        let mine: Option<(i64, Option<String>)> = tx
+            .query_row(
+                "SELECT id, revealed_at FROM round WHERE name = ?1",
+                [&name],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        let rid = match mine {
+            Some((rid, my_revealed)) => {
+                let my_units: BTreeSet<String> = rows(
+                    tx,
+                    &format!("SELECT u.name FROM round_unit ru JOIN unit u ON u.id = ru.unit_id WHERE ru.round_id = {rid}"),
+                    |r| r.get(0),
+                )?
+                .into_iter()
+                .collect();
+                if my_units != their_units {
+                    conflicts.push(format!(
+                        "round '{name}' holds other units in the two copies ({} here, {} there)",
+                        my_units.len(),
+                        their_units.len()
+                    ));
+                    continue;
+                }
+                if my_revealed.is_none() && revealed_at.is_some() {
+                    tx.execute(
+                        "UPDATE round SET revealed_at = ?2, revealed_by = ?3 WHERE id = ?1",
+                        params![rid, revealed_at, revealed_by],
+                    )?;
+                    report.rounds_revealed.push(name.clone());
+                }
+                rid
+            }
+            None => {
+                let extends: Option<i64> = match &extends {
+                    Some(e) => tx
+                        .query_row("SELECT id FROM round WHERE name = ?1", [e], |r| r.get(0))
+                        .optional()?,
+                    None => None,
+                };
+                tx.execute(
+                    "INSERT INTO round (name, dimension, seed, extends, plan, created_at, revealed_at, revealed_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                    params![name, dimension, seed, extends, plan, created_at, revealed_at, revealed_by],
+                )?;
+                let rid = tx.last_insert_rowid();
+                for unit in &their_units {
+                    tx.execute(
+                        "INSERT INTO round_unit (round_id, unit_id) SELECT ?1, id FROM unit WHERE name = ?2",
+                        params![rid, unit],
+                    )?;
+                }
+                crate::study::record(
+                    tx,
+                    "system",
+                    "round.merge",
+                    &name,
+                    None,
+                    Some(&serde_json::json!({ "units": their_units.len() })),
+                )?;
+                report.rounds_added.push(name.clone());
+                rid
+            }
+        };
+        for rater in their_raters {
+            tx.execute(
+                "INSERT OR IGNORE INTO round_rater (round_id, rater_id) SELECT ?1, id FROM rater WHERE name = ?2",
+                params![rid, rater],
+            )?;
+        }
+    }
+    Ok(())
 }
 
 /// Opens the other copy read-only after checking it is a study of this schema version.
@@ -585,6 +733,89 @@ mod tests {
         let r = b.merge_from(a.path()).unwrap();
         assert_eq!(r.decisions_added, 1);
         assert_eq!(r.history_added, 2);
+    }
+
+    #[test]
+    fn merge_brings_rounds_and_makes_automatic_consensus() {
+        let (_d, mut a, mut b, p) = copies();
+        // The round is made in b (bob's copy), coded blind by both, revealed in b only.
+        b.create_round(&crate::round::RoundSpec {
+            name: "pilot".into(),
+            size: crate::round::RoundSize::Count(2),
+            dimension: Some("kind".into()),
+            stratify: None,
+            seed: Some(3),
+            extend: None,
+        })
+        .unwrap();
+        let sample: Vec<String> = b.round_units("pilot").unwrap().into_iter().collect();
+        for u in &sample {
+            code(&mut a, "alice", u, "model");
+            code(&mut b, "bob", u, "model");
+        }
+        // Outside the round they agree on p[x] too.
+        let other = p.iter().find(|u| !sample.contains(u)).unwrap().clone();
+        code(&mut a, "alice", &other, "toolkit");
+        code(&mut b, "bob", &other, "toolkit");
+        b.reveal_round("pilot", "dana", true).unwrap();
+        let r = a.merge_from(b.path()).unwrap();
+        assert_eq!(r.rounds_added, vec!["pilot"]);
+        assert_eq!(r.auto_consensus, 3, "{r:?}");
+        let round = a.round("pilot").unwrap();
+        assert!(round.revealed_at.is_some());
+        assert_eq!(a.round_units("pilot").unwrap().len(), 2);
+        let made: Vec<String> = a
+            .consensus(Some("kind"))
+            .unwrap()
+            .into_iter()
+            .map(|c| c.unit)
+            .collect();
+        assert_eq!(made.len(), 3);
+        assert!(made.contains(&other));
+        // b gets alice's decisions and its own automatic consensus; merging back is quiet.
+        let r = b.merge_from(a.path()).unwrap();
+        assert_eq!(r.decisions_added, 3);
+        assert!(r.rounds_added.is_empty());
+        assert_eq!(b.consensus(Some("kind")).unwrap().len(), 3);
+        assert!(!a.merge_from(b.path()).unwrap().changed());
+    }
+
+    #[test]
+    fn a_round_revealed_in_the_other_copy_is_revealed_by_the_merge() {
+        let (_d, mut a, mut b, _p) = copies();
+        let spec = crate::round::RoundSpec {
+            name: "pilot".into(),
+            size: crate::round::RoundSize::Count(2),
+            dimension: Some("kind".into()),
+            stratify: None,
+            seed: Some(3),
+            extend: None,
+        };
+        a.create_round(&spec).unwrap();
+        b.create_round(&spec).unwrap();
+        let sample: Vec<String> = a.round_units("pilot").unwrap().into_iter().collect();
+        for u in &sample {
+            code(&mut a, "alice", u, "model");
+        }
+        for u in &sample {
+            code(&mut b, "bob", u, "model");
+        }
+        b.reveal_round("pilot", "dana", true).unwrap();
+        let r = a.merge_from(b.path()).unwrap();
+        assert!(r.rounds_added.is_empty());
+        assert_eq!(r.rounds_revealed, vec!["pilot"]);
+        assert_eq!(r.auto_consensus, 2);
+        // Another sample under the same name is a conflict, and nothing is merged.
+        let (_d2, mut c, d, _) = copies();
+        c.create_round(&spec).unwrap();
+        let mut other = spec.clone();
+        other.seed = Some(99);
+        other.size = crate::round::RoundSize::Count(5);
+        let mut d = d;
+        d.create_round(&other).unwrap();
+        let e = c.merge_from(d.path()).unwrap_err().to_string();
+        assert!(e.contains("round 'pilot' holds other units"), "{e}");
+        assert!(c.raters().unwrap().iter().all(|r| r.name != "bob"));
     }
 
     #[test]

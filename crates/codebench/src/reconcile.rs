@@ -6,10 +6,14 @@
 //! overrides every rater and requires a rationale. Consensus rows keep who, when and why;
 //! every change is a history row (`consensus.set`, `consensus.clear`).
 //!
-//! Agreement in bulk is explicit: [`Study::accept_consensus`] with [`Rule::Unanimous`] (what
-//! `codebench reconcile auto` runs) or [`Rule::Majority`]. Nothing becomes consensus behind
-//! the researcher's back, so a unit whose raters agree today and differ tomorrow (a rater
-//! changed their mind) never holds a stale automatic consensus nobody asked for.
+//! Units where every rater (at least two) chose the same codes become consensus automatically,
+//! by [`AUTO_ADJUDICATOR`], as the decisions are recorded and when a round is revealed. An
+//! automatic consensus follows the raters: when one of them changes their mind so that they no
+//! longer agree, it is withdrawn (a `consensus.clear` history row says why) and the unit goes
+//! back to the queue; a consensus an adjudicator decided is never touched. The study setting
+//! [`Study::set_auto_consensus`] turns this off (and on again, which catches up at once).
+//! Agreement in bulk can also be accepted explicitly: [`Study::accept_consensus`] with
+//! [`Rule::Unanimous`] (what `codebench reconcile auto` runs) or [`Rule::Majority`].
 //!
 //! Units in an unrevealed round are left out of the queue and of bulk acceptance, and a
 //! consensus cannot be decided on them: showing them would break the round's blindness.
@@ -24,8 +28,14 @@ use crate::coding::Change;
 use crate::corpus::{unit_by_name, UnitInfo};
 use crate::{Error, Result, Study};
 
-/// Adjudicator name recorded by [`Study::auto_consensus`].
+/// Adjudicator name recorded on automatic consensus (and by [`Study::auto_consensus`]).
 pub const AUTO_ADJUDICATOR: &str = "auto";
+
+/// The `meta` key of the automatic-consensus setting ('1' on, '0' off; absent means on).
+const AUTO_SETTING: &str = "auto_consensus";
+
+/// The rationale written on an automatic consensus.
+const AUTO_RATIONALE: &str = "all raters chose these codes";
 
 /// The consensus on one unit in one dimension.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -316,6 +326,129 @@ impl Study {
     pub fn auto_consensus(&mut self, dimension: &str) -> Result<AcceptReport> {
         self.accept_consensus(dimension, Rule::Unanimous, AUTO_ADJUDICATOR, None)
     }
+
+    /// Whether units where all raters agree become consensus automatically (on unless
+    /// turned off with [`Study::set_auto_consensus`]).
+    pub fn auto_consensus_enabled(&self) -> Result<bool> {
+        auto_enabled(self.conn())
+    }
+
+    /// Turns automatic consensus on or off, recorded in the history by `by`. Turning it on
+    /// catches up at once: every unit (outside unrevealed rounds) where all raters agree and
+    /// no consensus exists gets one; those are returned. Turning it off keeps the automatic
+    /// consensus already made (reopen them one by one if they should go).
+    pub fn set_auto_consensus(&mut self, on: bool, by: &str) -> Result<Vec<Consensus>> {
+        let book = self.cached_codebook()?;
+        let by = check_adjudicator(by)?;
+        self.write(|tx| {
+            let was = auto_enabled(tx)?;
+            tx.execute(
+                "INSERT INTO meta (key, value) VALUES (?1, ?2)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                params![AUTO_SETTING, if on { "1" } else { "0" }],
+            )?;
+            if was != on {
+                crate::study::record(
+                    tx,
+                    &by,
+                    "setting.auto_consensus",
+                    AUTO_SETTING,
+                    Some(&serde_json::json!(was)),
+                    Some(&serde_json::json!(on)),
+                )?;
+            }
+            let mut made = Vec::new();
+            if on {
+                let pairs: Vec<(i64, String, String)> = tx
+                    .prepare(
+                        "SELECT DISTINCT d.unit_id, u.name, d.dimension FROM decision d
+                         JOIN unit u ON u.id = d.unit_id ORDER BY d.dimension, u.name",
+                    )?
+                    .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                    .collect::<Result<_, _>>()?;
+                for (unit_id, unit, dim) in pairs {
+                    if let Some(c) = sync_auto_consensus(tx, &book, unit_id, &unit, &dim)? {
+                        made.push(c);
+                    }
+                }
+            }
+            Ok(made)
+        })
+    }
+}
+
+fn auto_enabled(c: &Connection) -> Result<bool> {
+    let v: Option<String> = c
+        .prepare_cached("SELECT value FROM meta WHERE key = ?1")?
+        .query_row([AUTO_SETTING], |r| r.get(0))
+        .optional()?;
+    Ok(v.as_deref() != Some("0"))
+}
+
+/// [`sync_auto_consensus`] for a unit given by name.
+pub(crate) fn sync_auto_consensus_of(
+    tx: &Connection,
+    book: &Codebook,
+    unit: &str,
+    dim: &str,
+) -> Result<Option<Consensus>> {
+    let (unit_id, _) = unit_by_name(tx, unit)?;
+    sync_auto_consensus(tx, book, unit_id, unit, dim)
+}
+
+/// Brings the automatic consensus of one unit in one dimension in line with its decisions,
+/// inside the caller's transaction: made when all raters (at least two) agree and there is
+/// no consensus; withdrawn or changed when it was automatic and the raters' codes moved.
+/// Does nothing while automatic consensus is off, while the unit is blind in an unrevealed
+/// round, or when an adjudicator decided the unit. Returns the consensus written, if any.
+pub(crate) fn sync_auto_consensus(
+    tx: &Connection,
+    book: &Codebook,
+    unit_id: i64,
+    unit: &str,
+    dim: &str,
+) -> Result<Option<Consensus>> {
+    if !auto_enabled(tx)? || crate::round::is_blinded(tx, unit, dim)? {
+        return Ok(None);
+    }
+    let Some(dimension) = book.dimension(dim) else {
+        return Ok(None);
+    };
+    let raters = rater_codes(tx, book, unit_id, dim)?;
+    let agreed = (raters.len() >= 2 && raters.iter().all(|r| r.codes == raters[0].codes))
+        .then(|| raters[0].codes.clone());
+    let existing = consensus_row(tx, book, unit_id, dim)?;
+    match (existing, agreed) {
+        (Some(c), _) if c.adjudicator != AUTO_ADJUDICATOR => Ok(None),
+        (Some(c), Some(codes)) if c.codes == codes => Ok(None),
+        (_, Some(codes)) => {
+            let (_, c) = set_consensus(
+                tx,
+                unit_id,
+                unit,
+                dimension,
+                &codes,
+                AUTO_ADJUDICATOR,
+                AUTO_RATIONALE,
+                Rule::Unanimous.as_str(),
+            )?;
+            Ok(Some(c))
+        }
+        (Some(old), None) => {
+            tx.prepare_cached("DELETE FROM consensus WHERE unit_id = ?1 AND dimension = ?2")?
+                .execute(params![unit_id, dim])?;
+            crate::study::record(
+                tx,
+                AUTO_ADJUDICATOR,
+                "consensus.clear",
+                &format!("{unit}|{dim}"),
+                Some(&serde_json::to_value(&old)?),
+                Some(&serde_json::json!({ "reopened_because": "the raters no longer agree" })),
+            )?;
+            Ok(None)
+        }
+        (None, None) => Ok(None),
+    }
 }
 
 /// The codes every rater (unanimous) or most raters (majority) chose, if the rule holds.
@@ -491,17 +624,37 @@ fn consensus_row(
     unit_id: i64,
     dim: &str,
 ) -> Result<Option<Consensus>> {
-    let name: Option<String> = c
-        .query_row(
-            "SELECT u.name FROM consensus c JOIN unit u ON u.id = c.unit_id WHERE c.unit_id = ?1 AND c.dimension = ?2",
-            params![unit_id, dim],
-            |r| r.get(0),
-        )
+    let row: Option<(i64, Consensus)> = c
+        .prepare_cached(
+            "SELECT c.id, u.name, c.dimension, c.adjudicator, c.rationale, c.method, c.decided_at
+             FROM consensus c JOIN unit u ON u.id = c.unit_id WHERE c.unit_id = ?1 AND c.dimension = ?2",
+        )?
+        .query_row(params![unit_id, dim], |r| {
+            Ok((
+                r.get(0)?,
+                Consensus {
+                    unit: r.get(1)?,
+                    dimension: r.get(2)?,
+                    codes: Vec::new(),
+                    adjudicator: r.get(3)?,
+                    rationale: r.get(4)?,
+                    method: r.get(5)?,
+                    decided_at: r.get(6)?,
+                },
+            ))
+        })
         .optional()?;
-    Ok(match name {
-        Some(n) => consensus_of(c, book, Some(dim))?.remove(&n),
-        None => None,
-    })
+    let Some((id, mut cons)) = row else {
+        return Ok(None);
+    };
+    cons.codes = c
+        .prepare_cached("SELECT code FROM consensus_code WHERE consensus_id = ?1")?
+        .query_map([id], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    if let Some(d) = book.dimension(dim) {
+        sort_codes(d, &mut cons.codes);
+    }
+    Ok(Some(cons))
 }
 
 /// Writes the consensus on a unit with its history row; `Unchanged` when it already is so.
@@ -786,6 +939,7 @@ mod tests {
     #[test]
     fn accept_unanimous_and_majority() {
         let (_d, mut s) = study_with_two_raters();
+        assert!(s.set_auto_consensus(false, "dana").unwrap().is_empty());
         s.add_rater("carol").unwrap();
         let p = projects(&s);
         // p0: all three agree; p1: two of three; p2: all differ; p3: one rater only.
@@ -820,6 +974,110 @@ mod tests {
         let q = s.reconcile_queue(Some("kind"), false).unwrap();
         assert_eq!(q.items.len(), 1);
         assert_eq!(q.items[0].unit, p[2]);
+    }
+
+    #[test]
+    fn agreement_becomes_consensus_automatically_and_follows_the_raters() {
+        let (_d, mut s) = study_with_two_raters();
+        assert!(s.auto_consensus_enabled().unwrap());
+        let p = projects(&s);
+        let kind_of = |s: &Study, unit: &str| {
+            s.consensus(Some("kind"))
+                .unwrap()
+                .into_iter()
+                .find(|c| c.unit == unit)
+        };
+        // One rater: no consensus. Two who agree: an automatic one.
+        code(&mut s, "alice", &p[0], "kind", &["model"]);
+        assert!(kind_of(&s, &p[0]).is_none());
+        code(&mut s, "bob", &p[0], "kind", &["model"]);
+        let c = kind_of(&s, &p[0]).expect("automatic consensus");
+        assert_eq!(
+            (c.codes.clone(), c.adjudicator.as_str(), c.method.as_str()),
+            (vec!["model".to_string()], AUTO_ADJUDICATOR, "unanimous")
+        );
+        assert!(s
+            .reconcile_queue(Some("kind"), false)
+            .unwrap()
+            .items
+            .is_empty());
+        // Bob changes his mind: the automatic consensus is withdrawn, the unit is in the queue.
+        code(&mut s, "bob", &p[0], "kind", &["toolkit"]);
+        assert!(kind_of(&s, &p[0]).is_none());
+        assert_eq!(
+            s.reconcile_queue(Some("kind"), false).unwrap().items.len(),
+            1
+        );
+        let cleared = history(&s, "consensus.clear");
+        assert_eq!(cleared.len(), 1);
+        assert!(cleared[0].2.as_deref().unwrap().contains("no longer agree"));
+        // Alice follows him: a new automatic consensus on the new codes.
+        code(&mut s, "alice", &p[0], "kind", &["toolkit"]);
+        assert_eq!(kind_of(&s, &p[0]).unwrap().codes, vec!["toolkit"]);
+        // Undoing a decision withdraws it again.
+        assert!(s.clear_decision("alice", &p[0], "kind").unwrap());
+        assert!(kind_of(&s, &p[0]).is_none());
+        // An adjudicator's consensus is never touched by later decisions.
+        code(&mut s, "alice", &p[1], "kind", &["model"]);
+        code(&mut s, "bob", &p[1], "kind", &["toolkit"]);
+        s.decide_consensus(&ConsensusInput {
+            unit: p[1].clone(),
+            dimension: "kind".into(),
+            codes: vec!["model".into()],
+            adjudicator: "dana".into(),
+            rationale: String::new(),
+        })
+        .unwrap();
+        code(&mut s, "bob", &p[1], "kind", &["dl-framework"]);
+        code(&mut s, "alice", &p[1], "kind", &["dl-framework"]);
+        let c = kind_of(&s, &p[1]).unwrap();
+        assert_eq!(
+            (c.codes, c.adjudicator),
+            (vec!["model".to_string()], "dana".to_string())
+        );
+        // Off: agreement stays in the raters' hands; on again: caught up at once.
+        assert!(s.set_auto_consensus(false, "dana").unwrap().is_empty());
+        assert!(!s.auto_consensus_enabled().unwrap());
+        code(&mut s, "alice", &p[2], "kind", &["model"]);
+        code(&mut s, "bob", &p[2], "kind", &["model"]);
+        assert!(kind_of(&s, &p[2]).is_none());
+        let made = s.set_auto_consensus(true, "dana").unwrap();
+        assert_eq!(made.len(), 1);
+        assert_eq!(made[0].unit, p[2]);
+        assert_eq!(history(&s, "setting.auto_consensus").len(), 2);
+        // Ill-formed names are refused before anything is written.
+        assert!(s.set_auto_consensus(false, " ").is_err());
+        assert!(s.auto_consensus_enabled().unwrap());
+    }
+
+    #[test]
+    fn automatic_consensus_waits_for_the_round_to_be_revealed() {
+        let (_d, mut s) = study_with_two_raters();
+        let p = projects(&s);
+        s.create_round(&crate::round::RoundSpec {
+            name: "r1".into(),
+            size: crate::round::RoundSize::Count(3),
+            dimension: Some("kind".into()),
+            stratify: None,
+            seed: Some(7),
+            extend: None,
+        })
+        .unwrap();
+        let sample: Vec<String> = s.round_units("r1").unwrap().into_iter().collect();
+        for u in &sample {
+            code(&mut s, "alice", u, "kind", &["model"]);
+            code(&mut s, "bob", u, "kind", &["model"]);
+        }
+        assert!(s.consensus(Some("kind")).unwrap().is_empty(), "blind round");
+        s.reveal_round("r1", "dana", true).unwrap();
+        let made: Vec<String> = s
+            .consensus(Some("kind"))
+            .unwrap()
+            .into_iter()
+            .map(|c| c.unit)
+            .collect();
+        assert_eq!(made, sample);
+        assert!(p.len() > sample.len());
     }
 
     #[test]

@@ -418,6 +418,7 @@ impl Study {
             }
         }
         let by = by.trim().to_string();
+        let book = self.cached_codebook()?;
         self.write(|tx| {
             tx.execute(
                 "UPDATE round SET revealed_at = ?2, revealed_by = ?3 WHERE name = ?1",
@@ -431,6 +432,12 @@ impl Study {
                 None,
                 Some(&serde_json::json!({ "forced": force })),
             )?;
+            // Now that the raters may see each other, units where they all agree
+            // become consensus (when the study has automatic consensus on).
+            let pairs = decided_in_round(tx, name)?;
+            for (unit_id, unit, dim) in pairs {
+                crate::reconcile::sync_auto_consensus(tx, &book, unit_id, &unit, &dim)?;
+            }
             Ok(())
         })?;
         self.round(name)
@@ -458,6 +465,21 @@ impl Study {
 /// coding that dimension, or every dimension).
 pub(crate) fn is_blinded(c: &Connection, unit: &str, dimension: &str) -> Result<bool> {
     Ok(!blinding_rounds(c, unit, dimension)?.is_empty())
+}
+
+/// The (unit id, unit, dimension) pairs with decisions inside a round's sample.
+pub(crate) fn decided_in_round(c: &Connection, round: &str) -> Result<Vec<(i64, String, String)>> {
+    let mut stmt = c.prepare_cached(
+        "SELECT DISTINCT d.unit_id, u.name, d.dimension FROM decision d
+         JOIN unit u ON u.id = d.unit_id
+         JOIN round_unit ru ON ru.unit_id = d.unit_id
+         JOIN round r ON r.id = ru.round_id
+         WHERE r.name = ?1 AND (r.dimension IS NULL OR r.dimension = d.dimension)",
+    )?;
+    let pairs = stmt
+        .query_map([round], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<std::result::Result<_, _>>()?;
+    Ok(pairs)
 }
 
 /// The unrevealed rounds that make `unit` blind in `dimension`.

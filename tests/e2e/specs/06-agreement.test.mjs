@@ -30,6 +30,15 @@ test("the agreement screen shows Cohen's kappa of two raters", async () => {
     // Three units are far too few: the screen says so.
     assert.match(await browser.$(".agreement-dimension[data-dimension='kind'] .warnings").getText(), /few|fewer|unit/i);
     assert.ok(await browser.$(".agreement-dimension[data-dimension='purpose']").isExisting());
+    // The confusion matrix of the pair: rows ana, columns ben; two of three on the diagonal.
+    await browser.$(".agreement-dimension[data-dimension='kind'] details.confusions summary").click();
+    const caption = await browser.$(".agreement-dimension[data-dimension='kind'] figure.confusion[data-level='leaf'] figcaption").getText();
+    assert.match(caption, /ana \(rows\) × ben \(columns\), leaf: 2 of 3 units on the diagonal/);
     await shot(browser, "11-agreement");
+    // One rater alone cannot agree with anyone: the screen asks for two.
+    await browser.$("input[data-rater='ben']").click();
+    await browser.$("#compute-agreement").click();
+    await until(browser, async () => (await browser.$("#agreement-error").isExisting()), "the refusal");
+    assert.equal(await browser.$("#agreement-error").getText(), "Choose at least two raters");
   });
 });

@@ -8,6 +8,8 @@ import { cli, codeTwoRaters, freshStudy, shot, typeText, until, withApp, WORK } 
 
 test("deciding a consensus on the reconcile screen", async () => {
   const study = freshStudy("reconcile");
+  // Automatic consensus off while the raters code: the units they agree on wait for the switch.
+  cli(["--study", study, "reconcile", "automatic", "off", "--by", "ana"]);
   codeTwoRaters(study);
   await withApp(["--study", study], async (browser) => {
     await until(browser, async () => (await browser.$("button.rater").isExisting()), "the rater screen");
@@ -41,8 +43,16 @@ test("deciding a consensus on the reconcile screen", async () => {
     assert.equal(await browser.$("#reconcile-notice").getText(), "Consensus on lumen-labs/tinyserve: model");
     assert.ok(await browser.$("#reconcile-empty").isExisting(), "the kind queue is empty");
 
+    assert.equal(await browser.$("#auto-consensus").isSelected(), false);
+    await browser.$("#auto-consensus").click();
+    await until(
+      browser,
+      async () => /Automatic consensus on: 2 units where all raters agree became consensus/.test(await browser.$("#reconcile-notice").getText()),
+      "automatic consensus catching up",
+    );
+    assert.equal(await browser.$("#auto-consensus").isSelected(), true);
     await browser.$("#accept-unanimous").click();
-    await until(browser, async () => /Unanimous: 2 accepted/.test(await browser.$("#reconcile-notice").getText()), "bulk acceptance");
+    await until(browser, async () => /Unanimous: 0 accepted, 2 already decided/.test(await browser.$("#reconcile-notice").getText()), "bulk acceptance");
     await shot(browser, "13-reconcile-accepted");
   });
 
@@ -50,6 +60,8 @@ test("deciding a consensus on the reconcile screen", async () => {
   cli(["--study", study, "export", "--out", out]);
   const text = readFileSync(join(out, "consensus.csv"), "utf8");
   assert.match(text, /lumen-labs\/tinyserve,kind,model,ana/);
+  assert.match(text, /basalt-ai\/autotune,kind,model,auto,all raters chose these codes/);
+  assert.match(cli(["--study", study, "reconcile", "automatic"]), /automatic consensus is on/);
 });
 
 test("merging a rater's copy typed as a path", async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { byDimension, num, statisticName, valueText, type StatResult } from "./agreement";
+import { byDimension, confusionTable, num, statisticName, valueText, type StatResult } from "./agreement";
 
 const stat = (over: Partial<StatResult>): StatResult => ({
   dimension: "kind",
@@ -48,5 +48,41 @@ describe("formatting", () => {
     expect(num(Number.NaN)).toBe("–");
     expect(statisticName("cohen_kappa")).toBe("Cohen's kappa");
     expect(statisticName("new_stat")).toBe("new_stat");
+  });
+});
+
+describe("confusionTable", () => {
+  it("keeps the categories either rater used, with totals and the diagonal", () => {
+    const t = confusionTable({
+      dimension: "kind",
+      level: "leaf",
+      raters: ["alice", "bob"],
+      categories: ["model", "toolkit", "unused", "app"],
+      counts: [
+        [3, 1, 0, 0],
+        [0, 2, 0, 1],
+        [0, 0, 0, 0],
+        [0, 0, 0, 0],
+      ],
+      n_units: 7,
+    });
+    expect(t.rows.map((r) => r.category)).toEqual(["model", "toolkit", "app"]);
+    expect(t.rows.map((r) => r.cells.map((c) => c.count))).toEqual([
+      [3, 1, 0],
+      [0, 2, 1],
+      [0, 0, 0],
+    ]);
+    expect(t.rows[0]?.cells[0]?.agree).toBe(true);
+    expect(t.rows[0]?.cells[1]?.agree).toBe(false);
+    expect(t.rows.map((r) => r.total)).toEqual([4, 3, 0]);
+    expect(t.columnTotals).toEqual([3, 3, 1]);
+    expect(t.agreed).toBe(5);
+    expect(t.total).toBe(7);
+  });
+
+  it("tolerates a ragged matrix without throwing", () => {
+    const t = confusionTable({ dimension: "d", level: "leaf", raters: ["a", "b"], categories: ["x", "y"], counts: [[1]], n_units: 1 });
+    expect(t.total).toBe(1);
+    expect(t.rows.map((r) => r.category)).toEqual(["x"]);
   });
 });

@@ -29,10 +29,21 @@ export interface AgreementWarning {
   message: string;
 }
 
+/** Two raters' codes cross-tabulated (`codebench_agreement::Confusion`): rows are the first
+ * rater's codes, columns the second's. */
+export interface Confusion {
+  dimension: string;
+  level: "leaf" | "collapsed";
+  raters: string[];
+  categories: string[];
+  counts: number[][];
+  n_units: number;
+}
+
 /** The core's agreement report. */
 export interface Report {
   results: StatResult[];
-  confusion: unknown[];
+  confusion: Confusion[];
   warnings: AgreementWarning[];
 }
 
@@ -44,6 +55,7 @@ export interface DimensionReport {
   /** Results about one code each (many-code dimensions). */
   perCode: StatResult[];
   warnings: AgreementWarning[];
+  confusion: Confusion[];
 }
 
 const NAMES: Record<string, string> = {
@@ -71,14 +83,39 @@ export function byDimension(r: Report): DimensionReport[] {
   const get = (d: string) => {
     let x = out.get(d);
     if (x === undefined) {
-      x = { dimension: d, overall: [], perCode: [], warnings: [] };
+      x = { dimension: d, overall: [], perCode: [], warnings: [], confusion: [] };
       out.set(d, x);
     }
     return x;
   };
   for (const s of r.results) (s.code === null ? get(s.dimension).overall : get(s.dimension).perCode).push(s);
   for (const w of r.warnings) get(w.dimension).warnings.push(w);
+  for (const c of r.confusion) get(c.dimension).confusion.push(c);
   return [...out.values()];
+}
+
+/** A confusion matrix's cells with row and column totals, and which cells are on the
+ * diagonal (the two raters agree). */
+export interface ConfusionTable {
+  rows: { category: string; cells: { count: number; agree: boolean }[]; total: number }[];
+  columnTotals: number[];
+  agreed: number;
+  total: number;
+}
+
+/** Lays out a confusion matrix for display, dropping categories neither rater used. */
+export function confusionTable(c: Confusion): ConfusionTable {
+  const at = (i: number, j: number) => c.counts[i]?.[j] ?? 0;
+  const all = c.categories.map((_, i) => i);
+  const used = all.filter((i) => all.some((j) => at(i, j) > 0 || at(j, i) > 0));
+  const rows = used.map((i) => {
+    const cells = used.map((j) => ({ count: at(i, j), agree: i === j }));
+    return { category: c.categories[i] ?? "", cells, total: cells.reduce((a, x) => a + x.count, 0) };
+  });
+  const columnTotals = used.map((j) => used.reduce((a, i) => a + at(i, j), 0));
+  const agreed = used.reduce((a, i) => a + at(i, i), 0);
+  const total = rows.reduce((a, r) => a + r.total, 0);
+  return { rows, columnTotals, agreed, total };
 }
 
 /** A number with three decimals, or "–". */

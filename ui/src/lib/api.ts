@@ -13,6 +13,7 @@ import type {
   ProjectView,
   Rater,
   Recorded,
+  RoundInfo,
   StudyInfo,
   UnitInfo,
 } from "./types";
@@ -31,7 +32,11 @@ export const clearDecision = (rater: string, unit: string, dimension: string) =>
 export const evidence = (rater: string) => invoke<Evidence[]>("evidence", { rater });
 export const addEvidence = (input: EvidenceInput) => invoke<Evidence>("add_evidence", { input });
 export const removeEvidence = (id: number, by: string) => invoke<void>("remove_evidence", { id, by });
-export const agreement = (dimensions: string[]) => invoke<Report>("agreement", { dimensions });
+export const agreement = (dimensions: string[], raters: string[] | null = null, round: string | null = null) =>
+  invoke<Report>("agreement", { dimensions, raters, round });
+export const rounds = () => invoke<RoundInfo[]>("rounds");
+export const autoConsensus = () => invoke<boolean>("auto_consensus");
+export const setAutoConsensus = (on: boolean, by: string) => invoke<Consensus[]>("set_auto_consensus", { on, by });
 export const reconcileQueue = (dimension: string | null, includeResolved: boolean) =>
   invoke<ReconcileQueue>("reconcile_queue", { dimension, includeResolved });
 export const decideConsensus = (input: ConsensusInput) =>

@@ -62,6 +62,9 @@ export interface MergeReport {
   decisions_same: number;
   consensus_added: number;
   history_added: number;
+  rounds_added: string[];
+  rounds_revealed: string[];
+  auto_consensus: number;
 }
 
 /** Whether two code lists hold the same codes. */
@@ -98,6 +101,9 @@ export function mergeSummary(r: MergeReport): string {
   parts.push(`${r.decisions_added} decisions added`);
   if (r.decisions_same > 0) parts.push(`${r.decisions_same} already here`);
   if (r.consensus_added > 0) parts.push(`${r.consensus_added} consensus decisions added`);
+  if (r.rounds_added.length > 0) parts.push(`rounds added: ${r.rounds_added.join(", ")}`);
+  if (r.rounds_revealed.length > 0) parts.push(`rounds revealed: ${r.rounds_revealed.join(", ")}`);
+  if (r.auto_consensus > 0) parts.push(`${r.auto_consensus} automatic consensus (all raters agree)`);
   return parts.join(", ");
 }
 

@@ -201,3 +201,23 @@ export interface EvidenceInput {
   line_start: number | null;
   line_end: number | null;
 }
+
+/** One rater's progress in a round (`codebench::round::RaterProgress`). */
+export interface RaterProgress {
+  rater: string;
+  decided: number;
+  total: number;
+}
+
+/** A round of blind coding (`codebench::round::RoundInfo`). */
+export interface RoundInfo {
+  name: string;
+  dimension: string | null;
+  seed: number;
+  extends: string | null;
+  units: string[];
+  raters: RaterProgress[];
+  created_at: string;
+  revealed_at: string | null;
+  revealed_by: string | null;
+}
