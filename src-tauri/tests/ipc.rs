@@ -392,6 +392,26 @@ fn agreement_of_two_raters() {
         "few units"
     );
 
+    // A subset of one rater is refused with the core's reason.
+    let err = invoke(
+        &app,
+        "agreement",
+        json!({"dimensions": ["kind"], "raters": ["ana"], "round": null}),
+    )
+    .unwrap_err();
+    assert!(
+        err.as_str().unwrap().contains("at least two raters"),
+        "{err}"
+    );
+    assert_eq!(report["confusion"][0]["raters"], json!(["ana", "ben"]));
+    let err = invoke(
+        &app,
+        "agreement",
+        json!({"dimensions": ["kind"], "round": "no-such-round"}),
+    )
+    .unwrap_err();
+    assert!(err.as_str().unwrap().contains("no-such-round"), "{err}");
+    assert_eq!(invoke(&app, "rounds", json!({})).unwrap(), json!([]));
     let err = invoke(&app, "agreement", json!({"dimensions": ["nope"]})).unwrap_err();
     assert!(err.as_str().unwrap().contains("nope"), "{err}");
     let err = invoke(&app, "agreement", json!({"dimensions": [" "]})).unwrap_err();
@@ -453,14 +473,39 @@ fn reconcile_queue_decide_and_bulk_accept() {
     .unwrap();
     assert_eq!(q["items"], json!([]));
 
+    // autotune, where both agree, became consensus by itself (automatic consensus is on).
+    assert_eq!(invoke(&app, "auto_consensus", json!({})).unwrap(), true);
     let r = invoke(
         &app,
         "accept_consensus",
         json!({"dimension": "kind", "rule": "unanimous", "by": "ana"}),
     )
     .unwrap();
-    assert_eq!(r["accepted"].as_array().unwrap().len(), 1);
-    assert_eq!(r["accepted"][0]["unit"], "basalt-ai/autotune");
+    assert_eq!(r["accepted"], json!([]));
+    assert_eq!(r["already_decided"], 2);
+    let all = invoke(
+        &app,
+        "reconcile_queue",
+        json!({"dimension": "kind", "includeResolved": true}),
+    )
+    .unwrap();
+    let auto = all["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["unit"] == "basalt-ai/autotune")
+        .unwrap();
+    assert_eq!(auto["consensus"]["adjudicator"], "auto");
+    let made = invoke(
+        &app,
+        "set_auto_consensus",
+        json!({"on": false, "by": "ana"}),
+    )
+    .unwrap();
+    assert_eq!(made, json!([]));
+    assert_eq!(invoke(&app, "auto_consensus", json!({})).unwrap(), false);
+    let err = invoke(&app, "set_auto_consensus", json!({"on": true, "by": ""})).unwrap_err();
+    assert_eq!(err, "by is empty");
     let err = invoke(
         &app,
         "accept_consensus",

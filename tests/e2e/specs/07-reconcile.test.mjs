@@ -52,7 +52,7 @@ test("deciding a consensus on the reconcile screen", async () => {
     );
     assert.equal(await browser.$("#auto-consensus").isSelected(), true);
     await browser.$("#accept-unanimous").click();
-    await until(browser, async () => /Unanimous: 0 accepted, 2 already decided/.test(await browser.$("#reconcile-notice").getText()), "bulk acceptance");
+    await until(browser, async () => /Unanimous: 0 accepted, 3 already decided/.test(await browser.$("#reconcile-notice").getText()), "bulk acceptance");
     await shot(browser, "13-reconcile-accepted");
   });
 
