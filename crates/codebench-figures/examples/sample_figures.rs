@@ -39,6 +39,23 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "Model",
         "Documentation / Tutorials",
     ]);
+    let general = strings(&[
+        "Manage Services",
+        "Manage Users",
+        "Task Scheduling",
+        "Hosting",
+        "Simulation",
+        "Build and Packaging",
+        "Tool Integration",
+        "CI/CD",
+        "Environment Variables",
+        "Network Management",
+        "Dependencies Management and Distribution",
+        "Cloud-based Development",
+        "Interactive Development",
+        "Security",
+        "Denoising and Evaluating Workflows",
+    ]);
     let figures = vec![
         Figure::Bars(BarFigure {
             id: "kinds".into(),
@@ -106,6 +123,29 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 })
                 .collect(),
             log_scale: true,
+        }),
+        Figure::Bars(BarFigure {
+            id: "purposes_upright".into(),
+            title: "General purposes (labels upright when they cannot wrap)".into(),
+            x_label: "Purpose".into(),
+            y_label: "Share of Dockerfiles".into(),
+            categories: general.clone(),
+            series: vec![Series {
+                name: "Dockerfiles".into(),
+                values: (0..general.len()).map(|i| 0.6 / (i + 1) as f64).collect(),
+            }],
+            horizontal: false,
+            percent: true,
+        }),
+        Figure::Bars(BarFigure {
+            id: "empty".into(),
+            title: "A figure with no data yet".into(),
+            x_label: "Kind".into(),
+            y_label: "Projects".into(),
+            categories: Vec::new(),
+            series: Vec::new(),
+            horizontal: false,
+            percent: false,
         }),
     ];
     for figure in &figures {

@@ -8,8 +8,12 @@
 //! bundled font, like the PNG's.
 //!
 //! Labels are untrusted (they come from researchers' codebooks): markup is escaped in SVG,
-//! control characters are replaced, and labels longer than 40 characters are cut with an
-//! ellipsis. Every figure is 900 x 500 pixels with a colour-blind-safe palette (Okabe & Ito).
+//! control characters are replaced, and labels longer than 40 characters (or too wide for their
+//! place) are cut with an ellipsis. Category labels under vertical bars wrap onto up to three
+//! lines, or stand upright when they cannot. Every figure is 900 x 500 pixels with a
+//! colour-blind-safe palette (Okabe & Ito).
+//!
+//! `cargo run -p codebench-figures --example sample_figures -- DIR` writes sample figures.
 
 mod error;
 mod figure;

@@ -3,7 +3,8 @@
 //! Layout is measured with the bundled font's metrics, so SVG and PNG place everything at the
 //! same pixel positions. Category labels are drawn here rather than by plotters' mesh, so they
 //! sit at the centre of their bar group and are never clipped: their area is sized from the
-//! longest label, and under vertical bars they turn upright when they do not fit side by side.
+//! longest label (cut with an ellipsis beyond [`MAX_SIDE_LABEL`] / [`MAX_UPRIGHT_LABEL`] pixels),
+//! and under vertical bars they wrap onto up to three lines, or turn upright when that does not fit.
 
 use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
 use plotters::coord::Shift;
@@ -31,6 +32,10 @@ const NUMBER_BAND: i32 = 56;
 /// Labels longer than this many characters are cut with an ellipsis.
 const MAX_LABEL_CHARS: usize = 40;
 const MAX_TITLE_CHARS: usize = 80;
+/// Widest a label left of the axis may be, pixels (about 45% of the width).
+const MAX_SIDE_LABEL: i32 = 400;
+/// Longest an upright label under the axis may be, pixels (about 40% of the height).
+const MAX_UPRIGHT_LABEL: i32 = 220;
 
 /// Okabe & Ito's colour-blind-safe palette, in the order series get it (yellow and black last:
 /// yellow is faint on white, black is the axis colour).
@@ -160,17 +165,34 @@ fn draw_header<DB: DrawingBackend>(
     Ok(bottom + 6)
 }
 
-/// Category labels: their cleaned text and whether they must stand upright (vertical layout).
+/// How category labels are set.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Layout {
+    /// Left of a vertical axis, right-aligned, one line each (horizontal bars).
+    Side,
+    /// Under a horizontal axis, centred, each wrapped at spaces into at most
+    /// [`MAX_LABEL_LINES`] lines that fit the label's slot.
+    Under,
+    /// Under a horizontal axis, turned to read bottom to top: when some label cannot be wrapped
+    /// to fit its slot.
+    Upright,
+}
+
+/// Most lines a category label under the axis is wrapped into before labels turn upright.
+const MAX_LABEL_LINES: usize = 3;
+const LINE_HEIGHT: i32 = LABEL_SIZE as i32 + 3;
+
+/// Category labels, cleaned, measured and laid out for their axis.
 struct CategoryLabels {
-    texts: Vec<String>,
+    /// The lines of each label (one line except in [`Layout::Under`]).
+    lines: Vec<Vec<String>>,
     widest: i32,
-    upright: bool,
+    layout: Layout,
 }
 
 impl CategoryLabels {
     /// Measures `names` for an axis of `room` pixels shared by all of them; `across` says the
-    /// labels sit under a horizontal axis (vertical bars or boxes), where they turn upright when
-    /// any does not fit its slot.
+    /// labels sit under a horizontal axis (vertical bars or boxes).
     fn new<DB: DrawingBackend>(
         root: &DrawingArea<DB, Shift>,
         names: impl Iterator<Item = String>,
@@ -179,58 +201,136 @@ impl CategoryLabels {
     ) -> Drawn<Self> {
         let style = text_style(LABEL_SIZE);
         let texts: Vec<String> = names.map(|name| clean(&name, MAX_LABEL_CHARS)).collect();
-        let mut widest = 0;
-        for text in &texts {
-            widest = widest.max(width_of(root, text, &style)?);
+        let single = |limit: i32| -> Drawn<Self> {
+            let mut lines = Vec::with_capacity(texts.len());
+            let mut widest = 0;
+            for text in &texts {
+                let (text, width) = shorten(root, text, limit, &style)?;
+                widest = widest.max(width);
+                lines.push(vec![text]);
+            }
+            let layout = if across {
+                Layout::Upright
+            } else {
+                Layout::Side
+            };
+            Ok(Self {
+                lines,
+                widest,
+                layout,
+            })
+        };
+        if !across {
+            return single(MAX_SIDE_LABEL);
         }
-        let slot = room / texts.len().max(1) as i32;
-        let upright = across && widest + 8 > slot;
+        let fit = room / texts.len().max(1) as i32 - 8;
+        let mut wrapped = Vec::with_capacity(texts.len());
+        for text in &texts {
+            match wrap(root, text, fit, &style)? {
+                Some(lines) => wrapped.push(lines),
+                None => return single(MAX_UPRIGHT_LABEL),
+            }
+        }
         Ok(Self {
-            texts,
-            widest,
-            upright,
+            lines: wrapped,
+            widest: fit,
+            layout: Layout::Under,
         })
     }
 
     /// Pixels the labels need across the axis (below it, or left of it).
-    fn depth(&self, across: bool) -> i32 {
-        if across && !self.upright {
-            LABEL_SIZE as i32 + 4
-        } else {
-            self.widest
+    fn depth(&self) -> i32 {
+        match self.layout {
+            Layout::Side | Layout::Upright => self.widest,
+            Layout::Under => {
+                let most = self.lines.iter().map(Vec::len).max().unwrap_or(1) as i32;
+                most * LINE_HEIGHT
+            }
         }
     }
 
-    /// Draws label `i` centred on `at`, a point on the axis: below it when `across`, else left.
+    /// Draws label `i` centred on `at`, a point on the axis: left of it for [`Layout::Side`],
+    /// below it otherwise.
     fn draw<DB: DrawingBackend>(
         &self,
         root: &DrawingArea<DB, Shift>,
         i: usize,
         at: (i32, i32),
-        across: bool,
     ) -> Drawn {
-        let text = self.texts[i].clone();
         let style = text_style(LABEL_SIZE);
-        let (pos, style) = if !across {
-            (
-                (at.0 - 8, at.1),
-                style.pos(Pos::new(HPos::Right, VPos::Center)),
-            )
-        } else if self.upright {
-            (
-                (at.0, at.1 + 8),
-                style
-                    .pos(Pos::new(HPos::Right, VPos::Center))
-                    .transform(FontTransform::Rotate270),
-            )
-        } else {
-            (
-                (at.0, at.1 + 8),
-                style.pos(Pos::new(HPos::Center, VPos::Top)),
-            )
-        };
-        root.draw(&Text::new(text, pos, style)).map_err(fail)
+        for (j, line) in self.lines[i].iter().enumerate() {
+            let (pos, style) = match self.layout {
+                Layout::Side => (
+                    (at.0 - 8, at.1),
+                    style.pos(Pos::new(HPos::Right, VPos::Center)),
+                ),
+                Layout::Upright => (
+                    (at.0, at.1 + 8),
+                    style
+                        .pos(Pos::new(HPos::Right, VPos::Center))
+                        .transform(FontTransform::Rotate270),
+                ),
+                Layout::Under => (
+                    (at.0, at.1 + 8 + j as i32 * LINE_HEIGHT),
+                    style.pos(Pos::new(HPos::Center, VPos::Top)),
+                ),
+            };
+            root.draw(&Text::new(line.clone(), pos, style))
+                .map_err(fail)?;
+        }
+        Ok(())
     }
+}
+
+/// `text` cut with an ellipsis until it is at most `limit` pixels wide, and its width.
+fn shorten<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    text: &str,
+    limit: i32,
+    style: &TextStyle,
+) -> Drawn<(String, i32)> {
+    let width = width_of(root, text, style)?;
+    if width <= limit {
+        return Ok((text.to_owned(), width));
+    }
+    let mut chars: Vec<char> = text.chars().collect();
+    while !chars.is_empty() {
+        chars.pop();
+        let cut = format!("{}…", chars.iter().collect::<String>().trim_end());
+        let width = width_of(root, &cut, style)?;
+        if width <= limit {
+            return Ok((cut, width));
+        }
+    }
+    Ok(("…".to_owned(), width_of(root, "…", style)?))
+}
+
+/// Wraps `text` at spaces into at most [`MAX_LABEL_LINES`] lines no wider than `fit` pixels;
+/// `None` when it cannot.
+fn wrap<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    text: &str,
+    fit: i32,
+    style: &TextStyle,
+) -> Drawn<Option<Vec<String>>> {
+    let mut lines: Vec<String> = Vec::new();
+    for word in text.split(' ').filter(|w| !w.is_empty()) {
+        if let Some(last) = lines.last_mut() {
+            let joined = format!("{last} {word}");
+            if width_of(root, &joined, style)? <= fit {
+                *last = joined;
+                continue;
+            }
+        }
+        if width_of(root, word, style)? > fit || lines.len() == MAX_LABEL_LINES {
+            return Ok(None);
+        }
+        lines.push(word.to_owned());
+    }
+    if lines.is_empty() {
+        lines.push(String::new());
+    }
+    Ok(Some(lines))
 }
 
 /// Draws an axis description centred on `at`, upright when `upright`.
@@ -319,7 +419,7 @@ fn draw_bars<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, bars: &BarFigure
         HEIGHT as i32 - MARGIN - top - value_band
     };
     let labels = CategoryLabels::new(root, bars.categories.iter().cloned(), room, across)?;
-    let label_band = labels.depth(across) + 12 + DESC_BAND;
+    let label_band = labels.depth() + 12 + DESC_BAND;
     let (lo, hi) = bar_range(bars);
     let slots = n.max(1) as f64;
     let format = |v: &f64| {
@@ -366,7 +466,7 @@ fn draw_bars<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, bars: &BarFigure
         }
         for i in 0..n {
             let at = chart.backend_coord(&(i as f64 + 0.5, lo));
-            labels.draw(root, i, at, true)?;
+            labels.draw(root, i, at)?;
         }
         let (xs, ys) = chart.plotting_area().get_pixel_range();
         let middle = (xs.start + xs.end) / 2;
@@ -413,7 +513,7 @@ fn draw_bars<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, bars: &BarFigure
         }
         for i in 0..n {
             let at = chart.backend_coord(&(lo, (n - 1 - i) as f64 + 0.5));
-            labels.draw(root, i, at, false)?;
+            labels.draw(root, i, at)?;
         }
         let (xs, ys) = chart.plotting_area().get_pixel_range();
         let middle = (ys.start + ys.end) / 2;
@@ -485,7 +585,7 @@ where
     let room = WIDTH as i32 - 2 * MARGIN - value_band;
     let names = boxes.groups.iter().map(|g| g.name.clone());
     let labels = CategoryLabels::new(root, names, room, true)?;
-    let label_band = labels.depth(true) + 12 + DESC_BAND;
+    let label_band = labels.depth() + 12 + DESC_BAND;
     let mut chart = ChartBuilder::on(root)
         .margin(MARGIN)
         .margin_top(top)
@@ -514,7 +614,7 @@ where
         let centre = i as f64 + 0.5;
         // The x pixel straight from the plot's pixel span: no y value is needed (0 is off a log axis).
         let x = xs.start + ((xs.end - xs.start) as f64 * centre / n as f64).round() as i32;
-        labels.draw(root, i, (x, ys.end), true)?;
+        labels.draw(root, i, (x, ys.end))?;
         let Some(s) = group else {
             draw_no_data(root, (x, (ys.start + ys.end) / 2), LABEL_SIZE)?;
             continue;
