@@ -45,6 +45,17 @@ pub enum FigureError {
         /// The value.
         value: f64,
     },
+    /// A value beyond [`crate::MAX_MAGNITUDE`] in size, or below [`crate::MIN_LOG_VALUE`] on a
+    /// log scale.
+    #[error("figure {id:?}: {place} is {value}, outside what a figure can show (magnitude at most 1e15; at least 1e-9 on a log scale)")]
+    OutOfRange {
+        /// The figure's id.
+        id: String,
+        /// Where the value is.
+        place: String,
+        /// The value.
+        value: f64,
+    },
     /// More categories, groups or series than a readable figure can hold.
     #[error("figure {id:?}: {count} {what}, more than the {max} a figure can show")]
     TooMany {

@@ -6,6 +6,13 @@ use crate::error::FigureError;
 /// unreadable at paper size, and the bound keeps hostile input from making rendering slow.
 pub const MAX_CATEGORIES: usize = 200;
 
+/// Largest magnitude a value may have (a petabyte in bytes): beyond it axis arithmetic loses
+/// precision, and plotters' tick search does not end on infinite spans.
+pub const MAX_MAGNITUDE: f64 = 1e15;
+
+/// Smallest value a log-scale figure may show: keeps the axis within a drawable number of decades.
+pub const MIN_LOG_VALUE: f64 = 1e-9;
+
 /// Most series one bar figure may have: the colour-blind-safe palette has eight colours.
 pub const MAX_SERIES: usize = 8;
 
@@ -122,13 +129,8 @@ fn validate_bars(bars: &BarFigure) -> Result<(), FigureError> {
             });
         }
         for (value, category) in series.values.iter().zip(&bars.categories) {
-            if !value.is_finite() {
-                return Err(FigureError::NonFinite {
-                    id: id.clone(),
-                    place: format!("series {:?}, category {:?}", series.name, category),
-                    value: *value,
-                });
-            }
+            let place = || format!("series {:?}, category {:?}", series.name, category);
+            check_value(id, *value, false, place)?;
         }
     }
     Ok(())
@@ -140,21 +142,41 @@ fn validate_boxes(boxes: &BoxFigure) -> Result<(), FigureError> {
     for group in &boxes.groups {
         for (index, value) in group.values.iter().enumerate() {
             let place = || format!("group {:?}, value #{}", group.name, index + 1);
-            if !value.is_finite() {
-                return Err(FigureError::NonFinite {
-                    id: id.clone(),
-                    place: place(),
-                    value: *value,
-                });
-            }
-            if boxes.log_scale && *value <= 0.0 {
-                return Err(FigureError::NotPositiveOnLogScale {
-                    id: id.clone(),
-                    place: place(),
-                    value: *value,
-                });
-            }
+            check_value(id, *value, boxes.log_scale, place)?;
         }
+    }
+    Ok(())
+}
+
+/// A value must be finite, within [`MAX_MAGNITUDE`], and on a log scale positive and at least
+/// [`MIN_LOG_VALUE`]; `place` says where it is, for the error.
+fn check_value(
+    id: &str,
+    value: f64,
+    log_scale: bool,
+    place: impl Fn() -> String,
+) -> Result<(), FigureError> {
+    let id = id.to_owned();
+    if !value.is_finite() {
+        return Err(FigureError::NonFinite {
+            id,
+            place: place(),
+            value,
+        });
+    }
+    if log_scale && value <= 0.0 {
+        return Err(FigureError::NotPositiveOnLogScale {
+            id,
+            place: place(),
+            value,
+        });
+    }
+    if value.abs() > MAX_MAGNITUDE || (log_scale && value < MIN_LOG_VALUE) {
+        return Err(FigureError::OutOfRange {
+            id,
+            place: place(),
+            value,
+        });
     }
     Ok(())
 }

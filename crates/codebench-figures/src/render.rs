@@ -384,6 +384,14 @@ fn percent(share: f64) -> String {
     format!("{}%", number((share * 1000.0).round() / 10.0))
 }
 
+/// A linear axis span around data from `lo` to `hi`: some headroom, never narrower than a
+/// millionth of the data's magnitude (nor 1e-9), so ticks can always be found.
+fn linear_span(lo: f64, hi: f64) -> (f64, f64) {
+    let floor = 1e-6 * lo.abs().max(hi.abs()).max(1e-3);
+    let pad = ((hi - lo) * 0.06).max(floor);
+    (lo - pad, hi + pad)
+}
+
 /// The value axis' span for bars: always including zero, a little headroom, 0..1 when empty.
 fn bar_range(bars: &BarFigure) -> (f64, f64) {
     let values = bars.series.iter().flat_map(|s| s.values.iter().copied());
@@ -391,12 +399,17 @@ fn bar_range(bars: &BarFigure) -> (f64, f64) {
     if lo == hi {
         return (0.0, 1.0);
     }
-    let hi = if bars.percent && hi <= 1.0 {
-        (hi * 1.08).min(1.0)
+    let (span_lo, span_hi) = linear_span(lo, hi);
+    // Bars start at zero: no room below it unless some value is negative.
+    let lo = if lo < 0.0 { span_lo } else { 0.0 };
+    let hi = if hi <= 0.0 {
+        0.0
+    } else if bars.percent && hi <= 1.0 {
+        span_hi.min(1.0)
     } else {
-        hi * 1.08
+        span_hi
     };
-    (lo * 1.08, hi)
+    (lo, hi)
 }
 
 fn draw_bars<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, bars: &BarFigure) -> Drawn {
