@@ -22,6 +22,7 @@ mod stats;
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::OnceLock;
 
 use plotters::prelude::*;
@@ -109,7 +110,10 @@ pub fn write(figure: &Figure, dir: &Path) -> Result<Vec<PathBuf>, FigureError> {
     let mut written = Vec::with_capacity(2);
     for (ext, bytes) in [("svg", svg.as_bytes()), ("png", png.as_slice())] {
         let path = dir.join(format!("{id}.{ext}"));
-        let temp = dir.join(format!(".{id}.{ext}.{}.tmp", std::process::id()));
+        // Unique per process and call, so concurrent writers never share a temporary file.
+        static CALLS: AtomicU64 = AtomicU64::new(0);
+        let call = CALLS.fetch_add(1, Ordering::Relaxed);
+        let temp = dir.join(format!(".{id}.{ext}.{}-{call}.tmp", std::process::id()));
         let io_error = |path: &Path| {
             let (id, path) = (id.to_owned(), path.to_owned());
             move |source| FigureError::Io { id, path, source }

@@ -32,6 +32,10 @@ const NUMBER_BAND: i32 = 56;
 /// Labels longer than this many characters are cut with an ellipsis.
 const MAX_LABEL_CHARS: usize = 40;
 const MAX_TITLE_CHARS: usize = 80;
+/// Longest an upright axis description may be, pixels (shorter than the shortest plot height).
+const MAX_UPRIGHT_DESC: i32 = 260;
+/// Longest a horizontal axis description may be, pixels.
+const MAX_ACROSS_DESC: i32 = 600;
 /// Widest a label left of the axis may be, pixels (about 45% of the width).
 const MAX_SIDE_LABEL: i32 = 400;
 /// Longest an upright label under the axis may be, pixels (about 40% of the height).
@@ -115,7 +119,13 @@ fn draw_header<DB: DrawingBackend>(
     title: &str,
     legend: &[(String, RGBColor)],
 ) -> Drawn<i32> {
-    let title = clean(title, MAX_TITLE_CHARS);
+    let title_style = text_style(TITLE_SIZE);
+    let (title, _) = shorten(
+        root,
+        &clean(title, MAX_TITLE_CHARS),
+        WIDTH as i32 - 2 * MARGIN,
+        &title_style,
+    )?;
     let centre = WIDTH as i32 / 2;
     let style = text_style(TITLE_SIZE).pos(Pos::new(HPos::Center, VPos::Top));
     root.draw(&Text::new(title, (centre, MARGIN), style))
@@ -344,8 +354,23 @@ fn draw_desc<DB: DrawingBackend>(
     if upright {
         style = style.transform(FontTransform::Rotate270);
     }
-    root.draw(&Text::new(clean(text, MAX_TITLE_CHARS), at, style))
-        .map_err(fail)
+    let limit = if upright {
+        MAX_UPRIGHT_DESC
+    } else {
+        MAX_ACROSS_DESC
+    };
+    let (text, _) = shorten(root, &clean(text, MAX_TITLE_CHARS), limit, &style)?;
+    root.draw(&Text::new(text, at, style)).map_err(fail)
+}
+
+/// An axis description cleaned and cut to `limit` pixels.
+fn desc<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    text: &str,
+    limit: i32,
+) -> Drawn<String> {
+    let style = text_style(DESC_SIZE);
+    Ok(shorten(root, &clean(text, MAX_TITLE_CHARS), limit, &style)?.0)
 }
 
 /// Writes a grey "no data" note centred on `at`.
@@ -462,7 +487,7 @@ fn draw_bars<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, bars: &BarFigure
             .x_labels(0)
             .y_labels(8)
             .y_label_formatter(&format)
-            .y_desc(clean(&bars.y_label, MAX_TITLE_CHARS))
+            .y_desc(desc(root, &bars.y_label, MAX_UPRIGHT_DESC)?)
             .label_style(label_style.clone())
             .axis_desc_style(desc_style.clone())
             .bold_line_style(GRID)
@@ -508,7 +533,7 @@ fn draw_bars<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, bars: &BarFigure
             .y_labels(0)
             .x_labels(8)
             .x_label_formatter(&format)
-            .x_desc(clean(&bars.y_label, MAX_TITLE_CHARS))
+            .x_desc(desc(root, &bars.y_label, MAX_ACROSS_DESC)?)
             .label_style(label_style.clone())
             .axis_desc_style(desc_style.clone())
             .bold_line_style(GRID)
@@ -613,7 +638,7 @@ where
         .x_labels(0)
         .y_labels(8)
         .y_label_formatter(&format)
-        .y_desc(clean(&boxes.y_label, MAX_TITLE_CHARS))
+        .y_desc(desc(root, &boxes.y_label, MAX_UPRIGHT_DESC)?)
         .label_style(text_style(LABEL_SIZE))
         .axis_desc_style(text_style(DESC_SIZE))
         .bold_line_style(GRID)

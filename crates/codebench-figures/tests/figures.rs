@@ -466,3 +466,18 @@ fn write_puts_svg_and_png_in_place_and_leaves_no_temporary_files() {
     write(&Figure::Boxes(bad), dir.path()).unwrap_err();
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2);
 }
+
+#[test]
+fn over_long_title_and_axis_names_are_cut_to_fit() {
+    let long = "W".repeat(200);
+    let mut figure = kinds(false);
+    figure.title = long.clone();
+    figure.x_label = long.clone();
+    figure.y_label = long.clone();
+    let texts = svg_texts(&svg(&Figure::Bars(figure)).unwrap());
+    let cut: Vec<&String> = texts.iter().filter(|t| t.starts_with("WWW")).collect();
+    assert_eq!(cut.len(), 3, "{texts:?}");
+    for text in cut {
+        assert!(text.ends_with('…') && text.chars().count() < 60, "{text:?}");
+    }
+}
