@@ -111,6 +111,104 @@ fn two_images_sharing_a_base_layer_are_stored_and_the_base_is_analysed_once() {
 }
 
 #[test]
+fn image_metrics_reach_images_csv_layers_csv_and_table_2() {
+    let reg = Registry::start();
+    let (a, b) = two_images();
+    reg.push_image("ns/a", "1", &a);
+    reg.push_image("ns/b", "1", &b);
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = codebench::sample::create(&dir.path().join("s.codebench")).unwrap();
+    let ra = format!("{}/ns/a:1", reg.addr);
+    let rb = format!("{}/ns/b:1", reg.addr);
+    // a belongs to two projects (a model and a toolkit), b to the toolkit only.
+    s.add_image_ref("basalt-ai/autotune", &ra).unwrap();
+    s.add_image_ref("quarry-data/siftkit", &ra).unwrap();
+    s.add_image_ref("quarry-data/siftkit", &rb).unwrap();
+    s.add_rater("ana").unwrap();
+    for (unit, kind) in [
+        ("basalt-ai/autotune", "model"),
+        ("quarry-data/siftkit", "toolkit"),
+    ] {
+        s.record(&DecisionInput {
+            rater: "ana".into(),
+            unit: unit.into(),
+            dimension: "kind".into(),
+            codes: vec![kind.into()],
+            memo: None,
+            flagged: None,
+        })
+        .unwrap();
+    }
+    for r in [&ra, &rb] {
+        s.enqueue_image(r).unwrap();
+    }
+    let sum = run(&mut s, &RunOptions::default());
+    assert_eq!(sum.failed, 0, "{:?}", s.jobs().unwrap());
+
+    let out = dir.path().join("export");
+    codebench::export::export_all(&s, &out).unwrap();
+    let read = |name: &str| {
+        let mut r = csv::Reader::from_path(out.join(name)).unwrap();
+        let header: Vec<String> = r.headers().unwrap().iter().map(String::from).collect();
+        let rows: Vec<Vec<String>> = r
+            .records()
+            .map(|x| x.unwrap().iter().map(String::from).collect())
+            .collect();
+        (header, rows)
+    };
+    let (header, images) = read("images.csv");
+    assert_eq!(header, codebench::export::IMAGES_COLUMNS);
+    assert_eq!(images.len(), 2);
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let row_a = images.iter().find(|r| r[0] == ra).unwrap();
+    assert_eq!(
+        row_a[col("projects")],
+        "basalt-ai/autotune;quarry-data/siftkit"
+    );
+    assert_eq!(row_a[col("platform")], "linux/amd64");
+    assert_eq!(row_a[col("manifest_digest")], sha(&a.manifest));
+    assert_eq!(row_a[col("env_count")], "2");
+    assert_eq!(row_a[col("layer_count")], "2");
+    assert_eq!(row_a[col("files")], "5");
+    assert_eq!(
+        row_a[col("total_bytes")],
+        (30_000 + 200 + 12_000 + 900 + 5000).to_string()
+    );
+    assert_eq!(row_a[col("max_directory_level")], "3");
+    let (lheader, layers) = read("layers.csv");
+    assert_eq!(lheader, codebench::export::LAYERS_COLUMNS);
+    assert_eq!(layers.len(), 4, "two layers per image");
+    let la: Vec<&Vec<String>> = layers.iter().filter(|r| r[0] == ra).collect();
+    assert_eq!((la[0][2].as_str(), la[1][2].as_str()), ("0", "1"));
+    assert_eq!(la[0][3], a.layers[0].digest);
+    assert_eq!(la[0][5], "gzip");
+    // The shared base layer has the same row in both images.
+    let lb0 = layers.iter().find(|r| r[0] == rb && r[2] == "0").unwrap();
+    assert_eq!(la[0][3..], lb0[3..]);
+
+    // Table 2: the model's one image, the toolkit's two.
+    let report = s
+        .report("ana", codebench::report::Compare::Ease2022)
+        .unwrap();
+    let t = report.tables.iter().find(|t| t.id == "images").unwrap();
+    let c = |name: &str| t.columns.iter().position(|h| h == name).unwrap();
+    assert_eq!(t.rows.len(), 2, "{:?}", t.rows);
+    let model = t.rows.iter().find(|r| r[0] == "Model").unwrap();
+    assert_eq!(
+        (model[c("projects")].as_str(), model[c("images")].as_str()),
+        ("1", "1")
+    );
+    assert_eq!(model[c("files")], "5");
+    assert_eq!(model[c("env_vars")], "2");
+    assert_eq!(model[c("architectures")], "amd64");
+    assert_eq!(model[c("ease2022_files")], "51943");
+    let toolkit = t.rows.iter().find(|r| r[0] == "Toolkit").unwrap();
+    assert_eq!(toolkit[c("images")], "2");
+    assert_eq!(toolkit[c("files")], "4.5", "median of 5 and 4");
+    assert_eq!(toolkit[c("env_vars")], "2.5");
+}
+
+#[test]
 fn unavailable_registry_fails_retryable_with_not_before_and_retry_succeeds() {
     let reg = Registry::start();
     let (a, _) = two_images();
