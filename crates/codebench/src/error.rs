@@ -72,6 +72,10 @@ pub enum Error {
     /// JSON could not be produced or read.
     #[error("JSON: {0}")]
     Json(#[from] serde_json::Error),
+
+    /// A figure could not be drawn or written.
+    #[error("figure: {0}")]
+    Figure(#[from] codebench_figures::FigureError),
 }
 
 impl Error {

@@ -13,6 +13,7 @@ pub mod dockerfile;
 pub mod error;
 pub mod evidence;
 pub mod export;
+pub mod figures;
 pub mod image;
 pub mod jobs;
 pub mod merge;

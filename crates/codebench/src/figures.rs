@@ -1,0 +1,269 @@
+//! The paper's figures, drawn from the same numbers as the report's tables: project kinds,
+//! purposes (with sub-codes), instruction shares and RUN categories by kind, base-image types,
+//! and the images' files and directory levels by kind. The drawing is the crate
+//! `codebench-figures` (plotters, a bundled font: the same bytes on every machine); this
+//! module only turns a study's [`Report`](crate::report::Report) and image metrics into figure
+//! data, so the CLI (`codebench report --figures DIR`) and the app show the same figures.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+pub use codebench_figures::{BarFigure, BoxFigure, BoxGroup, Figure, Series};
+use serde::Serialize;
+
+use crate::codebook::{Cardinality, UnitKind};
+use crate::report::{Compare, Report, Table};
+use crate::{Error, Result, Study};
+
+/// Most categories a bar figure shows (the rest are in the report's tables).
+const MAX_BARS: usize = 15;
+
+/// A figure rendered for display: its id, title and SVG document.
+#[derive(Debug, Clone, Serialize)]
+pub struct RenderedFigure {
+    /// File stem (`kinds`, `purposes`, ...).
+    pub id: String,
+    /// Title.
+    pub title: String,
+    /// The SVG document (labels escaped by the renderer).
+    pub svg: String,
+}
+
+impl Study {
+    /// The paper's figures from one rater's labels (see the module documentation), with the
+    /// published figures beside where `compare` asks for them and the study has them.
+    pub fn figures(&self, rater: &str, compare: Compare) -> Result<Vec<Figure>> {
+        let report = self.report(rater, compare)?;
+        let mut out = Vec::new();
+        if let Some(t) = table(&report, "kinds") {
+            out.push(kinds(t, compare));
+        }
+        if let Some(t) = table(&report, "purposes") {
+            out.push(purposes(t));
+        }
+        for (id, title, y) in [
+            ("instructions", "Instruction shares per project by kind (medians)", "Instruction"),
+            ("run_categories", "RUN command categories per project by kind (medians)", "RUN category"),
+        ] {
+            if let Some(t) = table(&report, id) {
+                out.push(shares_by_kind(t, title, y));
+            }
+        }
+        if let Some(t) = table(&report, "base_image_types") {
+            out.push(usage(t, "base_image_types", "Base-image types", "Base-image type"));
+        }
+        out.extend(self.image_boxes(rater)?);
+        Ok(out)
+    }
+
+    /// Writes every figure as `<id>.svg` and `<id>.png` into `dir` (created if missing);
+    /// returns the files written.
+    pub fn write_figures(&self, rater: &str, compare: Compare, dir: &Path) -> Result<Vec<PathBuf>> {
+        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        let mut written = Vec::new();
+        for f in self.figures(rater, compare)? {
+            written.extend(codebench_figures::write(&f, dir)?);
+        }
+        Ok(written)
+    }
+
+    /// Every figure as SVG, for the app.
+    pub fn figures_svg(&self, rater: &str, compare: Compare) -> Result<Vec<RenderedFigure>> {
+        self.figures(rater, compare)?
+            .iter()
+            .map(|f| {
+                Ok(RenderedFigure {
+                    id: f.id().to_string(),
+                    title: match f {
+                        Figure::Bars(b) => b.title.clone(),
+                        Figure::Boxes(b) => b.title.clone(),
+                    },
+                    svg: codebench_figures::svg(f)?,
+                })
+            })
+            .collect()
+    }
+
+    /// Box plots of the images' files and deepest directory level per kind.
+    fn image_boxes(&self, rater: &str) -> Result<Vec<Figure>> {
+        let book = self.cached_codebook()?;
+        let Some(kind_dim) = book
+            .dimensions
+            .iter()
+            .find(|d| d.unit == UnitKind::Project && d.cardinality == Cardinality::One)
+        else {
+            return Ok(Vec::new());
+        };
+        let kind_of: BTreeMap<String, String> = self
+            .decisions(Some(rater))?
+            .into_iter()
+            .filter(|d| d.dimension == kind_dim.id)
+            .filter_map(|d| d.codes.first().map(|c| (d.unit.clone(), c.clone())))
+            .collect();
+        let by_kind = crate::report::images_by_kind(self, &kind_of)?;
+        let groups = |f: &dyn Fn(&crate::image::ImageMetrics) -> f64| -> Vec<BoxGroup> {
+            kind_dim
+                .codes
+                .iter()
+                .filter_map(|c| {
+                    by_kind.get(&c.id).map(|images| BoxGroup {
+                        name: c.name.clone(),
+                        values: images.iter().map(|(_, i)| f(i)).collect(),
+                    })
+                })
+                .collect()
+        };
+        let files = groups(&|i| i.filesystem.files as f64);
+        let log_ok = files.iter().all(|g| g.values.iter().all(|v| *v > 0.0));
+        Ok(vec![
+            Figure::Boxes(BoxFigure {
+                id: "image_files".into(),
+                title: "Files per image by kind".into(),
+                y_label: if log_ok { "Files (log scale)" } else { "Files" }.into(),
+                groups: files,
+                log_scale: log_ok,
+            }),
+            Figure::Boxes(BoxFigure {
+                id: "image_directory_levels".into(),
+                title: "Deepest directory level per image by kind".into(),
+                y_label: "Directory level (path components - 1)".into(),
+                groups: groups(&|i| i.filesystem.max_directory_level as f64),
+                log_scale: false,
+            }),
+        ])
+    }
+}
+
+fn table<'a>(r: &'a Report, id: &str) -> Option<&'a Table> {
+    r.tables.iter().find(|t| t.id == id)
+}
+
+fn col(t: &Table, name: &str) -> Option<usize> {
+    t.columns.iter().position(|c| c == name)
+}
+
+/// A formatted cell as a number (empty or unparsable: 0).
+fn cell(row: &[String], i: usize) -> f64 {
+    row.get(i)
+        .and_then(|c| c.parse::<f64>().ok())
+        .filter(|v| v.is_finite())
+        .unwrap_or(0.0)
+}
+
+fn kinds(t: &Table, compare: Compare) -> Figure {
+    let rows: Vec<&Vec<String>> = t.rows.iter().filter(|r| r[0] != "Total").collect();
+    let share = col(t, "share_pct").unwrap_or(2);
+    let mut series = vec![Series {
+        name: "This study".into(),
+        values: rows.iter().map(|r| cell(r, share) / 100.0).collect(),
+    }];
+    if let (Compare::Ease2022, Some(p)) = (compare, col(t, "ease2022_share_pct")) {
+        series.push(Series {
+            name: "EASE 2022".into(),
+            values: rows.iter().map(|r| cell(r, p) / 100.0).collect(),
+        });
+    }
+    Figure::Bars(BarFigure {
+        id: "kinds".into(),
+        title: "Project kinds".into(),
+        x_label: "Kind".into(),
+        y_label: "Share of projects".into(),
+        categories: rows.iter().map(|r| r[0].clone()).collect(),
+        series,
+        horizontal: false,
+        percent: true,
+    })
+}
+
+fn purposes(t: &Table) -> Figure {
+    let parent = col(t, "parent").unwrap_or(1);
+    let projects = col(t, "projects").unwrap_or(2);
+    let mut rows: Vec<(String, f64)> = t
+        .rows
+        .iter()
+        .map(|r| {
+            let name = match r.get(parent).filter(|p| !p.is_empty()) {
+                Some(p) => format!("{p} › {}", r[0]),
+                None => r[0].clone(),
+            };
+            (name, cell(r, projects))
+        })
+        .filter(|(_, n)| *n > 0.0)
+        .collect();
+    rows.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    rows.truncate(MAX_BARS);
+    Figure::Bars(BarFigure {
+        id: "purposes".into(),
+        title: format!("Dockerfile purposes (top {}, sub-codes as parent › sub-code)", rows.len()),
+        x_label: "Purpose".into(),
+        y_label: "Projects".into(),
+        categories: rows.iter().map(|r| r.0.clone()).collect(),
+        series: vec![Series {
+            name: "Projects".into(),
+            values: rows.iter().map(|r| r.1).collect(),
+        }],
+        horizontal: true,
+        percent: false,
+    })
+}
+
+/// Grouped bars: the table's items (rows) by kind (the columns after the overall median).
+fn shares_by_kind(t: &Table, title: &str, x: &str) -> Figure {
+    let first_kind = col(t, "median_share_pct").map_or(2, |i| i + 1);
+    let kinds: Vec<(usize, String)> = t
+        .columns
+        .iter()
+        .enumerate()
+        .skip(first_kind)
+        .filter(|(_, c)| !c.starts_with("ease2022"))
+        .map(|(i, c)| (i, c.clone()))
+        .take(codebench_figures::MAX_SERIES)
+        .collect();
+    let mut rows: Vec<&Vec<String>> = t
+        .rows
+        .iter()
+        .filter(|r| kinds.iter().any(|(i, _)| cell(r, *i) > 0.0))
+        .collect();
+    rows.truncate(10);
+    Figure::Bars(BarFigure {
+        id: t.id.clone(),
+        title: title.into(),
+        x_label: x.into(),
+        y_label: "Median share per project".into(),
+        categories: rows.iter().map(|r| r[0].clone()).collect(),
+        series: kinds
+            .iter()
+            .map(|(i, name)| Series {
+                name: name.clone(),
+                values: rows.iter().map(|r| cell(r, *i) / 100.0).collect(),
+            })
+            .collect(),
+        horizontal: false,
+        percent: true,
+    })
+}
+
+fn usage(t: &Table, id: &str, title: &str, x: &str) -> Figure {
+    let share = col(t, "share_pct").unwrap_or(2);
+    let rows: Vec<&Vec<String>> = t.rows.iter().take(MAX_BARS).collect();
+    let mut series = vec![Series {
+        name: "This study".into(),
+        values: rows.iter().map(|r| cell(r, share) / 100.0).collect(),
+    }];
+    if let Some(p) = col(t, "ease2022_share_pct") {
+        series.push(Series {
+            name: "EASE 2022".into(),
+            values: rows.iter().map(|r| cell(r, p) / 100.0).collect(),
+        });
+    }
+    Figure::Bars(BarFigure {
+        id: id.into(),
+        title: title.into(),
+        x_label: x.into(),
+        y_label: "Share of projects".into(),
+        categories: rows.iter().map(|r| r[0].clone()).collect(),
+        series,
+        horizontal: true,
+        percent: true,
+    })
+}
