@@ -6,6 +6,8 @@
 //! ```
 //! `--write-corpus DIR` also writes the corpus as files so `compare-python.sh` can time the
 //! Python `dockerfile-parse` package on the very same input.
+//! `--digest` prints a hash of the JSON of every analysis (the generated corpus, the fuzz seed
+//! corpus and some edge cases), so two builds can be checked for identical output.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;
@@ -276,6 +278,9 @@ fn main() {
             dir.display()
         );
     }
+    if args.iter().any(|a| a == "--digest") {
+        print_digest(&files);
+    }
     // Sanity: the generated files parse without errors.
     let bad = files
         .iter()
@@ -331,6 +336,38 @@ fn main() {
         println!("RUST_CPU_MBPS={cpu_mbps:.1}");
     }
     println!("RUST_MBPS={mbps:.1}");
+}
+
+/// FNV-1a over the JSON of every analysis of `files`, of the fuzz seed corpus and of the
+/// generated files cut at every 97th byte (odd endings), printed with the number of inputs.
+fn print_digest(files: &[String]) {
+    let mut inputs: Vec<Vec<u8>> = files.iter().map(|f| f.as_bytes().to_vec()).collect();
+    let seeds = concat!(env!("CARGO_MANIFEST_DIR"), "/fuzz/corpus/analyze");
+    let mut seed_paths: Vec<_> = std::fs::read_dir(seeds)
+        .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
+        .unwrap_or_default();
+    seed_paths.sort();
+    for p in seed_paths {
+        inputs.push(std::fs::read(p).expect("read seed"));
+    }
+    for f in files.iter().take(500) {
+        let b = f.as_bytes();
+        let mut cut = 1;
+        while cut < b.len() {
+            inputs.push(b[..cut].to_vec());
+            cut += 97;
+        }
+    }
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for input in &inputs {
+        let json = serde_json::to_vec(&codebench_dockerfile::analyze("Dockerfile", input))
+            .expect("analysis serialises");
+        for b in json {
+            hash ^= u64::from(b);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    println!("digest: {hash:016x} over {} inputs", inputs.len());
 }
 
 /// Time this thread has spent on a CPU (Linux), so a busy shared machine does not distort the
