@@ -313,16 +313,52 @@ struct StageState {
     pip_no_cache_env: bool,
 }
 
+/// RUN command counts per category ([`run::CATEGORIES`] then [`run::UNKNOWN`]), kept in arrays
+/// while walking the instructions and written to the maps once (map updates cost far more).
+#[derive(Default)]
+struct Tally {
+    /// The whole file.
+    all: [u32; 6],
+    /// The current stage (or the instructions before the first FROM, which belong to none).
+    stage: [u32; 6],
+}
+
+impl Tally {
+    /// Adds the counts of `tally` to a map made by [`empty_categories`].
+    fn add_to(tally: &[u32; 6], map: &mut Counts) {
+        let names = run::CATEGORIES.iter().chain(std::iter::once(&run::UNKNOWN));
+        for (name, &n) in names.zip(tally) {
+            if n > 0 {
+                *map.entry(Cow::Borrowed(*name)).or_insert(0) += n;
+            }
+        }
+    }
+
+    /// Ends the current stage: its counts go to `stage` (none before the first FROM).
+    fn end_stage(&mut self, stage: Option<&mut Stage>) {
+        if let Some(stage) = stage {
+            Tally::add_to(&self.stage, &mut stage.run_categories);
+        }
+        self.stage = [0; 6];
+    }
+}
+
 fn measure(a: &mut Analysis, types: &BaseImageTypes) {
     let instructions = std::mem::take(&mut a.instructions);
     let mut global: BTreeMap<String, Option<String>> = BTreeMap::new();
     let mut seen_from = false;
     let mut before_from = false;
     let mut state = StageState::default();
+    let mut tally = Tally::default();
+    // Per keyword, in `parser::KEYWORDS` order; written to `a.counts` at the end.
+    let mut keyword_counts = [0u32; parser::KEYWORDS.len()];
 
     for ins in &instructions {
         if let Cow::Borrowed(k) = ins.keyword {
-            increment_static(&mut a.counts, k);
+            match parser::KEYWORDS.binary_search(&k) {
+                Ok(i) => keyword_counts[i] += 1,
+                Err(_) => increment_static(&mut a.counts, k),
+            }
         } else {
             a.unknown_instructions += 1;
         }
@@ -333,6 +369,7 @@ fn measure(a: &mut Analysis, types: &BaseImageTypes) {
             "FROM" => {
                 seen_from = true;
                 state = StageState::default();
+                tally.end_stage(a.stages.last_mut());
                 let stage = new_stage(ins, a.stages.len(), &global, &a.stages, types);
                 if let Some(t) = &stage.base_type {
                     if stage.base.stage.is_none() && !a.base_types.contains(t) {
@@ -371,7 +408,7 @@ fn measure(a: &mut Analysis, types: &BaseImageTypes) {
                     }
                 }
             }
-            "RUN" => measure_run(a, ins, &state),
+            "RUN" => measure_run(a, ins, &state, &mut tally),
             "COPY" => {
                 if let Some(from) = ins.flag("from") {
                     let current = a.stages.len().checked_sub(1);
@@ -406,6 +443,13 @@ fn measure(a: &mut Analysis, types: &BaseImageTypes) {
         }
     }
     a.instructions = instructions;
+    for (k, &n) in parser::KEYWORDS.iter().zip(&keyword_counts) {
+        if n > 0 {
+            *a.counts.entry(Cow::Borrowed(*k)).or_insert(0) += n;
+        }
+    }
+    tally.end_stage(a.stages.last_mut());
+    Tally::add_to(&tally.all, &mut a.run_categories);
 
     a.multi_stage = a.stages.len() > 1;
     if a.stages.is_empty() && !a.instructions.is_empty() {
@@ -566,8 +610,8 @@ fn new_stage(
         text.clone()
     };
     let mut base = BaseImage {
-        text: text.clone(),
-        resolved: resolved.clone(),
+        text,
+        resolved,
         registry: None,
         namespace: None,
         name: None,
@@ -579,7 +623,9 @@ fn new_stage(
         tag_status: TagStatus::None,
     };
     let mut base_type = None;
-    if let Some(i) = stage_index_by_name(&resolved, stages) {
+    // A disjoint borrow of one field: the other fields are filled in below.
+    let resolved: &str = &base.resolved;
+    if let Some(i) = stage_index_by_name(resolved, stages) {
         base.stage = Some(i);
     } else {
         // The name part (before the tag) decides whether the image itself is unresolved.
@@ -595,7 +641,7 @@ fn new_stage(
         if repo_part.contains('$') || resolved.is_empty() {
             base.variable = true;
             base_type = Some(VARIABLE.to_string());
-        } else if let Ok(r) = parse_image_reference(&resolved) {
+        } else if let Ok(r) = parse_image_reference(resolved) {
             base_type = types.classify(&r).map(str::to_string);
             base.official = Some(r.is_official());
             base.tag_status = if r.name == "scratch" && r.namespace.is_none() {
@@ -653,19 +699,20 @@ fn increment_static(map: &mut Counts, key: &'static str) {
     *map.entry(Cow::Borrowed(key)).or_insert(0) += 1;
 }
 
-fn count_word(a: &mut Analysis, word: &str) {
-    let category = run::category_of(word).unwrap_or(run::UNKNOWN);
-    increment_static(&mut a.run_categories, category);
-    if let Some(stage) = a.stages.last_mut() {
-        increment_static(&mut stage.run_categories, category);
-    }
-    if category == run::UNKNOWN {
-        increment(&mut a.run_unknown_words, word);
-    }
+fn count_word(a: &mut Analysis, tally: &mut Tally, word: &str) {
+    let slot = match run::category_index(word) {
+        Some(i) => i,
+        None => {
+            increment(&mut a.run_unknown_words, word);
+            run::CATEGORIES.len()
+        }
+    };
+    tally.all[slot] += 1;
+    tally.stage[slot] += 1;
     a.run.commands += 1;
 }
 
-fn measure_run(a: &mut Analysis, ins: &Instruction, state: &StageState) {
+fn measure_run(a: &mut Analysis, ins: &Instruction, state: &StageState, tally: &mut Tally) {
     a.run.instructions += 1;
     let mounts: Vec<&str> = ins
         .flags
@@ -685,7 +732,7 @@ fn measure_run(a: &mut Analysis, ins: &Instruction, state: &StageState) {
         Form::Json => {
             a.run.exec_form += 1;
             if let Some(first) = ins.args.first() {
-                count_word(a, first);
+                count_word(a, tally, first);
             }
         }
         Form::Shell | Form::Heredoc => {
@@ -713,14 +760,14 @@ fn measure_run(a: &mut Analysis, ins: &Instruction, state: &StageState) {
             let mut apt_lists_cleaned = false;
             for script in scripts {
                 if let Some(interpreter) = non_shell_shebang(script) {
-                    count_word(a, interpreter);
+                    count_word(a, tally, interpreter);
                     continue;
                 }
-                for command in run::split_commands(script) {
+                for command in run::Commands::new(script) {
                     let Some(word) = run::first_word(command) else {
                         continue;
                     };
-                    count_word(a, &word);
+                    count_word(a, tally, &word);
                     let tool = match &word[..] {
                         "apt-get" | "apt" => run::Tool::Apt,
                         "rm" => run::Tool::Rm,

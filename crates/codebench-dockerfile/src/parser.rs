@@ -343,9 +343,17 @@ pub fn parse(text: &str) -> Parsed {
     out
 }
 
-/// `line.contains("<<")` without building a substring searcher.
+/// `line.contains("<<")` without building a substring searcher: a fast search for `<`, then a
+/// look at the next byte.
 fn has_double_lt(line: &str) -> bool {
-    line.as_bytes().windows(2).any(|w| w == b"<<")
+    let mut rest = line;
+    while let Some(i) = rest.find('<') {
+        if rest.as_bytes().get(i + 1) == Some(&b'<') {
+            return true;
+        }
+        rest = &rest[i + 1..];
+    }
+    false
 }
 
 /// BuildKit's `canContainHeredoc`: RUN, COPY, ADD (also wrapped in ONBUILD) in shell form.
@@ -357,7 +365,7 @@ fn can_contain_heredoc(i: &Instruction) -> bool {
     matches!(&i.keyword[..], "RUN" | "COPY" | "ADD") && i.form != Form::Json
 }
 
-/// The keywords BuildKit knows.
+/// The keywords BuildKit knows, sorted (so they can be binary-searched).
 pub(crate) const KEYWORDS: [&str; 18] = [
     "ADD",
     "ARG",
@@ -691,7 +699,12 @@ pub(crate) fn valid_stage_name(name: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::simple_json_strings;
+    use super::{simple_json_strings, KEYWORDS};
+
+    #[test]
+    fn keywords_are_sorted_for_binary_search() {
+        assert!(KEYWORDS.windows(2).all(|w| w[0] < w[1]));
+    }
 
     #[test]
     fn json_fast_path_agrees_with_serde() {

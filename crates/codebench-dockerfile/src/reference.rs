@@ -91,7 +91,9 @@ pub fn parse_image_reference(text: &str) -> Result<ImageRef, ReferenceError> {
     if text.is_empty() {
         return Err(ReferenceError::Empty);
     }
-    if text.chars().any(|c| c.is_whitespace() || c.is_control()) {
+    // Printable ASCII (the usual case) needs no per-character Unicode lookups.
+    let printable_ascii = text.bytes().all(|b| (0x21..0x7F).contains(&b));
+    if !printable_ascii && text.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return Err(ReferenceError::Whitespace(text.to_string()));
     }
     let bad = || ReferenceError::EmptyComponent(text.to_string());

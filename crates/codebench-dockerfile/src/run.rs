@@ -88,20 +88,23 @@ pub const KEYWORDS: [(&str, &[&str]); 5] = [
 
 /// The study category of a command's first word, `None` if it is in no list.
 pub fn category_of(word: &str) -> Option<&'static str> {
+    category_index(word).map(|i| CATEGORIES[i])
+}
+
+/// The index in [`CATEGORIES`] of a command's first word, `None` if it is in no list.
+pub(crate) fn category_index(word: &str) -> Option<usize> {
     // A `match` compiles to a length-and-bytes dispatch; a test keeps it equal to KEYWORDS.
     Some(match word {
         "apt-get" | "npm" | "yum" | "curl" | "pip" | "wget" | "git" | "apk" | "gem" | "bower"
         | "add-apt-repository" | "dpkg" | "rpm" | "bundle" | "apt-key" | "pip3" | "dnf"
         | "conda" | "cabal" | "easy_install" | "nvm" | "lein" | "composer" | "mvn"
-        | "apk-install" | "apt" | "pecl" | "puppet" | "svn" | "godep" => "Dependencies",
+        | "apk-install" | "apt" | "pecl" | "puppet" | "svn" | "godep" => 0,
         "echo" | "mkdir" | "rm" | "cd" | "tar" | "sed" | "ln" | "mv" | "cp" | "unzip"
-        | "pacman" | "touch" | "ls" | "cat" | "find" => "Filesystem",
+        | "pacman" | "touch" | "ls" | "cat" | "find" => 1,
         "make" | "go" | "./configure" | "/bin/bash" | "bash" | "python" | "service" | "sh"
-        | "cmake" | "install" | "python3" => "Build/Execute",
-        "set" | "export" | "source" | "virtualenv" => "Environment",
-        "chmod" | "chown" | "useradd" | "groupadd" | "adduser" | "usermod" | "addgroup" => {
-            "Permissions"
-        }
+        | "cmake" | "install" | "python3" => 2,
+        "set" | "export" | "source" | "virtualenv" => 3,
+        "chmod" | "chown" | "useradd" | "groupadd" | "adduser" | "usermod" | "addgroup" => 4,
         _ => return None,
     })
 }
@@ -121,78 +124,109 @@ static SPECIAL: [bool; 256] = {
 /// Splits a shell script into commands on `&&`, `||`, `;`, `|` and newlines that are not inside
 /// quotes or escaped. Empty pieces are dropped.
 pub fn split_commands(script: &str) -> Vec<&str> {
-    let b = script.as_bytes();
-    let mut out = Vec::with_capacity(8);
-    let mut start = 0;
-    let mut i = 0;
-    let mut quote = 0u8;
-    fn push<'a>(script: &'a str, from: usize, to: usize, out: &mut Vec<&'a str>) {
-        let piece = script[from..to].trim();
-        if !piece.is_empty() {
-            out.push(piece);
+    Commands::new(script).collect()
+}
+
+/// The commands of a script, as [`split_commands`] finds them, one at a time (no allocation).
+pub(crate) struct Commands<'a> {
+    script: &'a str,
+    start: usize,
+    i: usize,
+    quote: u8,
+    done: bool,
+}
+
+impl<'a> Commands<'a> {
+    /// Starts splitting `script`.
+    pub(crate) fn new(script: &'a str) -> Commands<'a> {
+        Commands {
+            script,
+            start: 0,
+            i: 0,
+            quote: 0,
+            done: false,
         }
     }
-    while i < b.len() {
-        if quote == 0 {
-            // Skip ordinary bytes quickly.
-            while i < b.len() && !SPECIAL[b[i] as usize] {
-                i += 1;
-            }
-            if i == b.len() {
-                break;
-            }
-        }
-        let c = b[i];
-        if quote != 0 {
-            if c == b'\\' && quote == b'"' {
-                i += 2;
-                continue;
-            }
-            if c == quote {
-                quote = 0;
-            }
-            i += 1;
-            continue;
-        }
-        match c {
-            b'\\' => {
-                i += 2;
-                continue;
-            }
-            b'\'' | b'"' => quote = c,
-            b'#' if i == 0 || b[i - 1].is_ascii_whitespace() => {
-                // A shell comment runs to the end of the line.
-                push(script, start, i, &mut out);
-                while i < b.len() && b[i] != b'\n' {
-                    i += 1;
+
+    /// The trimmed piece `from..to`, unless it is empty.
+    fn piece(&self, from: usize, to: usize) -> Option<&'a str> {
+        let piece = self.script[from..to].trim();
+        (!piece.is_empty()).then_some(piece)
+    }
+}
+
+impl<'a> Iterator for Commands<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        let b = self.script.as_bytes();
+        while !self.done {
+            let i = self.i;
+            if self.quote == 0 {
+                // Skip ordinary bytes quickly.
+                let mut j = i;
+                while j < b.len() && !SPECIAL[b[j] as usize] {
+                    j += 1;
                 }
-                start = i;
+                self.i = j;
+                if j >= b.len() {
+                    self.done = true;
+                    let start = self.start.min(b.len());
+                    return self.piece(start, b.len());
+                }
+            } else if i >= b.len() {
+                self.done = true;
+                let start = self.start.min(b.len());
+                return self.piece(start, b.len());
+            }
+            let i = self.i;
+            let c = b[i];
+            if self.quote != 0 {
+                if c == b'\\' && self.quote == b'"' {
+                    self.i = i + 2;
+                    continue;
+                }
+                if c == self.quote {
+                    self.quote = 0;
+                }
+                self.i = i + 1;
                 continue;
             }
-            b'&' if b.get(i + 1) == Some(&b'&') => {
-                push(script, start, i, &mut out);
-                i += 2;
-                start = i;
-                continue;
+            let (cut, next) = match c {
+                b'\\' => {
+                    self.i = i + 2;
+                    continue;
+                }
+                b'\'' | b'"' => {
+                    self.quote = c;
+                    self.i = i + 1;
+                    continue;
+                }
+                b'#' if i == 0 || b[i - 1].is_ascii_whitespace() => {
+                    // A shell comment runs to the end of the line.
+                    let end = b[i..]
+                        .iter()
+                        .position(|&c| c == b'\n')
+                        .map_or(b.len(), |p| i + p);
+                    (i, end)
+                }
+                b'&' if b.get(i + 1) == Some(&b'&') => (i, i + 2),
+                b'|' => (i, i + if b.get(i + 1) == Some(&b'|') { 2 } else { 1 }),
+                b';' | b'\n' => (i, i + 1),
+                _ => {
+                    self.i = i + 1;
+                    continue;
+                }
+            };
+            let from = self.start;
+            self.i = next;
+            self.start = next;
+            if let Some(p) = self.piece(from, cut) {
+                return Some(p);
             }
-            b'|' => {
-                push(script, start, i, &mut out);
-                i += if b.get(i + 1) == Some(&b'|') { 2 } else { 1 };
-                start = i;
-                continue;
-            }
-            b';' | b'\n' => {
-                push(script, start, i, &mut out);
-                i += 1;
-                start = i;
-                continue;
-            }
-            _ => {}
         }
-        i += 1;
+        None
     }
-    push(script, start, b.len(), &mut out);
-    out
 }
 
 /// Shell words of one command (quotes removed, no expansion). Words without quotes or
