@@ -737,7 +737,10 @@ fn measure_run(a: &mut Analysis, ins: &Instruction, state: &StageState, tally: &
         }
         Form::Shell | Form::Heredoc => {
             let line = ins.args.first().map(String::as_str).unwrap_or("");
-            let mut scripts: Vec<&str> = Vec::new();
+            // The scripts: the line itself, or the here-document bodies (no Vec: this runs for
+            // every RUN).
+            let mut bodies: &[crate::parser::Heredoc] = &[];
+            let mut on_line = true;
             if ins.form == Form::Heredoc {
                 a.run.heredoc += 1;
                 // `RUN <<EOF` (only heredoc markers): the bodies are the scripts. Otherwise the
@@ -747,15 +750,14 @@ fn measure_run(a: &mut Analysis, ins: &Instruction, state: &StageState, tally: &
                     w.starts_with("<<")
                 });
                 if only_markers {
-                    for doc in &ins.heredocs {
-                        scripts.push(&doc.content);
-                    }
-                } else {
-                    scripts.push(line);
+                    bodies = &ins.heredocs;
+                    on_line = false;
                 }
-            } else {
-                scripts.push(line);
             }
+            let scripts = on_line
+                .then_some(line)
+                .into_iter()
+                .chain(bodies.iter().map(|doc| doc.content.as_str()));
             let mut apt_install_line = false;
             let mut apt_lists_cleaned = false;
             for script in scripts {

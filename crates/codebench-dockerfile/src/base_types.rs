@@ -209,7 +209,12 @@ impl BaseImageTypes {
 
     /// The type of an image, by its [`ImageRef::match_path`]; `None` when no row matches.
     pub fn classify(&self, image: &ImageRef) -> Option<&str> {
-        self.classify_path(&image.match_path())
+        // Paths are short: build them on the stack (classification runs for every FROM).
+        let mut buf = [0u8; 256];
+        match image.match_path_in(&mut buf) {
+            Some(path) => self.classify_path(path),
+            None => self.classify_path(&image.match_path()),
+        }
     }
 
     /// The type for an already lower-cased image path (see the module documentation).

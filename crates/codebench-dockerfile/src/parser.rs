@@ -223,7 +223,7 @@ pub fn parse(text: &str) -> Parsed {
     // Each piece keeps its `\n`; there is no empty piece after a final newline.
     let mut lines = text.split_inclusive('\n');
     let mut line_no: u32 = 0;
-    let mut line = String::with_capacity(256);
+    let mut joined = String::with_capacity(256);
 
     while let Some(raw) = lines.next() {
         let raw = trim_newline(raw);
@@ -244,27 +244,33 @@ pub fn parse(text: &str) -> Parsed {
         if end_of_line && content.is_empty() {
             continue;
         }
-        line.clear();
-        line.push_str(content);
         let mut empty_continuation = false;
-        while !end_of_line {
-            let Some(raw) = lines.next() else { break };
-            let raw = trim_newline(raw);
-            line_no += 1;
-            let left = raw.trim_start();
-            if left.starts_with('#') {
-                out.comment_lines += 1;
-                continue;
+        // A one-line instruction is read in place; continued lines are joined in `joined`.
+        let line: &str = if end_of_line {
+            content
+        } else {
+            joined.clear();
+            joined.push_str(content);
+            while !end_of_line {
+                let Some(raw) = lines.next() else { break };
+                let raw = trim_newline(raw);
+                line_no += 1;
+                let left = raw.trim_start();
+                if left.starts_with('#') {
+                    out.comment_lines += 1;
+                    continue;
+                }
+                if left.is_empty() {
+                    out.blank_lines += 1;
+                    empty_continuation = true;
+                    continue;
+                }
+                let (piece, eol) = trim_continuation(raw, directives.escape);
+                end_of_line = eol;
+                joined.push_str(piece);
             }
-            if left.is_empty() {
-                out.blank_lines += 1;
-                empty_continuation = true;
-                continue;
-            }
-            let (piece, eol) = trim_continuation(raw, directives.escape);
-            end_of_line = eol;
-            line.push_str(piece);
-        }
+            &joined
+        };
         if empty_continuation {
             push_capped(
                 &mut out.warnings,
@@ -276,13 +282,13 @@ pub fn parse(text: &str) -> Parsed {
             );
         }
 
-        let mut instruction = node_from_line(&line, start_line, directives.escape, &mut out, 0);
-        if can_contain_heredoc(&instruction) && has_double_lt(&line) {
+        let mut instruction = node_from_line(line, start_line, directives.escape, &mut out, 0);
+        if can_contain_heredoc(&instruction) && has_double_lt(line) {
             let target = match instruction.trigger.as_deref_mut() {
                 Some(inner) => inner,
                 None => &mut instruction,
             };
-            match heredoc_words(&line) {
+            match heredoc_words(line) {
                 Ok(docs) => {
                     for (name, chomp, expand) in docs {
                         let first = line_no + 1;
@@ -610,6 +616,11 @@ fn name_values(i: &mut Instruction, rest: &str, escape: u8, out: &mut Parsed) {
             }
             _ => out.error(i.line, format!("{} must have two arguments", i.keyword)),
         }
+        return;
+    }
+    if i.args.is_empty() && words.iter().all(|w| w.contains('=')) {
+        // The usual case: the words are the arguments (no second Vec).
+        i.args = words;
         return;
     }
     for word in words {

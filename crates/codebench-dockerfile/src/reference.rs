@@ -73,6 +73,32 @@ impl ImageRef {
     }
 }
 
+impl ImageRef {
+    /// [`ImageRef::match_path`] written into `buf` (no allocation); `None` when it does not fit.
+    pub(crate) fn match_path_in<'b>(&self, buf: &'b mut [u8]) -> Option<&'b str> {
+        let mut len = 0;
+        let mut put = |part: &str, buf: &mut [u8]| -> Option<()> {
+            let end = len + part.len();
+            buf.get_mut(len..end)?.copy_from_slice(part.as_bytes());
+            len = end;
+            Some(())
+        };
+        if let Some(r) = self.registry.as_deref().filter(|_| !self.is_docker_hub()) {
+            put(r, buf)?;
+            put("/", buf)?;
+        }
+        if let Some(ns) = &self.namespace {
+            put(ns, buf)?;
+            put("/", buf)?;
+        }
+        put(&self.name, buf)?;
+        let path = &mut buf[..len];
+        path.make_ascii_lowercase();
+        // Whole UTF-8 strings were copied and only ASCII letters changed, so this cannot fail.
+        std::str::from_utf8(path).ok()
+    }
+}
+
 /// Docker Hub's host names.
 fn is_docker_hub_host(host: &str) -> bool {
     [
@@ -172,6 +198,25 @@ mod tests {
         assert_eq!(c.digest.as_deref(), Some("sha256:abc"));
         assert!(!c.is_official());
         assert_eq!(c.match_path(), "nvcr.io/nvidia/k8s/dcgm-exporter");
+        let mut buf = [0u8; 64];
+        assert_eq!(
+            c.match_path_in(&mut buf),
+            Some("nvcr.io/nvidia/k8s/dcgm-exporter")
+        );
+        assert_eq!(c.match_path_in(&mut [0u8; 8]), None);
+        for text in [
+            "Docker.io/Library/Ubuntu",
+            "NVIDIA/Cuda:12",
+            "python",
+            "Reg.io/A/B/C",
+        ] {
+            let image = r(text);
+            let mut buf = [0u8; 64];
+            assert_eq!(
+                image.match_path_in(&mut buf),
+                Some(image.match_path().as_str())
+            );
+        }
 
         let l = r("localhost:5000/app");
         assert_eq!(l.registry.as_deref(), Some("localhost:5000"));

@@ -71,6 +71,23 @@ pub(crate) fn extract_builder_flags(line: &str) -> (&str, Vec<String>) {
             if ch != b'-' || pos + 1 == b.len() || b[pos + 1] != b'-' {
                 return (&line[pos..], words);
             }
+            // Fast path: a flag without quotes or escapes is a slice of the line.
+            let end = b[pos..]
+                .iter()
+                .position(|&c| is_go_space(c) || matches!(c, b'\'' | b'"' | b'\\'))
+                .map_or(b.len(), |n| pos + n);
+            if end == b.len() || is_go_space(b[end]) {
+                let flag = &b[pos..end];
+                if flag == b"--" {
+                    if end == b.len() {
+                        break;
+                    }
+                    return (safe_tail(line, end), words);
+                }
+                words.push(String::from_utf8_lossy(flag).into_owned());
+                pos = end;
+                continue;
+            }
             phase = Phase::Word;
         }
         if pos == b.len() {
