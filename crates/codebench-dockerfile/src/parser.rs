@@ -221,7 +221,7 @@ pub fn parse(text: &str) -> Parsed {
         escape: b'\\',
     };
     // Each piece keeps its `\n`; there is no empty piece after a final newline.
-    let mut lines = text.split_inclusive('\n');
+    let mut lines = Lines { rest: text };
     let mut line_no: u32 = 0;
     let mut joined = String::with_capacity(256);
 
@@ -352,14 +352,29 @@ pub fn parse(text: &str) -> Parsed {
 /// `line.contains("<<")` without building a substring searcher: a fast search for `<`, then a
 /// look at the next byte.
 fn has_double_lt(line: &str) -> bool {
-    let mut rest = line;
-    while let Some(i) = rest.find('<') {
-        if rest.as_bytes().get(i + 1) == Some(&b'<') {
-            return true;
+    let b = line.as_bytes();
+    memchr::memchr_iter(b'<', b).any(|i| b.get(i + 1) == Some(&b'<'))
+}
+
+/// The physical lines of a text, each with its `\n` (none after a final newline), like
+/// `split_inclusive('\n')` but with a SIMD search for the newline (this runs on every line).
+struct Lines<'a> {
+    rest: &'a str,
+}
+
+impl<'a> Iterator for Lines<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        if self.rest.is_empty() {
+            return None;
         }
-        rest = &rest[i + 1..];
+        let end = memchr::memchr(b'\n', self.rest.as_bytes()).map_or(self.rest.len(), |i| i + 1);
+        // `\n` is ASCII, so `end` is a character boundary.
+        let (line, rest) = self.rest.split_at(end);
+        self.rest = rest;
+        Some(line)
     }
-    false
 }
 
 /// BuildKit's `canContainHeredoc`: RUN, COPY, ADD (also wrapped in ONBUILD) in shell form.
@@ -395,13 +410,37 @@ pub(crate) const KEYWORDS: [&str; 18] = [
 
 /// The upper-cased keyword, borrowed from [`KEYWORDS`] when known (no allocation).
 fn keyword_of(cmd: &str) -> Cow<'static, str> {
-    match KEYWORDS
-        .iter()
-        .find(|k| k.len() == cmd.len() && k.eq_ignore_ascii_case(cmd))
-    {
-        Some(k) => Cow::Borrowed(k),
-        None => Cow::Owned(cmd.to_ascii_uppercase()),
+    // Upper-case into a stack buffer as long as the longest keyword, then one `match`.
+    let mut buf = [0u8; 11];
+    if let Some(upper) = buf.get_mut(..cmd.len()) {
+        upper.copy_from_slice(cmd.as_bytes());
+        upper.make_ascii_uppercase();
+        let known = match &*upper {
+            b"ADD" => Some("ADD"),
+            b"ARG" => Some("ARG"),
+            b"CMD" => Some("CMD"),
+            b"COPY" => Some("COPY"),
+            b"ENTRYPOINT" => Some("ENTRYPOINT"),
+            b"ENV" => Some("ENV"),
+            b"EXPOSE" => Some("EXPOSE"),
+            b"FROM" => Some("FROM"),
+            b"HEALTHCHECK" => Some("HEALTHCHECK"),
+            b"LABEL" => Some("LABEL"),
+            b"MAINTAINER" => Some("MAINTAINER"),
+            b"ONBUILD" => Some("ONBUILD"),
+            b"RUN" => Some("RUN"),
+            b"SHELL" => Some("SHELL"),
+            b"STOPSIGNAL" => Some("STOPSIGNAL"),
+            b"USER" => Some("USER"),
+            b"VOLUME" => Some("VOLUME"),
+            b"WORKDIR" => Some("WORKDIR"),
+            _ => None,
+        };
+        if let Some(k) = known {
+            return Cow::Borrowed(k);
+        }
     }
+    Cow::Owned(cmd.to_ascii_uppercase())
 }
 
 /// Keywords BuildKit knows, with the flags each accepts.
@@ -715,6 +754,22 @@ mod tests {
     #[test]
     fn keywords_are_sorted_for_binary_search() {
         assert!(KEYWORDS.windows(2).all(|w| w[0] < w[1]));
+    }
+
+    #[test]
+    fn keyword_of_knows_exactly_the_keywords() {
+        for k in KEYWORDS {
+            for written in [k.to_string(), k.to_ascii_lowercase()] {
+                assert!(
+                    matches!(super::keyword_of(&written), std::borrow::Cow::Borrowed(b) if b == k)
+                );
+            }
+        }
+        for other in ["", "RUNX", "RU", "HEALTHCHECKS", "ÉNV", "run\u{0}"] {
+            let k = super::keyword_of(other);
+            assert!(matches!(k, std::borrow::Cow::Owned(_)), "{other}");
+            assert_eq!(k, other.to_ascii_uppercase());
+        }
     }
 
     #[test]

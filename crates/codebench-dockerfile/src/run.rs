@@ -4,6 +4,9 @@
 //! category. Words in no list are kept so they can be counted.
 
 use std::borrow::Cow;
+use std::sync::LazyLock;
+
+use memchr::memmem::Finder;
 
 /// The five categories, in the order of the study.
 pub const CATEGORIES: [&str; 5] = [
@@ -415,43 +418,64 @@ pub(crate) fn word_facts_for(command: &str, tool: Tool) -> WordFacts {
     let b = command.as_bytes();
     let mut f = WordFacts::default();
     let any = tool == Tool::Any;
+    let n = &*NEEDLES;
     if any || tool == Tool::Python {
-        f.m_pip = has_word(command, "-m pip");
+        f.m_pip = has_word(b, &n.m_pip);
         if !f.m_pip && !any {
             return f;
         }
     }
     if any || tool != Tool::Rm {
-        f.install = has_word(command, "install");
+        f.install = has_word(b, &n.install);
         if !f.install && !any {
             return f;
         }
     }
     if any || tool == Tool::Apt {
-        f.no_install_recommends = has_word(command, "--no-install-recommends")
-            || find_from(b, b"Install-Recommends=false", 0).is_some()
-            || find_from(b, b"Install-Recommends=0", 0).is_some();
+        f.no_install_recommends =
+            has_word(b, &n.no_install_recommends) || install_recommends_off(b, &n.recommends);
     }
     if any || tool == Tool::Rm {
-        f.apt_lists_path = find_from(b, b"/var/lib/apt/lists", 0).is_some();
+        f.apt_lists_path = n.apt_lists.find(b).is_some();
     }
     if any || matches!(tool, Tool::Pip | Tool::Python) {
-        f.no_cache_dir = has_word(command, "--no-cache-dir");
+        f.no_cache_dir = has_word(b, &n.no_cache_dir);
     }
     f
 }
 
-/// Whether `word` occurs in `text` delimited by white space, quotes or the ends.
-fn has_word(text: &str, word: &str) -> bool {
+/// The words and paths [`word_facts_for`] looks for, as searchers built once (SIMD substring
+/// search: these run over every package-manager command).
+struct Needles {
+    m_pip: Finder<'static>,
+    install: Finder<'static>,
+    no_install_recommends: Finder<'static>,
+    recommends: Finder<'static>,
+    apt_lists: Finder<'static>,
+    no_cache_dir: Finder<'static>,
+}
+
+static NEEDLES: LazyLock<Needles> = LazyLock::new(|| Needles {
+    m_pip: Finder::new("-m pip"),
+    install: Finder::new("install"),
+    no_install_recommends: Finder::new("--no-install-recommends"),
+    recommends: Finder::new("Install-Recommends="),
+    apt_lists: Finder::new("/var/lib/apt/lists"),
+    no_cache_dir: Finder::new("--no-cache-dir"),
+});
+
+/// Whether the needle of `word` occurs in `text` delimited by white space, quotes or the ends.
+fn has_word(text: &[u8], word: &Finder<'_>) -> bool {
     let boundary = |b: Option<&u8>| match b {
         None => true,
         Some(c) => c.is_ascii_whitespace() || matches!(c, b'\'' | b'"'),
     };
-    let bytes = text.as_bytes();
+    let len = word.needle().len();
     let mut from = 0;
-    while let Some(start) = find_from(bytes, word.as_bytes(), from) {
-        let end = start + word.len();
-        if (start == 0 || boundary(bytes.get(start - 1))) && boundary(bytes.get(end)) {
+    while let Some(i) = word.find(&text[from..]) {
+        let start = from + i;
+        let end = start + len;
+        if (start == 0 || boundary(text.get(start - 1))) && boundary(text.get(end)) {
             return true;
         }
         from = start + 1;
@@ -459,21 +483,17 @@ fn has_word(text: &str, word: &str) -> bool {
     false
 }
 
-/// Position of `needle` in `hay` at or after `from`: scan for the first byte, then compare
-/// (needles are short words; building a Two-Way searcher per call costs more).
-fn find_from(hay: &[u8], needle: &[u8], mut from: usize) -> Option<usize> {
-    let (&first, rest) = needle.split_first()?;
-    while from + needle.len() <= hay.len() {
-        let i = from
-            + hay[from..=hay.len() - needle.len()]
-                .iter()
-                .position(|&b| b == first)?;
-        if &hay[i + 1..i + needle.len()] == rest {
-            return Some(i);
+/// Whether `Install-Recommends=false` or `Install-Recommends=0` occurs in `text`.
+fn install_recommends_off(text: &[u8], recommends: &Finder<'_>) -> bool {
+    let mut from = 0;
+    while let Some(i) = recommends.find(&text[from..]) {
+        let value = &text[from + i + recommends.needle().len()..];
+        if value.starts_with(b"false") || value.starts_with(b"0") {
+            return true;
         }
-        from = i + 1;
+        from += i + 1;
     }
-    None
+    false
 }
 
 #[cfg(test)]
@@ -540,6 +560,12 @@ mod tests {
         assert!(
             word_facts("apt-get -o APT::Install-Recommends=false install x").no_install_recommends
         );
+        assert!(word_facts("apt-get -o APT::Install-Recommends=0 install x").no_install_recommends);
+        assert!(
+            !word_facts("apt-get -o APT::Install-Recommends=true install x").no_install_recommends
+        );
+        assert!(word_facts("rm -rf /var/lib/apt/lists/*").apt_lists_path);
+        assert!(word_facts("install").install && word_facts("'install'").install);
     }
 
     #[test]

@@ -73,11 +73,7 @@ fn finish_owned(text: String, errors: Vec<Diagnostic>) -> Source<'static> {
 }
 
 fn check_nul(text: Cow<'_, str>, mut errors: Vec<Diagnostic>) -> Source<'_> {
-    // `contains` on bytes is memchr-fast; the position is only needed when there is a NUL.
-    if !text.as_bytes().contains(&0) {
-        return Source { text, errors };
-    }
-    if let Some(pos) = text.as_bytes().iter().position(|&b| b == 0) {
+    if let Some(pos) = memchr::memchr(0, text.as_bytes()) {
         errors.push(Diagnostic::at(
             line_of(text.as_bytes(), pos),
             "binary content: NUL byte (first one on this line); this is probably not a Dockerfile"
