@@ -365,9 +365,9 @@ fn measure(a: &mut Analysis, types: &BaseImageTypes) {
 
     for ins in &instructions {
         if let Cow::Borrowed(k) = ins.keyword {
-            match parser::KEYWORDS.binary_search(&k) {
-                Ok(i) => keyword_counts[i] += 1,
-                Err(_) => increment_static(&mut a.counts, k),
+            match parser::keyword_index(k.as_bytes()) {
+                Some(i) => keyword_counts[i] += 1,
+                None => increment_static(&mut a.counts, k),
             }
         } else {
             a.unknown_instructions += 1;
@@ -453,7 +453,9 @@ fn measure(a: &mut Analysis, types: &BaseImageTypes) {
         }
     }
     a.instructions = instructions;
-    for (k, &n) in parser::KEYWORDS.iter().zip(&keyword_counts) {
+    // In reverse order each new key is the smallest, so its search ends at the first
+    // comparison.
+    for (k, &n) in parser::KEYWORDS.iter().zip(&keyword_counts).rev() {
         if n > 0 {
             *a.counts.entry(Cow::Borrowed(*k)).or_insert(0) += n;
         }

@@ -386,7 +386,7 @@ fn can_contain_heredoc(i: &Instruction) -> bool {
     matches!(&i.keyword[..], "RUN" | "COPY" | "ADD") && i.form != Form::Json
 }
 
-/// The keywords BuildKit knows, sorted (so they can be binary-searched).
+/// The keywords BuildKit knows, sorted (the order of `Analysis::counts`).
 pub(crate) const KEYWORDS: [&str; 18] = [
     "ADD",
     "ARG",
@@ -415,32 +415,37 @@ fn keyword_of(cmd: &str) -> Cow<'static, str> {
     if let Some(upper) = buf.get_mut(..cmd.len()) {
         upper.copy_from_slice(cmd.as_bytes());
         upper.make_ascii_uppercase();
-        let known = match &*upper {
-            b"ADD" => Some("ADD"),
-            b"ARG" => Some("ARG"),
-            b"CMD" => Some("CMD"),
-            b"COPY" => Some("COPY"),
-            b"ENTRYPOINT" => Some("ENTRYPOINT"),
-            b"ENV" => Some("ENV"),
-            b"EXPOSE" => Some("EXPOSE"),
-            b"FROM" => Some("FROM"),
-            b"HEALTHCHECK" => Some("HEALTHCHECK"),
-            b"LABEL" => Some("LABEL"),
-            b"MAINTAINER" => Some("MAINTAINER"),
-            b"ONBUILD" => Some("ONBUILD"),
-            b"RUN" => Some("RUN"),
-            b"SHELL" => Some("SHELL"),
-            b"STOPSIGNAL" => Some("STOPSIGNAL"),
-            b"USER" => Some("USER"),
-            b"VOLUME" => Some("VOLUME"),
-            b"WORKDIR" => Some("WORKDIR"),
-            _ => None,
-        };
-        if let Some(k) = known {
-            return Cow::Borrowed(k);
+        if let Some(i) = keyword_index(upper) {
+            return Cow::Borrowed(KEYWORDS[i]);
         }
     }
     Cow::Owned(cmd.to_ascii_uppercase())
+}
+
+/// The position in [`KEYWORDS`] of an upper-cased keyword (a `match`: no string comparisons
+/// through `memcmp`, unlike a binary search).
+pub(crate) fn keyword_index(upper: &[u8]) -> Option<usize> {
+    Some(match upper {
+        b"ADD" => 0,
+        b"ARG" => 1,
+        b"CMD" => 2,
+        b"COPY" => 3,
+        b"ENTRYPOINT" => 4,
+        b"ENV" => 5,
+        b"EXPOSE" => 6,
+        b"FROM" => 7,
+        b"HEALTHCHECK" => 8,
+        b"LABEL" => 9,
+        b"MAINTAINER" => 10,
+        b"ONBUILD" => 11,
+        b"RUN" => 12,
+        b"SHELL" => 13,
+        b"STOPSIGNAL" => 14,
+        b"USER" => 15,
+        b"VOLUME" => 16,
+        b"WORKDIR" => 17,
+        _ => return None,
+    })
 }
 
 /// Keywords BuildKit knows, with the flags each accepts.
@@ -752,8 +757,12 @@ mod tests {
     use super::{simple_json_strings, KEYWORDS};
 
     #[test]
-    fn keywords_are_sorted_for_binary_search() {
+    fn keywords_are_sorted_and_indexed() {
         assert!(KEYWORDS.windows(2).all(|w| w[0] < w[1]));
+        for (i, k) in KEYWORDS.iter().enumerate() {
+            assert_eq!(super::keyword_index(k.as_bytes()), Some(i), "{k}");
+        }
+        assert_eq!(super::keyword_index(b"run"), None);
     }
 
     #[test]
