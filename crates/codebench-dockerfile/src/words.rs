@@ -33,13 +33,24 @@ pub(crate) fn split_go_whitespace_once(s: &str) -> (&str, &str) {
 
 /// `reWhitespace.Split(s, -1)`, with an empty input giving no words.
 pub(crate) fn split_go_whitespace(s: &str) -> Vec<String> {
-    if s.is_empty() {
-        return Vec::new();
+    // The separators are ASCII, so every cut is at a character boundary.
+    let b = s.as_bytes();
+    let pieces = || {
+        b.split(|&c| is_split_space(c))
+            .filter(|w| !w.is_empty())
+            .map(|w| w.len())
+    };
+    // Count first so the Vec is allocated once, at its final size.
+    let mut words = Vec::with_capacity(pieces().count());
+    let mut start = 0;
+    for len in pieces() {
+        while is_split_space(b[start]) {
+            start += 1;
+        }
+        words.push(s[start..start + len].to_string());
+        start += len;
     }
-    s.split(|c: char| c.is_ascii() && is_split_space(c as u8))
-        .filter(|w| !w.is_empty())
-        .map(str::to_string)
-        .collect()
+    words
 }
 
 /// BuildKit's `extractBuilderFlags`: leading words that start with `--` (quotes and `\` escapes
@@ -84,7 +95,11 @@ pub(crate) fn extract_builder_flags(line: &str) -> (&str, Vec<String>) {
                     }
                     return (safe_tail(line, end), words);
                 }
-                words.push(String::from_utf8_lossy(flag).into_owned());
+                // A 0x85 or 0xA0 byte inside a character also ends a flag (see `is_go_space`).
+                words.push(match line.get(pos..end) {
+                    Some(text) => text.to_string(),
+                    None => String::from_utf8_lossy(flag).into_owned(),
+                });
                 pos = end;
                 continue;
             }
@@ -161,38 +176,98 @@ fn safe_tail(line: &str, mut pos: usize) -> &str {
     &line[pos..]
 }
 
+/// ASCII bytes that are neither white space, quotes nor a possible escape character: inside
+/// a word [`parse_words`] just steps over them.
+static PLAIN: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut c = 0x21;
+    while c < 0x7F {
+        t[c] = !matches!(c as u8, b'\'' | b'"' | b'\\' | b'`');
+        c += 1;
+    }
+    t
+};
+
 /// BuildKit's `parseWords`: whitespace-separated words; quotes are kept but group words; the
 /// escape character is kept together with the character it escapes. Every character is kept
 /// except an escape character at the very end, so each word is a slice of the input.
 pub(crate) fn parse_words(rest: &str, escape: u8) -> Vec<String> {
-    let escape = escape as char;
-    let mut words = Vec::new();
+    // Byte by byte: quotes and the escape character are ASCII; only a non-ASCII byte needs its
+    // character decoded (for Unicode white space and to step over it whole).
+    let b = rest.as_bytes();
+    let char_len = |i: usize| -> usize {
+        if b[i] < 0x80 {
+            1
+        } else {
+            rest[i..].chars().next().map_or(1, char::len_utf8)
+        }
+    };
+    let mut words = Vec::with_capacity(4);
     let mut start: Option<usize> = None;
-    let mut quote: Option<char> = None;
-    let mut chars = rest.char_indices();
+    let mut quote: Option<u8> = None;
     let mut end = rest.len();
-    while let Some((i, ch)) = chars.next() {
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
         if let Some(q) = quote {
-            if ch == q {
+            if c == q {
                 quote = None;
-            } else if ch == escape && q != '\'' && chars.next().is_none() {
-                end = i;
+                i += 1;
+            } else if c == escape && q != b'\'' {
+                // The escape character takes the next character with it.
+                if i + 1 == b.len() {
+                    end = i;
+                    i += 1;
+                } else {
+                    i += 1 + char_len(i + 1);
+                }
+            } else {
+                i += char_len(i);
             }
             continue;
         }
-        if ch.is_whitespace() {
+        if PLAIN[c as usize] {
+            // Ordinary ASCII: starts or continues a word; skip the whole run.
+            if start.is_none() {
+                start = Some(i);
+            }
+            i += 1;
+            while i < b.len() && PLAIN[b[i] as usize] {
+                i += 1;
+            }
+            continue;
+        }
+        let (white, len) = if c < 0x80 {
+            (matches!(c, b'\t' | b'\n' | 0x0B | 0x0C | b'\r' | b' '), 1)
+        } else {
+            let ch = rest[i..]
+                .chars()
+                .next()
+                .unwrap_or(char::REPLACEMENT_CHARACTER);
+            (ch.is_whitespace(), ch.len_utf8())
+        };
+        if white {
             if let Some(s) = start.take() {
                 words.push(rest[s..i].to_string());
             }
+            i += len;
             continue;
         }
         if start.is_none() {
             start = Some(i);
         }
-        if ch == '\'' || ch == '"' {
-            quote = Some(ch);
-        } else if ch == escape && chars.next().is_none() {
-            end = i;
+        if c == b'\'' || c == b'"' {
+            quote = Some(c);
+            i += 1;
+        } else if c == escape {
+            if i + 1 == b.len() {
+                end = i;
+                i += 1;
+            } else {
+                i += 1 + char_len(i + 1);
+            }
+        } else {
+            i += len;
         }
     }
     if let Some(s) = start {
@@ -326,6 +401,101 @@ mod tests {
         );
         assert_eq!(parse_words("  ", b'\\'), Vec::<String>::new());
         assert_eq!(parse_words("X=`  y", b'`'), vec!["X=` ", "y"]);
+        assert_eq!(
+            parse_words("A=\"x\\é\" B=\\é\u{3000}C\u{a0}D 'e\\'", b'\\'),
+            vec!["A=\"x\\é\"", "B=\\é", "C", "D", "'e\\'"]
+        );
+        assert_eq!(parse_words("a\\", b'\\'), vec!["a"]);
+        assert_eq!(parse_words("\"a\\", b'\\'), vec!["\"a"]);
+    }
+
+    /// The char-by-char version `parse_words` replaced, kept as its specification.
+    fn parse_words_by_chars(rest: &str, escape: u8) -> Vec<String> {
+        let escape = escape as char;
+        let mut words = Vec::new();
+        let mut start: Option<usize> = None;
+        let mut quote: Option<char> = None;
+        let mut chars = rest.char_indices();
+        let mut end = rest.len();
+        while let Some((i, ch)) = chars.next() {
+            if let Some(q) = quote {
+                if ch == q {
+                    quote = None;
+                } else if ch == escape && q != '\'' && chars.next().is_none() {
+                    end = i;
+                }
+                continue;
+            }
+            if ch.is_whitespace() {
+                if let Some(s) = start.take() {
+                    words.push(rest[s..i].to_string());
+                }
+                continue;
+            }
+            if start.is_none() {
+                start = Some(i);
+            }
+            if ch == '\'' || ch == '"' {
+                quote = Some(ch);
+            } else if ch == escape && chars.next().is_none() {
+                end = i;
+            }
+        }
+        if let Some(s) = start {
+            words.push(rest[s..end.max(s)].to_string());
+        }
+        words
+    }
+
+    #[test]
+    fn parse_words_agrees_with_the_char_version() {
+        let alphabet = [
+            "a", "=", " ", "\t", "\\", "`", "'", "\"", "é", "\u{3000}", "\u{a0}", "\u{85}", "日",
+            "\u{b}",
+        ];
+        let mut state: u64 = 0x2545_F491_4F6C_DD1D;
+        for _ in 0..20_000 {
+            let mut text = String::new();
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let len = (state % 12) as usize;
+            for _ in 0..len {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                text.push_str(alphabet[(state % alphabet.len() as u64) as usize]);
+            }
+            for escape in [b'\\', b'`'] {
+                assert_eq!(
+                    parse_words(&text, escape),
+                    parse_words_by_chars(&text, escape),
+                    "{text:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn whitespace_splitting_agrees_with_the_char_version() {
+        let by_chars = |s: &str| -> Vec<String> {
+            s.split(|c: char| c.is_ascii() && is_split_space(c as u8))
+                .filter(|w| !w.is_empty())
+                .map(str::to_string)
+                .collect()
+        };
+        for text in [
+            "",
+            " ",
+            "a",
+            " a ",
+            "a\u{b}b\u{c}c\rd",
+            "é\u{a0}x \u{85}y",
+            "\t\t",
+            "a\nb c",
+        ] {
+            assert_eq!(split_go_whitespace(text), by_chars(text), "{text:?}");
+        }
     }
 
     #[test]
