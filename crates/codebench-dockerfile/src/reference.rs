@@ -117,48 +117,77 @@ pub fn parse_image_reference(text: &str) -> Result<ImageRef, ReferenceError> {
     if text.is_empty() {
         return Err(ReferenceError::Empty);
     }
-    // Printable ASCII (the usual case) needs no per-character Unicode lookups.
-    let printable_ascii = text.bytes().all(|b| (0x21..0x7F).contains(&b));
+    // One pass over the bytes: printable ASCII (the usual case) needs no per-character Unicode
+    // lookups; the first `@` ends the name.
+    let b = text.as_bytes();
+    let mut printable_ascii = true;
+    let mut at = None;
+    for (i, &c) in b.iter().enumerate() {
+        printable_ascii &= (0x21..0x7F).contains(&c);
+        if c == b'@' && at.is_none() {
+            at = Some(i);
+        }
+    }
     if !printable_ascii && text.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return Err(ReferenceError::Whitespace(text.to_string()));
     }
     let bad = || ReferenceError::EmptyComponent(text.to_string());
-    let (rest, digest) = match text.split_once('@') {
-        Some((r, d)) if !d.is_empty() => (r, Some(d.to_string())),
+    // All cuts below are at ASCII bytes, so at character boundaries.
+    let (rest, digest) = match at {
+        Some(i) if i + 1 < text.len() => (&text[..i], Some(text[i + 1..].to_string())),
         Some(_) => return Err(bad()),
         None => (text, None),
     };
-    let last_slash = rest.rfind('/');
-    let last_part = &rest[last_slash.map_or(0, |i| i + 1)..];
-    let (path, tag) = match last_part.rfind(':') {
-        Some(i) => {
-            let tag = &last_part[i + 1..];
-            if tag.is_empty() {
-                return Err(bad());
+    let rb = rest.as_bytes();
+    // The last `/`, and the last `:` after it (the tag separator).
+    let mut last_slash = None;
+    let mut colon = None;
+    for (i, &c) in rb.iter().enumerate().rev() {
+        match c {
+            b'/' => {
+                last_slash = Some(i);
+                break;
             }
-            (&rest[..rest.len() - tag.len() - 1], Some(tag.to_string()))
+            b':' if colon.is_none() => colon = Some(i),
+            _ => {}
         }
+    }
+    let (path, tag) = match colon {
+        Some(i) if i + 1 == rest.len() => return Err(bad()),
+        Some(i) => (&rest[..i], Some(rest[i + 1..].to_string())),
         None => (rest, None),
     };
-    if path.split('/').any(str::is_empty) {
+    let pb = path.as_bytes();
+    if pb.is_empty()
+        || pb[0] == b'/'
+        || pb[pb.len() - 1] == b'/'
+        || pb.windows(2).any(|w| w == b"//")
+    {
         return Err(bad());
     }
-    let (first, after_first) = path.split_once('/').unwrap_or((path, ""));
-    let (registry, path) =
-        if !after_first.is_empty() && (first.contains(['.', ':']) || first == "localhost") {
-            (Some(first.to_string()), after_first)
-        } else {
-            (None, path)
-        };
-    let (namespace, name) = match path.rsplit_once('/') {
-        Some((ns, name)) => (Some(ns.to_string()), name.to_string()),
-        None => (None, path.to_string()),
-    };
-    let mut namespace = namespace;
-    let hub = registry.as_deref().is_none_or(is_docker_hub_host);
-    if hub && namespace.as_deref() == Some("library") {
-        namespace = None;
+    let first_slash = pb.iter().position(|&c| c == b'/');
+    // Where the path after the registry starts, in `rest` (and in `path`).
+    let mut after_registry = 0;
+    let mut registry = None;
+    if let Some(i) = first_slash {
+        let first = &path[..i];
+        if first.bytes().any(|c| c == b'.' || c == b':') || first == "localhost" {
+            registry = Some(first.to_string());
+            after_registry = i + 1;
+        }
     }
+    // `last_slash` (in `rest`) comes before the tag separator, so it is inside `path`.
+    let (namespace, name) = match last_slash {
+        Some(i) if i >= after_registry => {
+            (Some(&path[after_registry..i]), path[i + 1..].to_string())
+        }
+        _ => (None, path[after_registry..].to_string()),
+    };
+    let hub = registry.as_deref().is_none_or(is_docker_hub_host);
+    let namespace = match namespace {
+        Some("library") if hub => None,
+        other => other.map(str::to_string),
+    };
     Ok(ImageRef {
         registry,
         namespace,
@@ -171,6 +200,102 @@ pub fn parse_image_reference(text: &str) -> Result<ImageRef, ReferenceError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The `split`-based version `parse_image_reference` replaced, kept as its specification.
+    fn parse_by_splits(text: &str) -> Result<ImageRef, ReferenceError> {
+        if text.is_empty() {
+            return Err(ReferenceError::Empty);
+        }
+        // Printable ASCII (the usual case) needs no per-character Unicode lookups.
+        let printable_ascii = text.bytes().all(|b| (0x21..0x7F).contains(&b));
+        if !printable_ascii && text.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(ReferenceError::Whitespace(text.to_string()));
+        }
+        let bad = || ReferenceError::EmptyComponent(text.to_string());
+        let (rest, digest) = match text.split_once('@') {
+            Some((r, d)) if !d.is_empty() => (r, Some(d.to_string())),
+            Some(_) => return Err(bad()),
+            None => (text, None),
+        };
+        let last_slash = rest.rfind('/');
+        let last_part = &rest[last_slash.map_or(0, |i| i + 1)..];
+        let (path, tag) = match last_part.rfind(':') {
+            Some(i) => {
+                let tag = &last_part[i + 1..];
+                if tag.is_empty() {
+                    return Err(bad());
+                }
+                (&rest[..rest.len() - tag.len() - 1], Some(tag.to_string()))
+            }
+            None => (rest, None),
+        };
+        if path.split('/').any(str::is_empty) {
+            return Err(bad());
+        }
+        let (first, after_first) = path.split_once('/').unwrap_or((path, ""));
+        let (registry, path) =
+            if !after_first.is_empty() && (first.contains(['.', ':']) || first == "localhost") {
+                (Some(first.to_string()), after_first)
+            } else {
+                (None, path)
+            };
+        let (namespace, name) = match path.rsplit_once('/') {
+            Some((ns, name)) => (Some(ns.to_string()), name.to_string()),
+            None => (None, path.to_string()),
+        };
+        let mut namespace = namespace;
+        let hub = registry.as_deref().is_none_or(is_docker_hub_host);
+        if hub && namespace.as_deref() == Some("library") {
+            namespace = None;
+        }
+        Ok(ImageRef {
+            registry,
+            namespace,
+            name,
+            tag,
+            digest,
+        })
+    }
+
+    #[test]
+    fn agrees_with_the_split_version() {
+        let alphabet = [
+            "a",
+            "B",
+            "/",
+            ":",
+            "@",
+            ".",
+            "localhost",
+            "library",
+            "docker.io",
+            "1",
+            "$",
+            " ",
+            "é",
+            "\u{7f}",
+            "-",
+            "_",
+        ];
+        let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for _ in 0..50_000 {
+            let mut text = String::new();
+            for _ in 0..next() % 9 {
+                text.push_str(alphabet[(next() % alphabet.len() as u64) as usize]);
+            }
+            assert_eq!(
+                parse_image_reference(&text),
+                parse_by_splits(&text),
+                "{text:?}"
+            );
+        }
+    }
 
     fn r(s: &str) -> ImageRef {
         parse_image_reference(s).unwrap()
