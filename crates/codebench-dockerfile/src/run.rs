@@ -124,6 +124,24 @@ static SPECIAL: [bool; 256] = {
     t
 };
 
+/// The first position at or after `i` holding a [`SPECIAL`] byte (`b.len()` if none), eight
+/// bytes per step where possible (RUN scripts are most of a Dockerfile's bytes).
+fn skip_ordinary(b: &[u8], mut i: usize) -> usize {
+    while let Some(chunk) = b.get(i..i + 8) {
+        let any = chunk
+            .iter()
+            .fold(false, |acc, &c| acc | SPECIAL[c as usize]);
+        if any {
+            break;
+        }
+        i += 8;
+    }
+    while i < b.len() && !SPECIAL[b[i] as usize] {
+        i += 1;
+    }
+    i
+}
+
 /// Splits a shell script into commands on `&&`, `||`, `;`, `|` and newlines that are not inside
 /// quotes or escaped. Empty pieces are dropped.
 pub fn split_commands(script: &str) -> Vec<&str> {
@@ -166,11 +184,7 @@ impl<'a> Iterator for Commands<'a> {
         while !self.done {
             let i = self.i;
             if self.quote == 0 {
-                // Skip ordinary bytes quickly.
-                let mut j = i;
-                while j < b.len() && !SPECIAL[b[j] as usize] {
-                    j += 1;
-                }
+                let j = skip_ordinary(b, i);
                 self.i = j;
                 if j >= b.len() {
                     self.done = true;
