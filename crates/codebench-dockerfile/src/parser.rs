@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::analysis::Diagnostic;
 use crate::words::{
     extract_builder_flags, heredoc_words, is_go_space, parse_words, split_go_whitespace,
-    split_go_whitespace_once, trim_go_space,
+    split_go_whitespace_once, trim_go_space, trim_start,
 };
 
 /// Most errors kept per file; the rest are summarised in one last entry (binary input would
@@ -227,7 +227,7 @@ pub fn parse(text: &str) -> Parsed {
 
     while let Some(raw) = lines.next() {
         let raw = trim_newline(raw);
-        let trimmed = raw.trim_start();
+        let trimmed = trim_start(raw);
         directives.process(trimmed, line_no + 1, &mut out);
         line_no += 1;
         let content = if trimmed.starts_with('#') {
@@ -255,7 +255,7 @@ pub fn parse(text: &str) -> Parsed {
                 let Some(raw) = lines.next() else { break };
                 let raw = trim_newline(raw);
                 line_no += 1;
-                let left = raw.trim_start();
+                let left = trim_start(raw);
                 if left.starts_with('#') {
                     out.comment_lines += 1;
                     continue;

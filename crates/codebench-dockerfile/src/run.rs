@@ -171,7 +171,7 @@ impl<'a> Commands<'a> {
 
     /// The trimmed piece `from..to`, unless it is empty.
     fn piece(&self, from: usize, to: usize) -> Option<&'a str> {
-        let piece = self.script[from..to].trim();
+        let piece = crate::words::trim(&self.script[from..to]);
         (!piece.is_empty()).then_some(piece)
     }
 }
@@ -314,14 +314,20 @@ fn unquote(raw: &str) -> String {
 }
 
 fn is_assignment(word: &str) -> bool {
-    match word.split_once('=') {
-        Some((name, _)) => {
-            let mut b = name.bytes();
-            matches!(b.next(), Some(c) if c.is_ascii_alphabetic() || c == b'_')
-                && b.all(|c| c.is_ascii_alphanumeric() || c == b'_')
-        }
-        None => false,
+    // `NAME=…` with NAME = [A-Za-z_][A-Za-z0-9_]*, checked up to the first `=` in one pass.
+    let mut b = word.bytes();
+    if !matches!(b.next(), Some(c) if c.is_ascii_alphabetic() || c == b'_') {
+        return false;
     }
+    for c in b {
+        if c == b'=' {
+            return true;
+        }
+        if !(c.is_ascii_alphanumeric() || c == b'_') {
+            return false;
+        }
+    }
+    false
 }
 
 /// The first word of a command that names what runs: skips leading `VAR=value`, `sudo` (and its

@@ -10,7 +10,34 @@ pub(crate) fn is_go_space(b: u8) -> bool {
 
 /// Go's `strings.TrimSpace` (Unicode white space on both ends).
 pub(crate) fn trim_go_space(s: &str) -> &str {
-    s.trim()
+    trim(s)
+}
+
+/// Whether `s` may begin (or end, with `last`) with white space that `trim_ascii` leaves: a
+/// non-ASCII character or U+000B (vertical tab, white space for Rust but not for `trim_ascii`).
+fn maybe_more_space(b: Option<&u8>) -> bool {
+    b.is_some_and(|&c| c >= 0x80 || c == 0x0B)
+}
+
+/// `str::trim` (Unicode white space), with a fast path for ASCII ends.
+pub(crate) fn trim(s: &str) -> &str {
+    let t = s.trim_ascii();
+    let b = t.as_bytes();
+    if maybe_more_space(b.first()) || maybe_more_space(b.last()) {
+        t.trim()
+    } else {
+        t
+    }
+}
+
+/// `str::trim_start` (Unicode white space), with a fast path for an ASCII start.
+pub(crate) fn trim_start(s: &str) -> &str {
+    let t = s.trim_ascii_start();
+    if maybe_more_space(t.as_bytes().first()) {
+        t.trim_start()
+    } else {
+        t
+    }
 }
 
 /// Bytes of the `[\t\v\f\r ]` class BuildKit splits commands and word lists on.
@@ -495,6 +522,23 @@ mod tests {
             "a\nb c",
         ] {
             assert_eq!(split_go_whitespace(text), by_chars(text), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn fast_trims_agree_with_str_trims() {
+        let alphabet = [
+            " ", "\t", "\n", "\r", "\u{b}", "\u{c}", "\u{85}", "\u{a0}", "\u{3000}", "a", "é",
+            "\u{1f}",
+        ];
+        for x in alphabet {
+            for y in alphabet {
+                for z in alphabet {
+                    let text = format!("{x}{y}{z}");
+                    assert_eq!(trim(&text), text.trim(), "{text:?}");
+                    assert_eq!(trim_start(&text), text.trim_start(), "{text:?}");
+                }
+            }
         }
     }
 
