@@ -846,7 +846,8 @@ fn measure_run(a: &mut Analysis, ins: &Instruction, state: &StageState, tally: &
 
 /// The interpreter of a script whose `#!` line names something other than a POSIX shell.
 fn non_shell_shebang(script: &str) -> Option<&str> {
-    let first = script.lines().next()?.strip_prefix("#!")?;
+    // Check the prefix before looking for the end of the first line (most scripts have none).
+    let first = script.strip_prefix("#!")?.lines().next()?;
     let mut parts = first.split_whitespace();
     let mut prog = parts.next()?;
     if prog.ends_with("/env") {
