@@ -198,16 +198,28 @@ fn directive(line: &str) -> Option<(&str, &str)> {
 /// Strips the line-continuation marker (escape character then optional spaces/tabs at the end).
 /// Returns the remaining text and whether the instruction ends on this line.
 fn trim_continuation(line: &str, escape: u8) -> (&str, bool) {
-    let t = line.trim_end_matches([' ', '\t']);
-    match t.as_bytes().last() {
-        Some(&b) if b == escape => (&t[..t.len() - 1], false),
+    let end = trim_end_bytes(line, |c| c == b' ' || c == b'\t');
+    match end.checked_sub(1) {
+        // The escape character is ASCII, so cutting before it is at a character boundary.
+        Some(last) if line.as_bytes()[last] == escape => (&line[..last], false),
         _ => (line, true),
     }
 }
 
 /// A physical line without its line ending (BuildKit trims all trailing `\r` and `\n`).
 fn trim_newline(line: &str) -> &str {
-    line.trim_end_matches(['\r', '\n'])
+    &line[..trim_end_bytes(line, |c| c == b'\r' || c == b'\n')]
+}
+
+/// The length of `line` without its trailing run of the ASCII bytes `strip` accepts (a
+/// character boundary, since only ASCII bytes are removed).
+fn trim_end_bytes(line: &str, strip: impl Fn(u8) -> bool) -> usize {
+    let b = line.as_bytes();
+    let mut end = b.len();
+    while end > 0 && strip(b[end - 1]) {
+        end -= 1;
+    }
+    end
 }
 
 /// Parses `text` (already decoded, without a BOM).

@@ -83,6 +83,14 @@ pub(crate) fn split_go_whitespace(s: &str) -> Vec<String> {
 /// BuildKit's `extractBuilderFlags`: leading words that start with `--` (quotes and `\` escapes
 /// allowed inside them; a bare `--` ends the flags). Returns the rest of the line and the flags.
 pub(crate) fn extract_builder_flags(line: &str) -> (&str, Vec<String>) {
+    // Most instructions have no flags: the first byte is neither white space nor `-`.
+    if line
+        .as_bytes()
+        .first()
+        .is_none_or(|&c| c != b'-' && !is_go_space(c))
+    {
+        return (line, Vec::new());
+    }
     #[derive(PartialEq)]
     enum Phase {
         Spaces,
