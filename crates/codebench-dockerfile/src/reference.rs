@@ -323,6 +323,25 @@ mod tests {
         assert_eq!(c.digest.as_deref(), Some("sha256:abc"));
         assert!(!c.is_official());
         assert_eq!(c.match_path(), "nvcr.io/nvidia/k8s/dcgm-exporter");
+
+        let l = r("localhost:5000/app");
+        assert_eq!(l.registry.as_deref(), Some("localhost:5000"));
+        assert_eq!(l.namespace, None);
+        assert!(!l.is_official());
+
+        let o = r("nvidia/cuda:11.8.0-devel");
+        assert_eq!(o.registry, None);
+        assert_eq!(o.namespace.as_deref(), Some("nvidia"));
+        assert_eq!(o.match_path(), "nvidia/cuda");
+
+        let d = r("debian@sha256:0123");
+        assert_eq!(d.tag, None);
+        assert_eq!(d.digest.as_deref(), Some("sha256:0123"));
+    }
+
+    #[test]
+    fn match_path_on_the_stack_equals_match_path() {
+        let c = r("nvcr.io/nvidia/k8s/dcgm-exporter:2.0@sha256:abc");
         let mut buf = [0u8; 64];
         assert_eq!(
             c.match_path_in(&mut buf),
@@ -342,20 +361,6 @@ mod tests {
                 Some(image.match_path().as_str())
             );
         }
-
-        let l = r("localhost:5000/app");
-        assert_eq!(l.registry.as_deref(), Some("localhost:5000"));
-        assert_eq!(l.namespace, None);
-        assert!(!l.is_official());
-
-        let o = r("nvidia/cuda:11.8.0-devel");
-        assert_eq!(o.registry, None);
-        assert_eq!(o.namespace.as_deref(), Some("nvidia"));
-        assert_eq!(o.match_path(), "nvidia/cuda");
-
-        let d = r("debian@sha256:0123");
-        assert_eq!(d.tag, None);
-        assert_eq!(d.digest.as_deref(), Some("sha256:0123"));
     }
 
     #[test]

@@ -580,6 +580,10 @@ mod tests {
         assert!(
             word_facts("apt-get -o APT::Install-Recommends=false install x").no_install_recommends
         );
+    }
+
+    #[test]
+    fn word_facts_recommends_values_and_paths() {
         assert!(word_facts("apt-get -o APT::Install-Recommends=0 install x").no_install_recommends);
         assert!(
             !word_facts("apt-get -o APT::Install-Recommends=true install x").no_install_recommends

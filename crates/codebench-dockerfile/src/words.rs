@@ -436,6 +436,10 @@ mod tests {
         );
         assert_eq!(parse_words("  ", b'\\'), Vec::<String>::new());
         assert_eq!(parse_words("X=`  y", b'`'), vec!["X=` ", "y"]);
+    }
+
+    #[test]
+    fn parse_words_non_ascii_and_trailing_escapes() {
         assert_eq!(
             parse_words("A=\"x\\é\" B=\\é\u{3000}C\u{a0}D 'e\\'", b'\\'),
             vec!["A=\"x\\é\"", "B=\\é", "C", "D", "'e\\'"]
