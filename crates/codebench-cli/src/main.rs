@@ -88,6 +88,9 @@ enum Command {
         compare: Option<CompareWith>,
         #[arg(long, value_enum, default_value_t = ReportOut::Md)]
         format: ReportOut,
+        /// Also draw the paper's figures into this folder, each as SVG and PNG.
+        #[arg(long)]
+        figures: Option<PathBuf>,
     },
     /// Open the desktop app on this study at a unit (owner/name or owner/name:path).
     Open {
@@ -737,30 +740,23 @@ fn run(cli: Cli) -> Result<()> {
             rater,
             compare,
             format,
+            figures,
         } => {
             let study = open(&path)?;
-            let rater = match rater {
-                Some(r) => r,
-                None => {
-                    let raters = study.raters()?;
-                    match raters.as_slice() {
-                        [only] => only.name.clone(),
-                        [] => anyhow::bail!("this study has no rater yet, so no labels to report"),
-                        _ => anyhow::bail!(
-                            "say whose labels to report with --rater (one of: {})",
-                            raters
-                                .iter()
-                                .map(|r| r.name.as_str())
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        ),
-                    }
-                }
-            };
+            let rater = study.report_rater(rater.as_deref())?;
             let cmp = match compare {
                 Some(CompareWith::Ease2022) => codebench::report::Compare::Ease2022,
                 None => codebench::report::Compare::None,
             };
+            if let Some(dir) = figures {
+                let written = study.write_figures(&rater, cmp, &dir)?;
+                eprintln!(
+                    "{} figures written to {} ({} files, SVG and PNG)",
+                    written.len() / 2,
+                    dir.display(),
+                    written.len()
+                );
+            }
             let report = study.report(&rater, cmp)?;
             match format {
                 ReportOut::Md => print!("{}", report.to_markdown()),

@@ -436,6 +436,41 @@ fn import_labels_from_a_spreadsheet_column() {
         report.contains("kinds,Documentation / Tutorials,projects,1\r\n"),
         "{report}"
     );
+    // The figures: SVG and PNG per figure; several raters need --rater.
+    let figs = f.dir.path().join("figures");
+    let m = fails(&f.study, &["report", "--figures", figs.to_str().unwrap()]);
+    assert!(m.contains("--rater (one of: alice, bob, ease2022)"), "{m}");
+    let out = run(
+        &f.study,
+        &[
+            "report",
+            "--rater",
+            "ease2022",
+            "--figures",
+            figs.to_str().unwrap(),
+            "--format",
+            "json",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("7 figures written"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let kinds = std::fs::read_to_string(figs.join("kinds.svg")).unwrap();
+    assert!(
+        kinds.contains("Project kinds") && kinds.contains("DL Framework"),
+        "{kinds}"
+    );
+    assert!(std::fs::read(figs.join("kinds.png"))
+        .unwrap()
+        .starts_with(b"\x89PNG"));
+    assert_eq!(std::fs::read_dir(&figs).unwrap().count(), 14);
     // A label that is no code names its line and column, and nothing is recorded.
     std::fs::write(
         &csv,

@@ -39,18 +39,38 @@ impl Study {
             out.push(kinds(t, compare));
         }
         if let Some(t) = table(&report, "purposes") {
-            out.push(purposes(t));
+            let book = self.cached_codebook()?;
+            let name_of = |id: &str| {
+                book.dimensions
+                    .iter()
+                    .find_map(|d| d.code(id).map(|c| c.name.clone()))
+                    .unwrap_or_else(|| id.to_string())
+            };
+            out.push(purposes(t, &name_of));
         }
         for (id, title, y) in [
-            ("instructions", "Instruction shares per project by kind (medians)", "Instruction"),
-            ("run_categories", "RUN command categories per project by kind (medians)", "RUN category"),
+            (
+                "instructions",
+                "Instruction shares per project by kind (medians)",
+                "Instruction",
+            ),
+            (
+                "run_categories",
+                "RUN command categories per project by kind (medians)",
+                "RUN category",
+            ),
         ] {
             if let Some(t) = table(&report, id) {
                 out.push(shares_by_kind(t, title, y));
             }
         }
         if let Some(t) = table(&report, "base_image_types") {
-            out.push(usage(t, "base_image_types", "Base-image types", "Base-image type"));
+            out.push(usage(
+                t,
+                "base_image_types",
+                "Base-image types",
+                "Base-image type",
+            ));
         }
         out.extend(self.image_boxes(rater)?);
         Ok(out)
@@ -175,7 +195,7 @@ fn kinds(t: &Table, compare: Compare) -> Figure {
     })
 }
 
-fn purposes(t: &Table) -> Figure {
+fn purposes(t: &Table, name_of: &dyn Fn(&str) -> String) -> Figure {
     let parent = col(t, "parent").unwrap_or(1);
     let projects = col(t, "projects").unwrap_or(2);
     let mut rows: Vec<(String, f64)> = t
@@ -183,7 +203,7 @@ fn purposes(t: &Table) -> Figure {
         .iter()
         .map(|r| {
             let name = match r.get(parent).filter(|p| !p.is_empty()) {
-                Some(p) => format!("{p} › {}", r[0]),
+                Some(p) => format!("{} › {}", name_of(p), r[0]),
                 None => r[0].clone(),
             };
             (name, cell(r, projects))
@@ -194,7 +214,10 @@ fn purposes(t: &Table) -> Figure {
     rows.truncate(MAX_BARS);
     Figure::Bars(BarFigure {
         id: "purposes".into(),
-        title: format!("Dockerfile purposes (top {}, sub-codes as parent › sub-code)", rows.len()),
+        title: format!(
+            "Dockerfile purposes (top {}, sub-codes as parent › sub-code)",
+            rows.len()
+        ),
         x_label: "Purpose".into(),
         y_label: "Projects".into(),
         categories: rows.iter().map(|r| r.0.clone()).collect(),
@@ -266,4 +289,103 @@ fn usage(t: &Table, id: &str, title: &str, x: &str) -> Figure {
         horizontal: true,
         percent: true,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The sample study coded by one rater from its answer key.
+    fn coded() -> (tempfile::TempDir, Study) {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = crate::sample::create(&dir.path().join("s.codebench")).unwrap();
+        let keys = dir.path().join("keys.csv");
+        let mut text = String::from("rater,unit,dimension,code\n");
+        for line in include_str!("../../../sample/expected-codes.csv")
+            .lines()
+            .skip(1)
+        {
+            text.push_str(&format!("ana,{line}\n"));
+        }
+        std::fs::write(&keys, text).unwrap();
+        s.import_codings(&keys).unwrap();
+        (dir, s)
+    }
+
+    #[test]
+    fn figures_carry_the_reports_numbers() {
+        let (dir, s) = coded();
+        let figures = s.figures("ana", Compare::Ease2022).unwrap();
+        let ids: Vec<&str> = figures.iter().map(|f| f.id()).collect();
+        assert_eq!(
+            ids,
+            [
+                "kinds",
+                "purposes",
+                "instructions",
+                "run_categories",
+                "base_image_types",
+                "image_files",
+                "image_directory_levels"
+            ]
+        );
+        let report = s.report("ana", Compare::Ease2022).unwrap();
+        let kinds = table(&report, "kinds").unwrap();
+        let Figure::Bars(b) = &figures[0] else {
+            panic!("bars")
+        };
+        assert_eq!(b.categories.len(), 6);
+        for (i, row) in kinds.rows.iter().take(6).enumerate() {
+            assert_eq!(b.categories[i], row[0]);
+            assert!((b.series[0].values[i] * 100.0 - row[2].parse::<f64>().unwrap()).abs() < 1e-9);
+        }
+        assert_eq!(b.series[1].name, "EASE 2022");
+        assert!(
+            (b.series[1].values[1] - 0.42).abs() < 1e-9,
+            "Application System 42%"
+        );
+        // Sub-codes are named with their parent's name, not its id.
+        let Figure::Bars(p) = &figures[1] else {
+            panic!("bars")
+        };
+        assert!(
+            p.categories
+                .iter()
+                .any(|c| c.starts_with("Model Management › ")),
+            "{:?}",
+            p.categories
+        );
+        // No image was analysed: the box plots are there, with no groups ("no data").
+        let Figure::Boxes(files) = &figures[5] else {
+            panic!("boxes")
+        };
+        assert!(files.groups.is_empty());
+
+        let out = dir.path().join("figs");
+        let written = s.write_figures("ana", Compare::None, &out).unwrap();
+        assert_eq!(written.len(), 14);
+        for w in &written {
+            let bytes = std::fs::read(w).unwrap();
+            if w.extension().unwrap() == "png" {
+                assert!(bytes.starts_with(b"\x89PNG\r\n\x1a\n"), "{}", w.display());
+            } else {
+                assert!(
+                    String::from_utf8(bytes).unwrap().contains("<svg"),
+                    "{}",
+                    w.display()
+                );
+            }
+        }
+        let svgs = s.figures_svg("ana", Compare::None).unwrap();
+        assert_eq!(svgs.len(), 7);
+        assert_eq!(svgs[0].title, "Project kinds");
+        assert!(svgs[0].svg.contains("Application"));
+    }
+
+    #[test]
+    fn an_unknown_rater_is_named() {
+        let (_d, s) = coded();
+        let e = s.figures("nobody", Compare::None).unwrap_err().to_string();
+        assert!(e.contains("nobody"), "{e}");
+    }
 }

@@ -164,6 +164,30 @@ fn num(x: Option<f64>) -> String {
 }
 
 impl Study {
+    /// Whose labels a report uses: the rater named, or else the study's only rater (the
+    /// `ease2022` labels of a published study, or a lone coder); with several and none named,
+    /// an error lists them.
+    pub fn report_rater(&self, named: Option<&str>) -> Result<String> {
+        if let Some(r) = named {
+            return Ok(r.to_string());
+        }
+        let raters = self.raters()?;
+        match raters.as_slice() {
+            [only] => Ok(only.name.clone()),
+            [] => Err(Error::Invalid(
+                "this study has no rater yet, so no labels to report".into(),
+            )),
+            _ => Err(Error::Invalid(format!(
+                "say whose labels to report with --rater (one of: {})",
+                raters
+                    .iter()
+                    .map(|r| r.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))),
+        }
+    }
+
     /// Computes the report from one rater's labels.
     pub fn report(&self, rater: &str, compare: Compare) -> Result<Report> {
         if !self.raters()?.iter().any(|r| r.name == rater) {
