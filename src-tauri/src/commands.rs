@@ -5,8 +5,11 @@ use codebench::codebook::Codebook;
 use codebench::coding::{Change, Decision, DecisionInput, Rater};
 use codebench::corpus::{ProjectSummary, ProjectView, UnitInfo};
 use codebench::evidence::{Evidence, EvidenceInput};
+use codebench::export::Written;
+use codebench::figures::RenderedFigure;
 use codebench::merge::MergeReport;
 use codebench::reconcile::{AcceptReport, Consensus, ConsensusInput, Queue, Rule};
+use codebench::report::{Compare, Report};
 use codebench::study::Status;
 use serde::Serialize;
 use tauri::{State, Url};
@@ -372,6 +375,92 @@ pub fn accept_consensus(
     line("dimension", &dimension, MAX_LABEL)?;
     line("by", &by, MAX_NAME)?;
     state.with(move |study, _| study.accept_consensus(&dimension, rule, &by, None))
+}
+
+/// The report's comparison switch: the published EASE 2022 figures beside, or not.
+fn compare_of(ease2022: bool) -> Compare {
+    if ease2022 {
+        Compare::Ease2022
+    } else {
+        Compare::None
+    }
+}
+
+/// A folder typed by the user: an absolute path, created if missing.
+fn output_folder(dir: &str) -> Result<std::path::PathBuf, String> {
+    line("folder", dir, MAX_PATH)?;
+    let path = std::path::PathBuf::from(dir.trim());
+    if !path.is_absolute() {
+        return Err(format!(
+            "'{}' is not an absolute path: give the full path of the folder",
+            path.display()
+        ));
+    }
+    if path.exists() && !path.is_dir() {
+        return Err(format!("'{}' is a file, not a folder", path.display()));
+    }
+    Ok(path)
+}
+
+/// The report's tables from one rater's labels (`None`: the study's only rater).
+#[tauri::command]
+pub fn report(
+    state: State<'_, AppState>,
+    rater: Option<String>,
+    ease2022: bool,
+) -> Result<Report, String> {
+    if let Some(r) = &rater {
+        line("rater", r, MAX_NAME)?;
+    }
+    state.with(move |study, _| {
+        let rater = study.report_rater(rater.as_deref())?;
+        study.report(&rater, compare_of(ease2022))
+    })
+}
+
+/// The paper's figures as SVG documents, from the same labels as [`report`].
+#[tauri::command]
+pub fn figures(
+    state: State<'_, AppState>,
+    rater: Option<String>,
+    ease2022: bool,
+) -> Result<Vec<RenderedFigure>, String> {
+    if let Some(r) = &rater {
+        line("rater", r, MAX_NAME)?;
+    }
+    state.with(move |study, _| {
+        let rater = study.report_rater(rater.as_deref())?;
+        study.figures_svg(&rater, compare_of(ease2022))
+    })
+}
+
+/// Writes every export table (`codebench export`) into a folder typed by the user.
+#[tauri::command]
+pub fn export_tables(state: State<'_, AppState>, dir: String) -> Result<Vec<Written>, String> {
+    let dir = output_folder(&dir)?;
+    state.with(move |study, _| codebench::export::export_all(study, &dir))
+}
+
+/// Writes the figures as SVG and PNG into a folder typed by the user; returns the files.
+#[tauri::command]
+pub fn export_figures(
+    state: State<'_, AppState>,
+    dir: String,
+    rater: Option<String>,
+    ease2022: bool,
+) -> Result<Vec<String>, String> {
+    let dir = output_folder(&dir)?;
+    if let Some(r) = &rater {
+        line("rater", r, MAX_NAME)?;
+    }
+    state.with(move |study, _| {
+        let rater = study.report_rater(rater.as_deref())?;
+        Ok(study
+            .write_figures(&rater, compare_of(ease2022), &dir)?
+            .into_iter()
+            .map(|p| p.display().to_string())
+            .collect())
+    })
 }
 
 /// Merges another copy of this study (a rater's) into the open one; `path` is typed by the user.

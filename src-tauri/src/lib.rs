@@ -59,6 +59,10 @@ pub fn setup<R: Runtime>(builder: tauri::Builder<R>, args: args::Args) -> tauri:
             commands::rounds,
             commands::auto_consensus,
             commands::set_auto_consensus,
+            commands::report,
+            commands::figures,
+            commands::export_tables,
+            commands::export_figures,
         ])
         .setup(move |app| {
             if sample {

@@ -2,6 +2,7 @@
 
 import { invoke } from "@tauri-apps/api/core";
 import type { Report } from "./agreement";
+import type { RenderedFigure, StudyReport, Written } from "./report";
 import type { AcceptReport, Consensus, ConsensusInput, MergeReport, ReconcileQueue } from "./reconcile";
 import type {
   Codebook,
@@ -43,6 +44,11 @@ export const decideConsensus = (input: ConsensusInput) =>
   invoke<{ change: "created" | "updated" | "unchanged"; consensus: Consensus }>("decide_consensus", { input });
 export const acceptConsensus = (dimension: string, rule: "unanimous" | "majority", by: string) =>
   invoke<AcceptReport>("accept_consensus", { dimension, rule, by });
+export const report = (rater: string | null, ease2022: boolean) => invoke<StudyReport>("report", { rater, ease2022 });
+export const figures = (rater: string | null, ease2022: boolean) => invoke<RenderedFigure[]>("figures", { rater, ease2022 });
+export const exportTables = (dir: string) => invoke<Written[]>("export_tables", { dir });
+export const exportFigures = (dir: string, rater: string | null, ease2022: boolean) =>
+  invoke<string[]>("export_figures", { dir, rater, ease2022 });
 export const mergeFrom = (path: string) => invoke<MergeReport>("merge_from", { path });
 export const openExternal = (url: string) => invoke<void>("open_external", { url });
 

@@ -42,8 +42,26 @@ describe("reconcile rules", () => {
         decisions_same: 1,
         consensus_added: 0,
         history_added: 4,
+        rounds_added: [],
+        rounds_revealed: [],
+        auto_consensus: 0,
       }),
     ).toBe("raters added: ben, 4 decisions added, 1 already here");
+    expect(
+      mergeSummary({
+        raters_added: [],
+        projects_added: [],
+        snapshots_added: 0,
+        units_added: 0,
+        decisions_added: 2,
+        decisions_same: 0,
+        consensus_added: 0,
+        history_added: 2,
+        rounds_added: ["pilot"],
+        rounds_revealed: ["r50"],
+        auto_consensus: 3,
+      }),
+    ).toBe("2 decisions added, rounds added: pilot, rounds revealed: r50, 3 automatic consensus (all raters agree)");
   });
 });
 
