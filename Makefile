@@ -9,7 +9,7 @@ FUZZ_SECONDS ?= 60
 APP := target/debug/codebench-app
 CLI := target/debug/codebench
 
-.PHONY: run test deps build ui rust-test ui-test fuzz e2e bench lint golden clean
+.PHONY: run test deps build ui rust-test ui-test fuzz readback e2e bench lint golden clean
 
 deps:
 	scripts/deps.sh
@@ -40,7 +40,10 @@ fuzz:
 e2e: build
 	tests/e2e/run.sh
 
-test: build rust-test ui-test fuzz e2e
+readback: build
+	scripts/readback.sh
+
+test: build rust-test ui-test fuzz readback e2e
 	@echo "make test: all passed"
 
 lint: deps
