@@ -14,6 +14,73 @@ use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 
 use crate::Format;
 
+/// How to reach a registry: a mirror and credentials. The password is never a command-line
+/// argument (other users can read those): it comes from `CODEBENCH_REGISTRY_PASSWORD` or, with
+/// `--registry-password-stdin`, from the first line of standard input.
+#[derive(Args, Clone, Default)]
+pub struct RegistryFlags {
+    /// Send every registry request to this base URL (a pull-through mirror, e.g.
+    /// http://127.0.0.1:5000); references keep their names.
+    #[arg(long, value_name = "URL")]
+    pub registry_url: Option<String>,
+    /// Registry user name (Docker Hub: your user; the password is an access token).
+    #[arg(long, value_name = "USER")]
+    pub registry_user: Option<String>,
+    /// Read the registry password from the first line of standard input.
+    #[arg(long, requires = "registry_user")]
+    pub registry_password_stdin: bool,
+}
+
+impl RegistryFlags {
+    /// The mirror URL, checked, and the credentials, read from the environment or stdin.
+    pub fn resolve(&self) -> Result<(Option<String>, Option<image::Credentials>)> {
+        let url = match &self.registry_url {
+            Some(u) => {
+                let host = u
+                    .strip_prefix("http://")
+                    .or_else(|| u.strip_prefix("https://"))
+                    .map(|rest| rest.split('/').next().unwrap_or(""));
+                if !matches!(host, Some(h) if !h.is_empty() && !h.contains(char::is_whitespace)) {
+                    bail!("--registry-url '{u}': give an http:// or https:// URL with a host");
+                }
+                Some(u.trim_end_matches('/').to_string())
+            }
+            None => None,
+        };
+        let credentials = match &self.registry_user {
+            None => {
+                if std::env::var_os("CODEBENCH_REGISTRY_PASSWORD").is_some() {
+                    bail!("CODEBENCH_REGISTRY_PASSWORD is set but no --registry-user names whose it is");
+                }
+                None
+            }
+            Some(user) => {
+                let password = if self.registry_password_stdin {
+                    let mut line = String::new();
+                    std::io::stdin()
+                        .read_line(&mut line)
+                        .context("reading the registry password from standard input")?;
+                    line.trim_end_matches(['\r', '\n']).to_string()
+                } else {
+                    std::env::var("CODEBENCH_REGISTRY_PASSWORD").map_err(|_| {
+                        anyhow::anyhow!(
+                            "--registry-user {user}: give the password in CODEBENCH_REGISTRY_PASSWORD or with --registry-password-stdin"
+                        )
+                    })?
+                };
+                if password.is_empty() {
+                    bail!("--registry-user {user}: the password is empty");
+                }
+                Some(image::Credentials {
+                    username: user.clone(),
+                    password,
+                })
+            }
+        };
+        Ok((url, credentials))
+    }
+}
+
 /// Arguments of `codebench analyze image`.
 #[derive(Args)]
 #[command(group(ArgGroup::new("source").required(true).args(["reference", "oci_layout", "docker_archive", "skopeo_dir"])))]
@@ -34,6 +101,8 @@ pub struct ImageArgs {
     pub platform: Option<String>,
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+    #[command(flatten)]
+    pub registry: RegistryFlags,
 }
 
 /// `codebench analyze image`: analyses one image and prints its report; fails (exit 1) when a
@@ -50,8 +119,11 @@ pub fn analyze(a: ImageArgs) -> Result<()> {
         ..Default::default()
     };
     let report = if let Some(r) = &a.reference {
+        let (base_url, credentials) = a.registry.resolve()?;
         let ropts = RegistryOptions {
             analyze: opts,
+            base_url,
+            credentials,
             ..Default::default()
         };
         image::analyze_registry_blocking(r, &ropts)?
@@ -167,6 +239,8 @@ pub struct MetricsRequest {
     pub image_refs: Vec<String>,
     /// Image jobs at once.
     pub concurrency: usize,
+    /// Mirror and credentials.
+    pub registry: RegistryFlags,
 }
 
 /// `codebench metrics run`: without `--project`, `--dockerfiles` analyses every stored
@@ -203,6 +277,7 @@ pub fn run_metrics(study: &mut Study, req: MetricsRequest) -> Result<()> {
     if kinds.is_empty() {
         return Ok(());
     }
+    let (registry_base_url, credentials) = req.registry.resolve()?;
     let opts = RunOptions {
         kinds: Some(kinds),
         // Explicit references are not tied to a project: run every queued image job then.
@@ -212,6 +287,8 @@ pub fn run_metrics(study: &mut Study, req: MetricsRequest) -> Result<()> {
             None
         },
         concurrency: req.concurrency.max(1),
+        registry_base_url,
+        credentials,
         ..Default::default()
     };
     let bars = MultiProgress::new();

@@ -314,6 +314,8 @@ enum MetricsCmd {
         /// Images analysed at once.
         #[arg(long, default_value_t = 2)]
         concurrency: usize,
+        #[command(flatten)]
+        registry: image::RegistryFlags,
     },
 }
 
@@ -805,6 +807,7 @@ fn run(cli: Cli) -> Result<()> {
             project,
             image_refs,
             concurrency,
+            registry,
         }) if images || project.is_some() || !image_refs.is_empty() => {
             let req = image::MetricsRequest {
                 dockerfiles,
@@ -813,6 +816,7 @@ fn run(cli: Cli) -> Result<()> {
                 project,
                 image_refs,
                 concurrency,
+                registry,
             };
             image::run_metrics(&mut open(&path)?, req)?
         }

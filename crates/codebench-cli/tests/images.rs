@@ -105,6 +105,97 @@ fn registry_oci_layout_and_docker_archive_give_the_same_metrics() {
 }
 
 #[test]
+fn a_registry_mirror_and_credentials_from_the_environment() {
+    let reg = Registry::start();
+    let (a, _) = two_images();
+    reg.push_image("ns/a", "1", &a);
+    let dir = tempfile::tempdir().unwrap();
+    // The reference names Docker Hub; the mirror on 127.0.0.1 answers for it.
+    let mirror = format!("http://{}", reg.addr);
+    let via_mirror = analyze(&["ns/a:1", "--registry-url", &mirror]);
+    let direct = analyze(&[&format!("{}/ns/a:1", reg.addr)]);
+    assert_eq!(via_mirror["platforms"][0], direct["platforms"][0]);
+    // Credentials are taken from the environment (the registry never asks for them here).
+    let out = Command::new(common::bin())
+        .args([
+            "analyze",
+            "image",
+            "ns/a:1",
+            "--registry-url",
+            &mirror,
+            "--registry-user",
+            "ana",
+            "--format",
+            "json",
+        ])
+        .env("CODEBENCH_REGISTRY_PASSWORD", "token-123")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("token-123"));
+    // And from standard input.
+    let mut child = Command::new(common::bin())
+        .args([
+            "analyze",
+            "image",
+            "ns/a:1",
+            "--registry-url",
+            &mirror,
+            "--registry-user",
+            "ana",
+            "--registry-password-stdin",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write as _;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"token-123\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Bad input: one clear line each.
+    let unused = dir.path().join("unused");
+    let e = fails(
+        &unused,
+        &["analyze", "image", "ns/a:1", "--registry-url", "ftp://x"],
+    );
+    assert!(e.contains("--registry-url 'ftp://x'"), "{e}");
+    let e = fails(
+        &unused,
+        &["analyze", "image", "ns/a:1", "--registry-user", "ana"],
+    );
+    assert!(e.contains("CODEBENCH_REGISTRY_PASSWORD"), "{e}");
+    let study = dir.path().join("s.codebench");
+    ok(&study, &["init"]);
+    let e = fails(
+        &study,
+        &[
+            "metrics",
+            "run",
+            "--image",
+            "ns/a:1",
+            "--registry-url",
+            "nope",
+        ],
+    );
+    assert!(e.contains("--registry-url 'nope'"), "{e}");
+}
+
+#[test]
 fn metrics_run_images_stores_results_and_jobs_retry_after_503() {
     let reg = Registry::start();
     let (a, b) = two_images();
