@@ -11,8 +11,12 @@ use codebench::merge::MergeReport;
 use codebench::reconcile::{AcceptReport, Consensus, ConsensusInput, Queue, Rule};
 use codebench::report::{Compare, Report};
 use codebench::study::Status;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use codebench::jobs::{Job, RunOptions, RunSummary};
+use codebench::Study;
 use serde::Serialize;
-use tauri::{State, Url};
+use tauri::{AppHandle, Emitter, State, Url};
 
 use crate::state::AppState;
 
@@ -461,6 +465,89 @@ pub fn export_figures(
             .map(|p| p.display().to_string())
             .collect())
     })
+}
+
+/// Every metrics job of the study, oldest first.
+#[tauri::command]
+pub fn jobs(state: State<'_, AppState>) -> Result<Vec<Job>, String> {
+    state.with(|study, _| study.jobs())
+}
+
+/// Queues the metrics jobs of every project (Dockerfile metrics, and image metrics for each
+/// image reference); returns how many jobs were new.
+#[tauri::command]
+pub fn enqueue_metrics(state: State<'_, AppState>) -> Result<usize, String> {
+    state.with(|study, _| study.enqueue_metrics(None))
+}
+
+/// Cancels a queued, running or failed job (a running one stops at its next step).
+#[tauri::command]
+pub fn cancel_job(state: State<'_, AppState>, id: i64) -> Result<Job, String> {
+    state.with(move |study, _| study.cancel_job(id))
+}
+
+/// Queues a failed or cancelled job again.
+#[tauri::command]
+pub fn retry_job(state: State<'_, AppState>, id: i64) -> Result<Job, String> {
+    state.with(move |study, _| study.retry_job(id))
+}
+
+/// Whether a jobs run is under way (one at a time per app).
+static JOBS_RUNNING: AtomicBool = AtomicBool::new(false);
+
+/// Event carrying a [`codebench::jobs::JobEvent`] while jobs run.
+pub const JOBS_PROGRESS: &str = "jobs-progress";
+/// Event carrying the outcome of a run: `{ summary }` or `{ error }`.
+pub const JOBS_FINISHED: &str = "jobs-finished";
+
+/// The outcome of a jobs run, sent with [`JOBS_FINISHED`].
+#[derive(Debug, Clone, Serialize)]
+pub struct JobsFinished {
+    /// What the run did, when it ran.
+    pub summary: Option<RunSummary>,
+    /// Why it stopped, when it failed as a whole.
+    pub error: Option<String>,
+}
+
+/// Starts running the queued jobs in the background, on a connection of its own to the study
+/// file (SQLite's WAL lets the coding screens go on meanwhile); progress comes as
+/// [`JOBS_PROGRESS`] events, the end as [`JOBS_FINISHED`]. Returns false when a run is
+/// already under way.
+#[tauri::command]
+pub fn run_jobs<R: tauri::Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+) -> Result<bool, String> {
+    let path = state.with(|_, opened| Ok(opened.path.clone()))?;
+    if JOBS_RUNNING.swap(true, Ordering::SeqCst) {
+        return Ok(false);
+    }
+    let spawned = std::thread::Builder::new()
+        .name("jobs".into())
+        .spawn(move || {
+            let outcome = Study::open(&path).and_then(|mut study| {
+                study.run_jobs(&RunOptions::default(), &mut |e| {
+                    let _ = app.emit(JOBS_PROGRESS, e);
+                })
+            });
+            JOBS_RUNNING.store(false, Ordering::SeqCst);
+            let finished = match outcome {
+                Ok(summary) => JobsFinished {
+                    summary: Some(summary),
+                    error: None,
+                },
+                Err(e) => JobsFinished {
+                    summary: None,
+                    error: Some(e.to_string()),
+                },
+            };
+            let _ = app.emit(JOBS_FINISHED, finished);
+        });
+    if let Err(e) = spawned {
+        JOBS_RUNNING.store(false, Ordering::SeqCst);
+        return Err(format!("could not start the jobs thread: {e}"));
+    }
+    Ok(true)
 }
 
 /// Merges another copy of this study (a rater's) into the open one; `path` is typed by the user.

@@ -63,6 +63,11 @@ pub fn setup<R: Runtime>(builder: tauri::Builder<R>, args: args::Args) -> tauri:
             commands::figures,
             commands::export_tables,
             commands::export_figures,
+            commands::jobs,
+            commands::enqueue_metrics,
+            commands::cancel_job,
+            commands::retry_job,
+            commands::run_jobs,
         ])
         .setup(move |app| {
             if sample {

@@ -3,6 +3,7 @@
 import { invoke } from "@tauri-apps/api/core";
 import type { Report } from "./agreement";
 import type { RenderedFigure, StudyReport, Written } from "./report";
+import type { Job } from "./jobs";
 import type { AcceptReport, Consensus, ConsensusInput, MergeReport, ReconcileQueue } from "./reconcile";
 import type {
   Codebook,
@@ -49,6 +50,11 @@ export const figures = (rater: string | null, ease2022: boolean) => invoke<Rende
 export const exportTables = (dir: string) => invoke<Written[]>("export_tables", { dir });
 export const exportFigures = (dir: string, rater: string | null, ease2022: boolean) =>
   invoke<string[]>("export_figures", { dir, rater, ease2022 });
+export const jobs = () => invoke<Job[]>("jobs");
+export const enqueueMetrics = () => invoke<number>("enqueue_metrics");
+export const cancelJob = (id: number) => invoke<Job>("cancel_job", { id });
+export const retryJob = (id: number) => invoke<Job>("retry_job", { id });
+export const runJobs = () => invoke<boolean>("run_jobs");
 export const mergeFrom = (path: string) => invoke<MergeReport>("merge_from", { path });
 export const openExternal = (url: string) => invoke<void>("open_external", { url });
 
