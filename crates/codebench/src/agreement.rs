@@ -48,18 +48,40 @@ impl Study {
             .enumerate()
             .map(|(i, n)| (n.as_str(), i))
             .collect();
+        // One query over the dimension's decisions and their codes (NULL code: a decision
+        // with no code), grouped by decision as the rows come.
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT d.id, u.name, r.name, dc.code FROM decision d
+             JOIN unit u ON u.id = d.unit_id JOIN rater r ON r.id = d.rater_id
+             LEFT JOIN decision_code dc ON dc.decision_id = d.id
+             WHERE d.dimension = ?1 ORDER BY d.id",
+        )?;
+        let mut found = stmt.query([&dim.id])?;
         let mut rows: BTreeMap<String, Vec<Option<BTreeSet<String>>>> = BTreeMap::new();
-        for d in self.decisions(None)? {
-            if d.dimension != dim.id || units.is_some_and(|u| !u.contains(&d.unit)) {
-                continue;
+        let mut current: Option<(i64, Option<(String, usize)>)> = None;
+        while let Some(r) = found.next()? {
+            let id: i64 = r.get(0)?;
+            if current.as_ref().map(|c| c.0) != Some(id) {
+                let unit: String = r.get(1)?;
+                let rater = r.get_ref(2)?.as_str().map_err(rusqlite::Error::from)?;
+                let place = match column.get(rater) {
+                    Some(&col) if units.is_none_or(|u| u.contains(&unit)) => {
+                        rows.entry(unit.clone())
+                            .or_insert_with(|| vec![None; names.len()])[col] =
+                            Some(BTreeSet::new());
+                        Some((unit, col))
+                    }
+                    _ => None,
+                };
+                current = Some((id, place));
             }
-            let Some(&col) = column.get(d.rater.as_str()) else {
-                continue;
-            };
-            let row = rows
-                .entry(d.unit)
-                .or_insert_with(|| vec![None; names.len()]);
-            row[col] = Some(d.codes.into_iter().collect());
+            if let (Some((_, Some((unit, col)))), Some(code)) =
+                (&current, r.get::<_, Option<String>>(3)?)
+            {
+                if let Some(Some(set)) = rows.get_mut(unit).map(|row| &mut row[*col]) {
+                    set.insert(code);
+                }
+            }
         }
         Ok(Ratings {
             dimension: dim.id.clone(),

@@ -2,7 +2,7 @@
 //! memo. Every decision is validated against the codebook and written in one transaction with
 //! its history row; nothing is overwritten without a trace.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
 
 use rusqlite::{params, Connection, OptionalExtension};
@@ -152,18 +152,22 @@ impl Study {
         let c = self.conn();
         let book = self.cached_codebook()?;
         let order = code_order(&book);
+        // One query: a decision's codes come as consecutive rows (NULL code: none).
         let mut stmt = c.prepare_cached(
-            "SELECT d.id, r.name, u.name, d.dimension, d.memo, d.flagged, d.coded_at
+            "SELECT d.id, r.name, u.name, d.dimension, d.memo, d.flagged, d.coded_at, dc.code
              FROM decision d JOIN rater r ON r.id = d.rater_id JOIN unit u ON u.id = d.unit_id
+             LEFT JOIN decision_code dc ON dc.decision_id = d.id
              WHERE (?1 IS NULL OR r.name = ?1) AND (?2 IS NULL OR u.name = ?2) AND (?3 IS NULL OR d.dimension = ?3)
-             ORDER BY r.name, u.name, d.dimension",
+             ORDER BY r.name, u.name, d.dimension, d.id",
         )?;
-        let mut codes_of =
-            c.prepare_cached("SELECT code FROM decision_code WHERE decision_id = ?1")?;
-        let rows = stmt.query_map(rusqlite::params![rater, unit, dimension], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                Decision {
+        let mut rows = stmt.query(rusqlite::params![rater, unit, dimension])?;
+        let mut out: Vec<Decision> = Vec::new();
+        let mut last: Option<i64> = None;
+        while let Some(r) = rows.next()? {
+            let id: i64 = r.get(0)?;
+            if last != Some(id) {
+                last = Some(id);
+                out.push(Decision {
                     rater: r.get(1)?,
                     unit: r.get(2)?,
                     dimension: r.get(3)?,
@@ -171,23 +175,21 @@ impl Study {
                     memo: r.get(4)?,
                     flagged: r.get::<_, i64>(5)? != 0,
                     coded_at: r.get(6)?,
-                },
-            ))
-        })?;
-        let mut out = Vec::new();
-        for row in rows {
-            let (id, mut d) = row?;
-            let mut codes: Vec<String> = codes_of
-                .query_map([id], |r| r.get(0))?
-                .collect::<Result<_, _>>()?;
-            codes.sort_by_key(|c| {
-                order
-                    .get(&(d.dimension.clone(), c.clone()))
-                    .copied()
-                    .unwrap_or(usize::MAX)
-            });
-            d.codes = codes;
-            out.push(d);
+                });
+            }
+            if let Some(code) = r.get::<_, Option<String>>(7)? {
+                out.last_mut().expect("pushed above").codes.push(code);
+            }
+        }
+        for d in &mut out {
+            if d.codes.len() > 1 {
+                let dim = order.get(d.dimension.as_str());
+                d.codes.sort_by_key(|c| {
+                    dim.and_then(|m| m.get(c.as_str()))
+                        .copied()
+                        .unwrap_or(usize::MAX)
+                });
+            }
         }
         Ok(out)
     }
@@ -593,14 +595,18 @@ fn rater_id(c: &Connection, name: &str) -> Result<i64> {
         })
 }
 
-fn code_order(book: &Codebook) -> std::collections::HashMap<(String, String), usize> {
+/// Each code's position in its dimension, by dimension and code id.
+fn code_order(book: &Codebook) -> HashMap<&str, HashMap<&str, usize>> {
     book.dimensions
         .iter()
-        .flat_map(|d| {
-            d.codes
+        .map(|d| {
+            let codes = d
+                .codes
                 .iter()
                 .enumerate()
-                .map(move |(i, c)| ((d.id.clone(), c.id.clone()), i))
+                .map(|(i, c)| (c.id.as_str(), i))
+                .collect();
+            (d.id.as_str(), codes)
         })
         .collect()
 }
