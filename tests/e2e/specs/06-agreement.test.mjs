@@ -10,6 +10,13 @@ test("the agreement screen shows Cohen's kappa of two raters", async () => {
     await until(browser, async () => (await browser.$("button.rater").isExisting()), "the rater screen");
     await browser.$("button.rater[data-rater='ana']").click();
     await until(browser, async () => (await browser.$("#tab-agreement").isExisting()), "the coding screen");
+    // No round keeps them blind: the queue offers ana the two units where ben decided otherwise.
+    await until(browser, async () => (await browser.$("button[data-filter='disagree']").isExisting()), "the disagreements filter");
+    assert.equal(await browser.$("button[data-filter='disagree'] .count").getText(), "2");
+    assert.equal(await browser.$("button[data-filter='changed']").isExisting(), false, "nothing changed upstream");
+    await browser.$("button[data-filter='disagree']").click();
+    const listed = await browser.execute(() => [...document.querySelectorAll("#queue [data-unit]")].map((b) => b.getAttribute("data-unit")));
+    assert.ok(listed.includes("lumen-labs/tinyserve") && listed.includes("lumen-labs/tinyserve:Dockerfile"), listed.join(", "));
     await browser.$("#tab-agreement").click();
     await until(browser, async () => (await browser.$(".agreement-dimension[data-dimension='kind']").isExisting()), "the kind table");
     const rows = await browser.execute(() =>

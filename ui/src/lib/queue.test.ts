@@ -123,3 +123,20 @@ describe("step", () => {
     expect(step(q, "a/b", 1, "all", "n-x")).toBe("o/n-x");
   });
 });
+
+describe("changed upstream and disagreements", () => {
+  it("marks units of changed projects and the rater's decided disagreements", () => {
+    const mine = [decision("o/n", "kind"), decision("o/n:Dockerfile", "purpose")];
+    const q = buildQueue(units, book, mine, {
+      changed: new Set(["o/n"]),
+      // a/b differs between two other raters: not this rater's disagreement.
+      disagreements: new Set(["o/n", "a/b"]),
+    });
+    expect(visible(q, "changed", "").map((i) => i.unit.name)).toEqual(["o/n", "o/n:Dockerfile", "o/n:docker/Dockerfile"]);
+    expect(visible(q, "disagree", "").map((i) => i.unit.name)).toEqual(["o/n"]);
+    // Without context nothing is changed or disputed.
+    const plain = buildQueue(units, book, mine);
+    expect(visible(plain, "changed", "")).toEqual([]);
+    expect(visible(plain, "disagree", "")).toEqual([]);
+  });
+});

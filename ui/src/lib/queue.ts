@@ -4,15 +4,27 @@
 import type { Codebook, Decision, Dimension, UnitInfo } from "./types";
 
 /** Which units the queue shows. */
-export type QueueFilter = "all" | "todo" | "done" | "flagged";
+export type QueueFilter = "all" | "todo" | "done" | "flagged" | "changed" | "disagree";
 
-/** The filters in the order the queue panel offers them, with their labels. */
-export const FILTERS: { id: QueueFilter; label: string }[] = [
+/** The filters in the order the queue panel offers them, with their labels. "Changed
+ * upstream" and "Disagreements" are offered only when some unit is so (disagreements appear
+ * once a round is revealed: the core keeps other raters' decisions hidden until then). */
+export const FILTERS: { id: QueueFilter; label: string; optional?: boolean }[] = [
   { id: "todo", label: "To code by me" },
   { id: "done", label: "Coded by me" },
   { id: "flagged", label: "Flagged" },
+  { id: "changed", label: "Changed upstream", optional: true },
+  { id: "disagree", label: "Disagreements", optional: true },
   { id: "all", label: "All" },
 ];
+
+/** What the queue knows beyond the rater's own decisions. */
+export interface QueueContext {
+  /** Projects whose upstream moved since they were first imported. */
+  changed: Set<string>;
+  /** Units where the rater's codes differ from another rater's (revealed, not reconciled). */
+  disagreements: Set<string>;
+}
 
 /** One unit in the queue, with the current rater's state on it. */
 export interface QueueItem {
@@ -23,6 +35,10 @@ export interface QueueItem {
   coded: boolean;
   /** Some decision of the rater on the unit is flagged for discussion. */
   flagged: boolean;
+  /** The unit's project changed upstream (a newer snapshot was imported). */
+  changed: boolean;
+  /** The rater decided the unit differently from another rater (round revealed). */
+  disagreement: boolean;
 }
 
 /** The key of a decision of one rater: unit and dimension. */
@@ -36,7 +52,12 @@ export function dimensionsFor(book: Codebook, kind: UnitInfo["kind"]): Dimension
 }
 
 /** The queue in reading order: each project followed by its Dockerfiles by path. */
-export function buildQueue(units: UnitInfo[], book: Codebook, mine: Decision[]): QueueItem[] {
+export function buildQueue(
+  units: UnitInfo[],
+  book: Codebook,
+  mine: Decision[],
+  context: QueueContext = { changed: new Set(), disagreements: new Set() },
+): QueueItem[] {
   const byKey = new Map<string, Decision>();
   for (const d of mine) byKey.set(decisionKey(d.unit, d.dimension), d);
   const sorted = [...units].sort((a, b) => {
@@ -54,6 +75,8 @@ export function buildQueue(units: UnitInfo[], book: Codebook, mine: Decision[]):
       dimensions: dims,
       coded: dims.length > 0 && decided.every((d) => d !== undefined),
       flagged: decided.some((d) => d?.flagged === true),
+      changed: context.changed.has(unit.project),
+      disagreement: context.disagreements.has(unit.name) && decided.some((d) => d !== undefined),
     };
   });
 }
@@ -71,6 +94,10 @@ export function matches(item: QueueItem, filter: QueueFilter, search: string): b
       return item.coded;
     case "flagged":
       return item.flagged;
+    case "changed":
+      return item.changed;
+    case "disagree":
+      return item.disagreement;
   }
 }
 
