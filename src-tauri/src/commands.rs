@@ -8,6 +8,7 @@ use codebench::evidence::{Evidence, EvidenceInput};
 use codebench::export::Written;
 use codebench::figures::RenderedFigure;
 use codebench::merge::MergeReport;
+use codebench::overview::Overview;
 use codebench::reconcile::{AcceptReport, Consensus, ConsensusInput, Queue, Rule};
 use codebench::report::{Compare, Report};
 use codebench::study::Status;
@@ -465,6 +466,14 @@ pub fn export_figures(
             .map(|p| p.display().to_string())
             .collect())
     })
+}
+
+/// The study at a glance for `viewer`: raters' and rounds' progress, and the codes given so
+/// far (other raters' blind decisions left out).
+#[tauri::command]
+pub fn overview(state: State<'_, AppState>, viewer: String) -> Result<Overview, String> {
+    line("viewer", &viewer, MAX_NAME)?;
+    state.with(move |study, _| study.overview(&viewer))
 }
 
 /// Every metrics job of the study, oldest first.

@@ -64,6 +64,7 @@ pub fn setup<R: Runtime>(builder: tauri::Builder<R>, args: args::Args) -> tauri:
             commands::export_tables,
             commands::export_figures,
             commands::jobs,
+            commands::overview,
             commands::enqueue_metrics,
             commands::cancel_job,
             commands::retry_job,

@@ -2,7 +2,7 @@
 //! `codebench-agreement` (checked against statsmodels, scikit-learn, irrCAC, krippendorff and
 //! NLTK), re-exported here; this module turns a study's decisions into its input.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 pub use codebench_agreement::*;
 
@@ -49,37 +49,68 @@ impl Study {
             .map(|(i, n)| (n.as_str(), i))
             .collect();
         // One query over the dimension's decisions and their codes (NULL code: a decision
-        // with no code), grouped by decision as the rows come.
+        // with no code), by integer ids; rows keep the order units first appear in.
+        let rater_col: HashMap<i64, usize> = {
+            let mut stmt = self.conn().prepare_cached("SELECT id, name FROM rater")?;
+            let ids = stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?;
+            let mut out = HashMap::new();
+            for row in ids {
+                let (id, name) = row?;
+                if let Some(&col) = column.get(name.as_str()) {
+                    out.insert(id, col);
+                }
+            }
+            out
+        };
+        // Unit names by id: rows are put in unit-name order at the end, so the results do not
+        // depend on the order decisions were stored in (a merged copy gives the same bytes).
+        let unit_name: HashMap<i64, String> = {
+            let mut stmt = self.conn().prepare_cached("SELECT id, name FROM unit")?;
+            let ids = stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?;
+            ids.collect::<rusqlite::Result<_>>()?
+        };
+        let wanted: Option<HashSet<i64>> = units.map(|names| {
+            unit_name
+                .iter()
+                .filter(|(_, n)| names.contains(*n))
+                .map(|(id, _)| *id)
+                .collect()
+        });
         let mut stmt = self.conn().prepare_cached(
-            "SELECT d.id, u.name, r.name, dc.code FROM decision d
-             JOIN unit u ON u.id = d.unit_id JOIN rater r ON r.id = d.rater_id
+            "SELECT d.id, d.unit_id, d.rater_id, dc.code FROM decision d
              LEFT JOIN decision_code dc ON dc.decision_id = d.id
              WHERE d.dimension = ?1 ORDER BY d.id",
         )?;
         let mut found = stmt.query([&dim.id])?;
-        let mut rows: BTreeMap<String, Vec<Option<BTreeSet<String>>>> = BTreeMap::new();
-        let mut current: Option<(i64, Option<(String, usize)>)> = None;
+        let mut row_of: HashMap<i64, usize> = HashMap::new();
+        let mut rows: Vec<Vec<Option<BTreeSet<String>>>> = Vec::new();
+        let mut row_unit: Vec<i64> = Vec::new();
+        // The decision being read: its id and, when it counts, (row, column).
+        let mut current: Option<(i64, Option<(usize, usize)>)> = None;
         while let Some(r) = found.next()? {
             let id: i64 = r.get(0)?;
-            if current.as_ref().map(|c| c.0) != Some(id) {
-                let unit: String = r.get(1)?;
-                let rater = r.get_ref(2)?.as_str().map_err(rusqlite::Error::from)?;
-                let place = match column.get(rater) {
-                    Some(&col) if units.is_none_or(|u| u.contains(&unit)) => {
-                        rows.entry(unit.clone())
-                            .or_insert_with(|| vec![None; names.len()])[col] =
-                            Some(BTreeSet::new());
-                        Some((unit, col))
+            if current.map(|c| c.0) != Some(id) {
+                let unit: i64 = r.get(1)?;
+                let rater: i64 = r.get(2)?;
+                let place = match rater_col.get(&rater) {
+                    Some(&col) if wanted.as_ref().is_none_or(|w| w.contains(&unit)) => {
+                        let row = *row_of.entry(unit).or_insert_with(|| {
+                            rows.push(vec![None; names.len()]);
+                            row_unit.push(unit);
+                            rows.len() - 1
+                        });
+                        rows[row][col] = Some(BTreeSet::new());
+                        Some((row, col))
                     }
                     _ => None,
                 };
                 current = Some((id, place));
             }
-            if let (Some((_, Some((unit, col)))), Some(code)) =
-                (&current, r.get::<_, Option<String>>(3)?)
-            {
-                if let Some(Some(set)) = rows.get_mut(unit).map(|row| &mut row[*col]) {
-                    set.insert(code);
+            if let Some((_, Some((row, col)))) = current {
+                if let Some(code) = r.get::<_, Option<String>>(3)? {
+                    if let Some(set) = &mut rows[row][col] {
+                        set.insert(code);
+                    }
                 }
             }
         }
@@ -90,7 +121,17 @@ impl Study {
                 BookCardinality::Many => Cardinality::Many,
             },
             raters: names,
-            units: rows.into_values().collect(),
+            units: {
+                let mut order: Vec<usize> = (0..rows.len()).collect();
+                order.sort_by(|&a, &b| {
+                    unit_name
+                        .get(&row_unit[a])
+                        .cmp(&unit_name.get(&row_unit[b]))
+                });
+                let mut slots: Vec<Option<Vec<Option<BTreeSet<String>>>>> =
+                    rows.into_iter().map(Some).collect();
+                order.into_iter().filter_map(|i| slots[i].take()).collect()
+            },
             codes: dim.codes.iter().map(|c| c.id.clone()).collect(),
             parents: dim
                 .codes

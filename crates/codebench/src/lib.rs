@@ -17,6 +17,7 @@ pub mod figures;
 pub mod image;
 pub mod jobs;
 pub mod merge;
+pub mod overview;
 pub mod qdc;
 pub mod readme;
 pub mod reconcile;

@@ -4,6 +4,7 @@ import { invoke } from "@tauri-apps/api/core";
 import type { Report } from "./agreement";
 import type { RenderedFigure, StudyReport, Written } from "./report";
 import type { Job } from "./jobs";
+import type { Overview } from "./overview";
 import type { AcceptReport, Consensus, ConsensusInput, MergeReport, ReconcileQueue } from "./reconcile";
 import type {
   Codebook,
@@ -50,6 +51,7 @@ export const figures = (rater: string | null, ease2022: boolean) => invoke<Rende
 export const exportTables = (dir: string) => invoke<Written[]>("export_tables", { dir });
 export const exportFigures = (dir: string, rater: string | null, ease2022: boolean) =>
   invoke<string[]>("export_figures", { dir, rater, ease2022 });
+export const overview = (viewer: string) => invoke<Overview>("overview", { viewer });
 export const jobs = () => invoke<Job[]>("jobs");
 export const enqueueMetrics = () => invoke<number>("enqueue_metrics");
 export const cancelJob = (id: number) => invoke<Job>("cancel_job", { id });
