@@ -13,6 +13,7 @@ use codebench::reconcile::{AcceptReport, Consensus, ConsensusInput, Queue, Rule}
 use codebench::report::{Compare, Report};
 use codebench::study::Status;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 use codebench::jobs::{Job, RunOptions, RunSummary};
 use codebench::Study;
@@ -474,6 +475,229 @@ pub fn export_figures(
 pub fn overview(state: State<'_, AppState>, viewer: String) -> Result<Overview, String> {
     line("viewer", &viewer, MAX_NAME)?;
     state.with(move |study, _| study.overview(&viewer))
+}
+
+/// Whether a GitHub import is under way, and its Cancel switch.
+static GITHUB_IMPORT: std::sync::Mutex<Option<Arc<AtomicBool>>> = std::sync::Mutex::new(None);
+
+/// Event carrying a [`GithubEvent`] while a GitHub import runs.
+pub const GITHUB_PROGRESS: &str = "github-progress";
+/// Event carrying the outcome of a GitHub import: `{ summary }` or `{ error }`.
+pub const GITHUB_FINISHED: &str = "github-finished";
+
+/// Most repositories in one import request from the app.
+pub const MAX_REPOS: usize = 10_000;
+
+/// One step of a GitHub import, for the app's dialog.
+#[derive(Debug, Clone, Serialize)]
+pub struct GithubEvent {
+    /// `planned`, `started`, `waiting` or `done`.
+    pub step: &'static str,
+    /// The repository concerned (empty for `planned`).
+    pub repo: String,
+    /// Repositories to fetch (`planned`).
+    pub to_fetch: usize,
+    /// Repositories skipped as already imported (`planned`).
+    pub skipped: usize,
+    /// Why it waits and for how long, in words (`waiting`).
+    pub reason: String,
+    /// Seconds it waits (`waiting`).
+    pub wait_seconds: f64,
+    /// What was stored (`done`).
+    pub result: Option<codebench::corpus::github::RepoImport>,
+}
+
+/// The outcome of a GitHub import, sent with [`GITHUB_FINISHED`].
+#[derive(Debug, Clone, Serialize)]
+pub struct GithubFinished {
+    /// What the import did, when it ran.
+    pub summary: Option<codebench::corpus::github::GithubImportSummary>,
+    /// Why it stopped, when it failed as a whole.
+    pub error: Option<String>,
+}
+
+/// Starts importing repositories from GitHub in the background, on a connection of its own
+/// to the study file: `names` are `owner/name` or GitHub URLs; `token` (typed in the dialog,
+/// else `GITHUB_TOKEN`) is used for this import only and never stored; `api_url` is GitHub
+/// Enterprise's API (none: api.github.com). Progress comes as
+/// [`GITHUB_PROGRESS`] events, the end as [`GITHUB_FINISHED`]. Returns false when an import
+/// is already under way.
+#[tauri::command]
+pub fn import_github<R: tauri::Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    names: Vec<String>,
+    token: Option<String>,
+    api_url: Option<String>,
+    refresh: bool,
+) -> Result<bool, String> {
+    let api_url = api_url.map(|u| u.trim().to_string()).filter(|u| !u.is_empty());
+    if let Some(u) = &api_url {
+        line("API URL", u, MAX_URL)?;
+        if !(u.starts_with("https://") || u.starts_with("http://")) {
+            return Err(format!("'{u}' is not an http(s) URL (the GitHub API, e.g. https://github.example.com/api/v3)"));
+        }
+    }
+    if names.is_empty() {
+        return Err("name at least one repository (owner/name or a GitHub URL)".into());
+    }
+    if names.len() > MAX_REPOS {
+        return Err(format!("more than {MAX_REPOS} repositories in one import"));
+    }
+    for n in &names {
+        line("repository", n, MAX_URL)?;
+    }
+    if let Some(t) = &token {
+        if t.len() > MAX_NAME || t.chars().any(|c| c.is_control() || c.is_whitespace()) {
+            return Err(
+                "the token is not a GitHub token (no spaces, at most 300 characters)".into(),
+            );
+        }
+    }
+    let entries =
+        codebench::corpus::github::entries_from_names(&names).map_err(|e| e.to_string())?;
+    let path = state.with(|_, opened| Ok(opened.path.clone()))?;
+    let cancel = Arc::new(AtomicBool::new(false));
+    {
+        let mut running = GITHUB_IMPORT
+            .lock()
+            .map_err(|_| "the import lock is poisoned".to_string())?;
+        if running.is_some() {
+            return Ok(false);
+        }
+        *running = Some(cancel.clone());
+    }
+    let options = codebench::corpus::github::GithubImportOptions {
+        api_url: std::env::var("CODEBENCH_GITHUB_API_URL")
+            .ok()
+            .filter(|u| !u.trim().is_empty()),
+        token: token.filter(|t| !t.is_empty()).or_else(|| {
+            std::env::var("GITHUB_TOKEN")
+                .ok()
+                .filter(|t| !t.trim().is_empty())
+        }),
+        concurrency: 4,
+        refresh,
+        cancel: Some(cancel),
+    };
+    let spawned = std::thread::Builder::new()
+        .name("github-import".into())
+        .spawn(move || {
+            use codebench::corpus::github::ImportProgress as P;
+            let emit = |e: GithubEvent| {
+                let _ = app.emit(GITHUB_PROGRESS, e);
+            };
+            let blank = GithubEvent {
+                step: "",
+                repo: String::new(),
+                to_fetch: 0,
+                skipped: 0,
+                reason: String::new(),
+                wait_seconds: 0.0,
+                result: None,
+            };
+            let on_progress = |p: P| match p {
+                P::Planned { to_fetch, skipped } => emit(GithubEvent {
+                    step: "planned",
+                    to_fetch,
+                    skipped,
+                    ..blank.clone()
+                }),
+                P::Started { repo } => emit(GithubEvent {
+                    step: "started",
+                    repo,
+                    ..blank.clone()
+                }),
+                P::Waiting { repo, reason, wait } => emit(GithubEvent {
+                    step: "waiting",
+                    repo,
+                    reason,
+                    wait_seconds: wait.as_secs_f64(),
+                    ..blank.clone()
+                }),
+                P::Done(r) => emit(GithubEvent {
+                    step: "done",
+                    repo: r.requested.clone(),
+                    result: Some(r),
+                    ..blank.clone()
+                }),
+            };
+            let outcome = Study::open(&path)
+                .and_then(|mut study| study.import_github(&entries, &options, &on_progress));
+            if let Ok(mut running) = GITHUB_IMPORT.lock() {
+                *running = None;
+            }
+            let finished = match outcome {
+                Ok(summary) => GithubFinished {
+                    summary: Some(summary),
+                    error: None,
+                },
+                Err(e) => GithubFinished {
+                    summary: None,
+                    error: Some(e.to_string()),
+                },
+            };
+            let _ = app.emit(GITHUB_FINISHED, finished);
+        });
+    if let Err(e) = spawned {
+        if let Ok(mut running) = GITHUB_IMPORT.lock() {
+            *running = None;
+        }
+        return Err(format!("could not start the import thread: {e}"));
+    }
+    Ok(true)
+}
+
+/// Asks the GitHub import under way to stop (repositories stored so far stay); false when
+/// none is running.
+#[tauri::command]
+pub fn cancel_github_import() -> Result<bool, String> {
+    let running = GITHUB_IMPORT
+        .lock()
+        .map_err(|_| "the import lock is poisoned".to_string())?;
+    Ok(match running.as_ref() {
+        Some(c) => {
+            c.store(true, Ordering::SeqCst);
+            true
+        }
+        None => false,
+    })
+}
+
+/// The Docker image references of one project (or all), with where each was found.
+#[tauri::command]
+pub fn image_refs(
+    state: State<'_, AppState>,
+    project: Option<String>,
+) -> Result<Vec<codebench::corpus::github::ImageRefInfo>, String> {
+    if let Some(p) = &project {
+        line("project", p, MAX_NAME)?;
+    }
+    state.with(move |study, _| study.image_refs(project.as_deref()))
+}
+
+/// Adds an image reference to a project by hand.
+#[tauri::command]
+pub fn add_image_ref(
+    state: State<'_, AppState>,
+    project: String,
+    reference: String,
+) -> Result<codebench::corpus::github::ImageRefInfo, String> {
+    line("project", &project, MAX_NAME)?;
+    line("reference", &reference, MAX_URL)?;
+    state.with(move |study, _| study.add_image_ref(&project, &reference))
+}
+
+/// Removes an image reference from a project (every place it was found); the history keeps it.
+#[tauri::command]
+pub fn remove_image_ref(
+    state: State<'_, AppState>,
+    project: String,
+    reference: String,
+) -> Result<Vec<codebench::corpus::github::ImageRefInfo>, String> {
+    line("project", &project, MAX_NAME)?;
+    line("reference", &reference, MAX_URL)?;
+    state.with(move |study, _| study.remove_image_ref(&project, &reference))
 }
 
 /// Every metrics job of the study, oldest first.

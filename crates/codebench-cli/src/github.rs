@@ -91,6 +91,7 @@ pub fn import(study: &mut Study, a: ImportGithubArgs) -> Result<()> {
             .filter(|t| !t.trim().is_empty()),
         concurrency: usize::from(a.concurrency),
         refresh: a.refresh,
+        cancel: None,
     };
     let bar = ProgressBar::new(0);
     bar.set_style(

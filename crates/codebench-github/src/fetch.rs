@@ -179,6 +179,23 @@ impl GitHub {
         on_event: &(dyn Fn(Event) + Sync),
         mut on_outcome: impl FnMut(RepoOutcome),
     ) -> ImportSummary {
+        self.fetch_many_until(names, select, on_event, |o| {
+            on_outcome(o);
+            std::ops::ControlFlow::Continue(())
+        })
+        .await
+    }
+
+    /// [`GitHub::fetch_many`] that stops when `on_outcome` says `Break` (a user's Cancel):
+    /// the repositories still in flight are dropped (their requests cancelled) and none is
+    /// started after; what was handed to `on_outcome` before stays done.
+    pub async fn fetch_many_until(
+        &self,
+        names: &[String],
+        select: &dyn FileSelector,
+        on_event: &(dyn Fn(Event) + Sync),
+        mut on_outcome: impl FnMut(RepoOutcome) -> std::ops::ControlFlow<()>,
+    ) -> ImportSummary {
         let requests_before = self.requests_sent();
         let waited_before = self.time_waited();
         let mut summary = ImportSummary::default();
@@ -201,7 +218,9 @@ impl GitHub {
                     summary.failed.push((f.requested_name.clone(), f.reason));
                 }
             }
-            on_outcome(outcome);
+            if on_outcome(outcome).is_break() {
+                break;
+            }
         }
         summary.requests = self.requests_sent() - requests_before;
         summary.waited = self.time_waited().saturating_sub(waited_before);

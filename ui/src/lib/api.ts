@@ -5,6 +5,7 @@ import type { Report } from "./agreement";
 import type { RenderedFigure, StudyReport, Written } from "./report";
 import type { Job } from "./jobs";
 import type { Overview } from "./overview";
+import type { ImageRefInfo } from "./corpus";
 import type { AcceptReport, Consensus, ConsensusInput, MergeReport, ReconcileQueue } from "./reconcile";
 import type {
   Codebook,
@@ -52,6 +53,13 @@ export const exportTables = (dir: string) => invoke<Written[]>("export_tables", 
 export const exportFigures = (dir: string, rater: string | null, ease2022: boolean) =>
   invoke<string[]>("export_figures", { dir, rater, ease2022 });
 export const overview = (viewer: string) => invoke<Overview>("overview", { viewer });
+export const importGithub = (names: string[], token: string | null, apiUrl: string | null, refresh: boolean) =>
+  invoke<boolean>("import_github", { names, token, apiUrl, refresh });
+export const cancelGithubImport = () => invoke<boolean>("cancel_github_import");
+export const imageRefs = (project: string | null) => invoke<ImageRefInfo[]>("image_refs", { project });
+export const addImageRef = (project: string, reference: string) => invoke<ImageRefInfo>("add_image_ref", { project, reference });
+export const removeImageRef = (project: string, reference: string) =>
+  invoke<ImageRefInfo[]>("remove_image_ref", { project, reference });
 export const jobs = () => invoke<Job[]>("jobs");
 export const enqueueMetrics = () => invoke<number>("enqueue_metrics");
 export const cancelJob = (id: number) => invoke<Job>("cancel_job", { id });

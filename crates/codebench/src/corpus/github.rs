@@ -10,6 +10,7 @@
 //! kept in the `image_ref` table; [`Study::add_image_ref`] and [`Study::remove_image_ref`] edit
 //! them by hand.
 
+use std::ops::ControlFlow;
 use std::time::Duration;
 
 use codebench_github::{
@@ -35,6 +36,9 @@ pub struct GithubImportOptions {
     pub concurrency: usize,
     /// Fetch again repositories that already have a GitHub snapshot.
     pub refresh: bool,
+    /// Set (by a Cancel button) to stop: repositories in flight are dropped, none is started
+    /// after, the ones stored so far stay; running the import again goes on from there.
+    pub cancel: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
 }
 
 impl std::fmt::Debug for GithubImportOptions {
@@ -44,6 +48,7 @@ impl std::fmt::Debug for GithubImportOptions {
             .field("token", &self.token.as_ref().map(|_| "<set>"))
             .field("concurrency", &self.concurrency)
             .field("refresh", &self.refresh)
+            .field("cancel", &self.cancel.is_some())
             .finish()
     }
 }
@@ -109,6 +114,8 @@ pub struct GithubImportSummary {
     pub requests: u64,
     /// Time spent waiting for rate limits and retries.
     pub waited_ms: u64,
+    /// Stopped by [`GithubImportOptions::cancel`] before every repository was fetched.
+    pub cancelled: bool,
 }
 
 impl GithubImportSummary {
@@ -321,13 +328,19 @@ impl Study {
             }),
         };
         let api_url = options.api_url.as_deref();
+        let cancelled = || {
+            options
+                .cancel
+                .as_ref()
+                .is_some_and(|c| c.load(std::sync::atomic::Ordering::SeqCst))
+        };
         let mut store_error: Option<Error> = None;
         let mut done: Vec<RepoImport> = Vec::new();
         let stats =
             runtime.block_on(
-                client.fetch_many(&names, &StudySelector, &on_event, |outcome| {
+                client.fetch_many_until(&names, &StudySelector, &on_event, |outcome| {
                     if store_error.is_some() {
-                        return;
+                        return ControlFlow::Break(());
                     }
                     let list_ref = list_refs.get(&outcome.requested_name().to_ascii_lowercase());
                     match self.store_outcome(&outcome, list_ref, api_url) {
@@ -337,11 +350,17 @@ impl Study {
                         }
                         Err(e) => store_error = Some(e),
                     }
+                    if cancelled() {
+                        ControlFlow::Break(())
+                    } else {
+                        ControlFlow::Continue(())
+                    }
                 }),
             );
         if let Some(e) = store_error {
             return Err(e);
         }
+        summary.cancelled = summary.skipped.len() + done.len() < summary.requested;
         summary.repos = done;
         summary.requests = stats.requests;
         summary.waited_ms = stats.waited.as_millis() as u64;
