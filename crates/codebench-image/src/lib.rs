@@ -26,8 +26,8 @@ pub use cache::{LayerCache, MemoryCache};
 pub use error::{ErrorInfo, ImageError};
 pub use filesystem::{merge_layers, FilesystemMetrics};
 pub use layer::{
-    analyze_layer, Compression, ExtensionStat, FileSize, LayerAnalysis, LayerInput, LayerMetrics,
-    Limits, PathIndex,
+    analyze_layer, analyze_layer_with, Compression, ExtensionStat, FileSize, Hashing,
+    LayerAnalysis, LayerInput, LayerMetrics, Limits, PathIndex,
 };
 pub use local::{analyze_docker_archive, analyze_oci_layout, analyze_skopeo_dir};
 pub use manifest::Platform;

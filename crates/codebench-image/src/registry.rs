@@ -18,7 +18,7 @@ use tokio::sync::{mpsc, Mutex, Semaphore};
 
 use crate::digest::{sha256_hex, sha256_of};
 use crate::error::ImageError;
-use crate::layer::{analyze_layer, LayerAnalysis, LayerInput, TransferError};
+use crate::layer::{analyze_layer_with, Hashing, LayerAnalysis, LayerInput, TransferError};
 use crate::manifest::{
     is_attestation, parse_document, Descriptor, Document, Manifest, Platform,
     ACCEPT as MANIFEST_ACCEPT,
@@ -469,6 +469,7 @@ async fn analyze_remote_layer(
     client: Arc<Client>,
     d: Descriptor,
     opts: AnalyzeOptions,
+    hashing: Hashing,
 ) -> Result<LayerAnalysis, ImageError> {
     if let Some(c) = &opts.cache {
         if let Some(a) = c.get(&d.digest) {
@@ -510,13 +511,14 @@ async fn analyze_remote_layer(
     };
     let limits = opts.limits.clone();
     let result = tokio::task::spawn_blocking(move || {
-        analyze_layer(
+        analyze_layer_with(
             ChannelReader {
                 rx,
                 current: bytes::Bytes::new(),
             },
             &input,
             &limits,
+            hashing,
         )
     })
     .await
@@ -543,6 +545,12 @@ async fn analyze_remote_platform(
 ) -> Result<PlatformReport, ImageError> {
     let config = client.small_blob(&m.config, opts.max_config_bytes).await?;
     let sem = Arc::new(Semaphore::new(opts.workers.max(1)));
+    let mut distinct: Vec<&str> = m.layers.iter().map(|l| l.digest.as_str()).collect();
+    distinct.sort_unstable();
+    distinct.dedup();
+    let hashing = opts
+        .hashing
+        .resolve(opts.workers.max(1).min(distinct.len()));
     let mut handles: Vec<(
         String,
         tokio::task::JoinHandle<Result<LayerAnalysis, ImageError>>,
@@ -562,7 +570,7 @@ async fn analyze_remote_platform(
                         url: l2.digest.clone(),
                         reason: e.to_string(),
                     })?;
-                analyze_remote_layer(client, l2, opts2).await
+                analyze_remote_layer(client, l2, opts2, hashing).await
             }),
         ));
     }

@@ -12,7 +12,7 @@ use crate::cache::{LayerCache, MemoryCache};
 use crate::digest::sha256_of;
 use crate::error::{ErrorInfo, ImageError};
 use crate::filesystem::{merge_layers, FilesystemMetrics};
-use crate::layer::{analyze_layer, LayerAnalysis, LayerInput, LayerMetrics, Limits};
+use crate::layer::{analyze_layer_with, Hashing, LayerAnalysis, LayerInput, LayerMetrics, Limits};
 use crate::manifest::{parse_config, Manifest, Platform};
 
 /// Options shared by every source.
@@ -30,6 +30,9 @@ pub struct AnalyzeOptions {
     pub max_config_bytes: u64,
     /// Layer cache; when `None` a per-call in-memory cache still dedupes layers.
     pub cache: Option<Arc<dyn LayerCache>>,
+    /// Where layer digests are computed; `Auto` pipelines hashing on its own thread only when
+    /// every layer running at once can have two cores.
+    pub hashing: Hashing,
 }
 
 impl Default for AnalyzeOptions {
@@ -44,6 +47,7 @@ impl Default for AnalyzeOptions {
             max_manifest_bytes: 4 << 20,
             max_config_bytes: 16 << 20,
             cache: None,
+            hashing: Hashing::Auto,
         }
     }
 }
@@ -296,6 +300,7 @@ pub(crate) fn run_layers(
     let next = AtomicUsize::new(0);
     let stop = std::sync::atomic::AtomicBool::new(false);
     let workers = opts.workers.max(1).min(todo.len().max(1));
+    let hashing = opts.hashing.resolve(workers);
     std::thread::scope(|s| {
         for _ in 0..workers {
             s.spawn(|| loop {
@@ -305,7 +310,7 @@ pub(crate) fn run_layers(
                 let n = next.fetch_add(1, Ordering::Relaxed);
                 let Some(&i) = todo.get(n) else { break };
                 let job = &jobs[i];
-                let r = analyze_job(job, opts, cache);
+                let r = analyze_job(job, opts, cache, hashing);
                 if r.is_err() {
                     stop.store(true, Ordering::Relaxed);
                 }
@@ -345,6 +350,7 @@ fn analyze_job(
     job: &LayerJob<'_>,
     opts: &AnalyzeOptions,
     cache: &Arc<dyn LayerCache>,
+    hashing: Hashing,
 ) -> Result<LayerAnalysis, ImageError> {
     if let Some(k) = &job.key {
         if let Some(a) = cache.get(k) {
@@ -352,7 +358,7 @@ fn analyze_job(
         }
     }
     let reader = (job.open)()?;
-    let a = analyze_layer(reader, &job.input, &opts.limits)?;
+    let a = analyze_layer_with(reader, &job.input, &opts.limits, hashing)?;
     if let Some(k) = &job.key {
         cache.put(k, &a);
     }

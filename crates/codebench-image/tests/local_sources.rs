@@ -6,8 +6,8 @@ mod common;
 use std::sync::Arc;
 
 use codebench_image::{
-    analyze_docker_archive, analyze_layer, analyze_oci_layout, analyze_skopeo_dir, AnalyzeOptions,
-    LayerInput, Limits, MemoryCache, Platform,
+    analyze_docker_archive, analyze_layer, analyze_layer_with, analyze_oci_layout,
+    analyze_skopeo_dir, AnalyzeOptions, Hashing, LayerInput, Limits, MemoryCache, Platform,
 };
 use common::*;
 
@@ -152,16 +152,21 @@ fn raw_header(name: &[u8], size_field: &[u8], typeflag: u8) -> [u8; 512] {
     h
 }
 
-fn analyze_bytes(data: &[u8], limits: &Limits) -> codebench_image::ImageError {
-    analyze_layer(data, &LayerInput::default(), limits).unwrap_err()
+fn analyze_bytes(data: &[u8], limits: &Limits, hashing: Hashing) -> codebench_image::ImageError {
+    analyze_layer_with(data, &LayerInput::default(), limits, hashing).unwrap_err()
 }
 
 #[test]
 fn hostile_layers_give_clear_errors() {
+    hostile_layers_with(Hashing::Inline);
+    hostile_layers_with(Hashing::Pipelined);
+}
+
+fn hostile_layers_with(hashing: Hashing) {
     // `../` names.
     let mut t = raw_header(b"../../etc/passwd", b"00000000000\0", b'0').to_vec();
     t.extend([0u8; 1024]);
-    let e = analyze_bytes(&t, &Limits::default());
+    let e = analyze_bytes(&t, &Limits::default(), hashing);
     assert_eq!(e.kind(), "limit");
     assert!(e.to_string().contains(".."), "{e}");
     assert!(!e.retryable());
@@ -171,7 +176,7 @@ fn hostile_layers_give_clear_errors() {
     size[0] = 0x80;
     size[6] = 0x04; // 4 << 40 bytes
     let t = raw_header(b"huge.bin", &size, b'0').to_vec();
-    let e = analyze_bytes(&t, &Limits::default());
+    let e = analyze_bytes(&t, &Limits::default(), hashing);
     assert_eq!(e.kind(), "limit");
     assert!(e.to_string().contains("absurd size"), "{e}");
 
@@ -196,14 +201,14 @@ fn hostile_layers_give_clear_errors() {
         max_compression_ratio: 100.0,
         ..Limits::default()
     };
-    let e = analyze_bytes(&bomb, &limits);
+    let e = analyze_bytes(&bomb, &limits, hashing);
     assert_eq!(e.kind(), "limit", "{e}");
     assert!(e.to_string().contains("bomb"), "{e}");
     let limits = Limits {
         max_layer_uncompressed_bytes: 16 << 20,
         ..Limits::default()
     };
-    assert!(analyze_bytes(&bomb, &limits)
+    assert!(analyze_bytes(&bomb, &limits, hashing)
         .to_string()
         .contains("more than"));
 
@@ -211,7 +216,7 @@ fn hostile_layers_give_clear_errors() {
     let (amd, _) = standard_images();
     let l = &amd.layers[0];
     let cut = &l.blob[..l.blob.len() / 2];
-    let e = analyze_layer(
+    let e = analyze_layer_with(
         cut,
         &LayerInput {
             digest: Some(l.digest.clone()),
@@ -219,6 +224,7 @@ fn hostile_layers_give_clear_errors() {
             size: Some(l.blob.len() as u64),
         },
         &Limits::default(),
+        hashing,
     )
     .unwrap_err();
     assert_eq!(e.kind(), "truncated", "{e}");
@@ -229,7 +235,7 @@ fn hostile_layers_give_clear_errors() {
         ("application/vnd.oci.image.layer.v1.tar+zstd", "media_type"),
         ("application/x-whatever", "media_type"),
     ] {
-        let e = analyze_layer(
+        let e = analyze_layer_with(
             &l.blob[..],
             &LayerInput {
                 digest: Some(l.digest.clone()),
@@ -237,6 +243,7 @@ fn hostile_layers_give_clear_errors() {
                 size: None,
             },
             &Limits::default(),
+            hashing,
         )
         .unwrap_err();
         assert_eq!(e.kind(), kind, "{e}");
@@ -244,7 +251,7 @@ fn hostile_layers_give_clear_errors() {
     }
 
     // Garbage that is not a tar.
-    let e = analyze_bytes(&[0x42u8; 4096], &Limits::default());
+    let e = analyze_bytes(&[0x42u8; 4096], &Limits::default(), hashing);
     assert_eq!(e.kind(), "archive");
     assert!(e.to_string().contains("checksum"), "{e}");
 }
