@@ -1,8 +1,9 @@
 //! Layer analysis throughput on a generated gzip layer of ≥ 1 GiB (compressed), side by side with
 //! plain flate2 (zlib-rs) decompression to a sink and `gzip -dc | tar -tv`, plus peak RSS of each
-//! (every measurement runs in its own child process) and 1 vs 2 workers.
+//! (every measurement runs in its own child process), wall and CPU time side by side, with
+//! hashing pipelined on its own thread and inline, and 1 vs 2 workers.
 //!
-//! Run: `cargo bench -p codebench-image --bench layer_throughput`
+//! Run: `cargo bench -p codebench-image --bench layer_throughput [-- --rounds N --mib N --no-shell]`
 //! The blob is written once to `$CARGO_TARGET_TMPDIR/layer-bench/` and reused.
 
 use std::fs::File;
@@ -11,14 +12,19 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
-use codebench_image::{analyze_layer, LayerInput, Limits};
+use codebench_image::{analyze_layer_with, Hashing, LayerInput, Limits};
 
-const TARGET_COMPRESSED: u64 = 1100 << 20;
+const TARGET_COMPRESSED_MIB: u64 = 1100;
 
-fn blob_path() -> PathBuf {
+/// The default size keeps the name the first version of this bench used, so its blob is reused.
+fn blob_path(mib: u64) -> PathBuf {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("layer-bench");
     std::fs::create_dir_all(&dir).unwrap();
-    dir.join("layer.tar.gz")
+    if mib == TARGET_COMPRESSED_MIB {
+        dir.join("layer.tar.gz")
+    } else {
+        dir.join(format!("layer-{mib}mib.tar.gz"))
+    }
 }
 
 struct Rng(u64);
@@ -52,7 +58,7 @@ fn header(name: &str, size: u64, typeflag: u8) -> [u8; 512] {
 /// Writes a tar of many generated files (text-like: random words from a 512-word vocabulary,
 /// so gzip gets roughly 3:1 as on real layers), gzip level 1, until the compressed size passes
 /// the target.
-fn generate(path: &Path) {
+fn generate(path: &Path, target_compressed: u64) {
     eprintln!("generating {} (once)...", path.display());
     let tmp = path.with_extension("partial");
     let out = BufWriter::with_capacity(1 << 20, File::create(&tmp).unwrap());
@@ -94,7 +100,7 @@ fn generate(path: &Path) {
         let pad = (512 - size % 512) % 512;
         gz.write_all(&vec![0u8; pad as usize]).unwrap();
         i += 1;
-        if i % 256 == 0 && gz.get_ref().get_ref().metadata().unwrap().len() > TARGET_COMPRESSED {
+        if i % 256 == 0 && gz.get_ref().get_ref().metadata().unwrap().len() > target_compressed {
             break;
         }
     }
@@ -138,25 +144,30 @@ fn child(mode: &str, path: &Path) {
                 total += n as u64;
             }
         }
-        "analyze" => analyze_once(path),
-        "analyze2" => {
-            let a = std::thread::spawn({
-                let p = path.to_path_buf();
-                move || analyze_once(&p)
-            });
-            let b = analyze_once(path);
-            a.join().unwrap() + b
-        }
+        "pipelined" => analyze_once(path, Hashing::Pipelined),
+        "inline" => analyze_once(path, Hashing::Inline),
+        "inline-x2" => twice(path, Hashing::Inline),
+        "pipelined-x2" => twice(path, Hashing::Pipelined),
         m => panic!("unknown mode {m}"),
     };
     let secs = t.elapsed().as_secs_f64();
     println!("{uncompressed} {secs} {} {}", vm_hwm_kib(), cpu_secs());
 }
 
-fn analyze_once(path: &Path) -> u64 {
+/// Two workers: the same layer analysed twice at once, on two threads (as `run_layers` does).
+fn twice(path: &Path, hashing: Hashing) -> u64 {
+    let a = std::thread::spawn({
+        let p = path.to_path_buf();
+        move || analyze_once(&p, hashing)
+    });
+    let b = analyze_once(path, hashing);
+    a.join().unwrap() + b
+}
+
+fn analyze_once(path: &Path, hashing: Hashing) -> u64 {
     let digest = std::fs::read_to_string(path.with_extension("digest")).unwrap();
     let size = std::fs::metadata(path).unwrap().len();
-    let a = analyze_layer(
+    let a = analyze_layer_with(
         File::open(path).unwrap(),
         &LayerInput {
             digest: Some(digest.trim().to_string()),
@@ -164,12 +175,34 @@ fn analyze_once(path: &Path) -> u64 {
             size: Some(size),
         },
         &Limits::default(),
+        hashing,
     )
     .expect("analysis");
     a.metrics.uncompressed_bytes
 }
 
-fn run_child(mode: &str, path: &Path) -> (u64, f64, u64, f64) {
+/// One measured run: uncompressed bytes, wall seconds, peak RSS KiB, CPU seconds, and the
+/// 1-minute load average just before it started.
+#[derive(Clone, Copy)]
+struct Run {
+    bytes: u64,
+    secs: f64,
+    rss_kib: u64,
+    cpu: f64,
+    load: f64,
+}
+
+fn load1() -> f64 {
+    std::fs::read_to_string("/proc/loadavg")
+        .unwrap_or_default()
+        .split_whitespace()
+        .next()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(f64::NAN)
+}
+
+fn run_child(mode: &str, path: &Path) -> Run {
+    let load = load1();
     let exe = std::env::current_exe().unwrap();
     let out = Command::new(exe)
         .args(["--child", mode, path.to_str().unwrap()])
@@ -182,12 +215,61 @@ fn run_child(mode: &str, path: &Path) -> (u64, f64, u64, f64) {
     );
     let s = String::from_utf8(out.stdout).unwrap();
     let v: Vec<&str> = s.split_whitespace().collect();
-    (
-        v[0].parse().unwrap(),
-        v[1].parse().unwrap(),
-        v[2].parse().unwrap(),
-        v[3].parse().unwrap(),
-    )
+    Run {
+        bytes: v[0].parse().unwrap(),
+        secs: v[1].parse().unwrap(),
+        rss_kib: v[2].parse().unwrap(),
+        cpu: v[3].parse().unwrap(),
+        load,
+    }
+}
+
+/// `gzip -dc | tar -tv`; bash's `times` prints the CPU time of the pipeline's processes (second
+/// line: children).
+fn run_shell(path: &Path, bytes: u64) -> Run {
+    let load = load1();
+    let t = Instant::now();
+    let out = Command::new("bash")
+        .arg("-c")
+        .arg(format!(
+            "gzip -dc '{}' | tar -tv > /dev/null; times",
+            path.display()
+        ))
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let secs = t.elapsed().as_secs_f64();
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    let cpu: f64 = text
+        .lines()
+        .nth(1)
+        .unwrap_or("")
+        .split_whitespace()
+        .map(|v| {
+            let (m, s) = v
+                .trim_end_matches('s')
+                .split_once('m')
+                .unwrap_or(("0", "0"));
+            m.parse::<f64>().unwrap_or(0.0) * 60.0 + s.parse::<f64>().unwrap_or(0.0)
+        })
+        .sum();
+    Run {
+        bytes,
+        secs,
+        rss_kib: 0,
+        cpu,
+        load,
+    }
+}
+
+fn flag(args: &[String], name: &str) -> Option<u64> {
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .map(|v| {
+            v.parse()
+                .unwrap_or_else(|_| panic!("{name} takes a number"))
+        })
 }
 
 fn main() {
@@ -199,9 +281,14 @@ fn main() {
     if args.iter().any(|a| a == "--list") {
         return;
     }
-    let path = blob_path();
+    // `--mib N`: a blob of about N MiB compressed (default 1100, the issue's ≥ 1 GiB);
+    // `--rounds N`: rounds of every measurement (default 3); `--no-shell`: skip gzip | tar.
+    let mib = flag(&args, "--mib").unwrap_or(TARGET_COMPRESSED_MIB);
+    let rounds = flag(&args, "--rounds").unwrap_or(3).max(1) as usize;
+    let shell = !args.iter().any(|a| a == "--no-shell");
+    let path = blob_path(mib);
     if !path.exists() {
-        generate(&path);
+        generate(&path, mib << 20);
     }
     let digest_path = path.with_extension("digest");
     if !digest_path.exists() {
@@ -214,107 +301,101 @@ fn main() {
     io::copy(&mut File::open(&path).unwrap(), &mut io::sink()).unwrap();
     let compressed = std::fs::metadata(&path).unwrap().len();
     println!(
-        "blob: {} ({:.2} GiB compressed)",
+        "blob: {} ({:.2} GiB compressed); {} cores available",
         path.display(),
-        compressed as f64 / (1u64 << 30) as f64
+        compressed as f64 / (1u64 << 30) as f64,
+        std::thread::available_parallelism().map_or(1, |n| n.get())
     );
-    let mb = |bytes: u64, secs: f64| bytes as f64 / secs / 1e6;
-    let rounds = 3;
-    let best = |mode: &str| {
-        (0..rounds)
-            .map(|_| run_child(mode, &path))
-            .min_by(|a, b| a.1.partial_cmp(&b.1).unwrap())
-            .unwrap()
-    };
-    let (ub, fs, fm, fc) = best("flate2");
-    let (ab, asecs, am, ac) = best("analyze");
-    assert_eq!(
-        ub, ab,
-        "analysis and flate2 saw different uncompressed sizes"
-    );
-    let (a2b, a2s, a2m, a2c) = best("analyze2");
-    // bash's `times` prints the CPU time of the pipeline's processes (second line: children).
-    let (shell, shell_cpu) = {
-        let mut best = (f64::MAX, 0.0);
-        for _ in 0..rounds {
-            let t = Instant::now();
-            let out = Command::new("bash")
-                .arg("-c")
-                .arg(format!(
-                    "gzip -dc '{}' | tar -tv > /dev/null; times",
-                    path.display()
-                ))
-                .output()
-                .unwrap();
-            assert!(out.status.success());
-            let secs = t.elapsed().as_secs_f64();
-            let text = String::from_utf8_lossy(&out.stdout).to_string();
-            let cpu: f64 = text
-                .lines()
-                .nth(1)
-                .unwrap_or("")
-                .split_whitespace()
-                .map(|v| {
-                    let (m, s) = v
-                        .trim_end_matches('s')
-                        .split_once('m')
-                        .unwrap_or(("0", "0"));
-                    m.parse::<f64>().unwrap_or(0.0) * 60.0 + s.parse::<f64>().unwrap_or(0.0)
-                })
-                .sum();
-            if secs < best.0 {
-                best = (secs, cpu);
-            }
+    // Rounds alternate the baseline with every mode, so a burst of load from elsewhere hits
+    // all of them alike; the best (fastest wall) run of each is reported.
+    let modes = ["flate2", "pipelined", "inline", "inline-x2", "pipelined-x2"];
+    let mut best: Vec<Option<Run>> = vec![None; modes.len() + 1];
+    let keep = |slot: &mut Option<Run>, r: Run| {
+        if slot.is_none_or(|b| r.secs < b.secs) {
+            *slot = Some(r);
         }
-        best
     };
+    for round in 0..rounds {
+        eprintln!("round {} of {rounds} (load {:.2})", round + 1, load1());
+        for (i, m) in modes.iter().enumerate() {
+            keep(&mut best[i], run_child(m, &path));
+        }
+        if shell {
+            let bytes = best[0].unwrap().bytes;
+            keep(&mut best[modes.len()], run_shell(&path, bytes));
+        }
+    }
+    let get = |m: &str| best[modes.iter().position(|x| *x == m).unwrap()].unwrap();
+    let base = get("flate2");
+    for m in &modes[1..] {
+        let r = get(m);
+        let per_layer = if m.ends_with("x2") { 2 } else { 1 };
+        assert_eq!(
+            r.bytes,
+            base.bytes * per_layer,
+            "analysis ({m}) and flate2 saw different uncompressed sizes"
+        );
+    }
     println!(
-        "uncompressed tar stream: {:.2} GiB; best of {rounds} runs each",
-        ub as f64 / (1u64 << 30) as f64
-    );
-    println!("{:<34} {:>10} {:>12}", "run", "MB/s", "peak RSS MiB");
-    println!(
-        "{:<34} {:>10.0} {:>12.1}",
-        "flate2 (zlib-rs) -> sink",
-        mb(ub, fs),
-        fm as f64 / 1024.0
-    );
-    println!(
-        "{:<34} {:>10.0} {:>12.1}",
-        "codebench analyze_layer, 1 worker",
-        mb(ab, asecs),
-        am as f64 / 1024.0
-    );
-    println!(
-        "{:<34} {:>10.0} {:>12.1}",
-        "codebench analyze_layer, 2 workers",
-        mb(a2b, a2s),
-        a2m as f64 / 1024.0
-    );
-    println!(
-        "{:<34} {:>10.0} {:>12}",
-        "gzip -dc | tar -tv > /dev/null",
-        mb(ub, shell),
-        "-"
-    );
-    println!("ratio analyze / flate2:        {:.3}", fs / asecs);
-    println!("ratio analyze / gzip|tar:      {:.2}x", shell / asecs);
-    println!(
-        "ratio 2 workers / 1 worker:    {:.2}x (aggregate throughput)",
-        mb(a2b, a2s) / mb(ab, asecs)
+        "uncompressed tar stream: {:.2} GiB; best of {rounds} alternating rounds",
+        base.bytes as f64 / (1u64 << 30) as f64
     );
     println!(
-        "CPU-seconds per GB: flate2 {:.2}, analyze 1 worker {:.2}, 2 workers {:.2}, gzip|tar {:.2}",
-        fc / (ub as f64 / 1e9),
-        ac / (ab as f64 / 1e9),
-        a2c / (a2b as f64 / 1e9),
-        shell_cpu / (ub as f64 / 1e9)
+        "{:<44} {:>7} {:>7} {:>9} {:>8} {:>7}",
+        "run", "MB/s", "wall s", "CPU s/GB", "RSS MiB", "load1"
     );
+    let row = |label: &str, r: Run| {
+        let gb = r.bytes as f64 / 1e9;
+        println!(
+            "{label:<44} {:>7.0} {:>7.2} {:>9.3} {:>8.1} {:>7.2}",
+            r.bytes as f64 / r.secs / 1e6,
+            r.secs,
+            r.cpu / gb,
+            r.rss_kib as f64 / 1024.0,
+            r.load
+        );
+    };
+    row("flate2 (zlib-rs) -> sink", base);
+    row(
+        "analyze_layer, 1 worker, pipelined hashing",
+        get("pipelined"),
+    );
+    row("analyze_layer, 1 worker, inline hashing", get("inline"));
+    row("analyze_layer, 2 workers, inline hashing", get("inline-x2"));
+    row(
+        "analyze_layer, 2 workers, pipelined hashing",
+        get("pipelined-x2"),
+    );
+    if shell {
+        row("gzip -dc | tar -tv > /dev/null", best[modes.len()].unwrap());
+    }
+    let tput = |r: Run| r.bytes as f64 / r.secs;
+    let cpu_per_byte = |r: Run| r.cpu / r.bytes as f64;
+    for m in ["pipelined", "inline"] {
+        let r = get(m);
+        println!(
+            "{m:>9} / flate2: throughput {:.3}, CPU per byte {:.3}",
+            tput(r) / tput(base),
+            cpu_per_byte(r) / cpu_per_byte(base)
+        );
+    }
     println!(
-        "CPU ratios: analyze/flate2 {:.3}, gzip|tar/analyze {:.2}x",
-        fc / ac,
-        shell_cpu / ac
+        "2 workers / 1 worker (aggregate throughput): inline {:.2}x, pipelined {:.2}x; \
+         2 inline / 1 pipelined {:.2}x",
+        tput(get("inline-x2")) / tput(get("inline")),
+        tput(get("pipelined-x2")) / tput(get("pipelined")),
+        tput(get("inline-x2")) / tput(get("pipelined"))
     );
-    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
-    println!("load average during the run: {}", load.trim());
+    if shell {
+        let sh = best[modes.len()].unwrap();
+        println!(
+            "pipelined vs gzip -dc | tar -tv: {:.2}x throughput, {:.2}x less CPU",
+            tput(get("pipelined")) / tput(sh),
+            cpu_per_byte(sh) / cpu_per_byte(get("pipelined"))
+        );
+    }
+    println!("load average after the run: {}", {
+        let l = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+        l.trim().to_string()
+    });
 }
