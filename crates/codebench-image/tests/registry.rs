@@ -6,8 +6,8 @@ mod common;
 use std::sync::Arc;
 
 use codebench_image::{
-    analyze_oci_layout, analyze_registry, AnalyzeOptions, Credentials, MemoryCache, Platform,
-    RegistryOptions,
+    analyze_oci_layout, analyze_registry, AnalyzeOptions, Credentials, Hashing, MemoryCache,
+    Platform, RegistryOptions,
 };
 use common::servers::{Fake, Registry, Route, TOKEN};
 use common::*;
@@ -236,12 +236,23 @@ async fn registry_faults_are_classified_and_other_platforms_go_on() {
     // Connection dropped in the middle of an arm64-only layer: that platform fails, retryable.
     let zl = &arm.layers[1];
     let path = format!("/v2/{repo}/blobs/{}", zl.digest);
+    // Both hashing arrangements (Auto picks one by the machine's cores).
+    let arrangements = [Hashing::Inline, Hashing::Pipelined].map(|hashing| RegistryOptions {
+        base_url: Some(fake.base.clone()),
+        analyze: AnalyzeOptions {
+            hashing,
+            ..Default::default()
+        },
+        ..Default::default()
+    });
     fake.route(&path, Route::Drop(zl.blob.clone(), zl.blob.len() / 2));
-    let r = run().await.unwrap();
-    check_platform(find(&r, "amd64"), &amd, true);
-    let e = find(&r, "arm64").error.clone().unwrap();
-    assert!(e.retryable, "{e:?}");
-    assert!(r.failed() && r.retryable());
+    for o in &arrangements {
+        let r = analyze_registry(&reference, o).await.unwrap();
+        check_platform(find(&r, "amd64"), &amd, true);
+        let e = find(&r, "arm64").error.clone().unwrap();
+        assert!(e.retryable, "{:?}: {e:?}", o.analyze.hashing);
+        assert!(r.failed() && r.retryable());
+    }
 
     // 503 with Retry-After, and 429.
     fake.route(&path, Route::Status(503, Some(7)));
@@ -262,17 +273,24 @@ async fn registry_faults_are_classified_and_other_platforms_go_on() {
     let n = wrong.len();
     wrong[n - 5] ^= 1;
     fake.route(&path, Route::Ok(wrong, "application/octet-stream"));
-    let e = find(&run().await.unwrap(), "arm64").error.clone().unwrap();
-    assert!(!e.retryable, "{e:?}");
-    assert!(
-        matches!(e.kind.as_str(), "digest_mismatch" | "archive"),
-        "{e:?}"
-    );
+    for o in &arrangements {
+        let r = analyze_registry(&reference, o).await.unwrap();
+        let e = find(&r, "arm64").error.clone().unwrap();
+        assert!(!e.retryable, "{e:?}");
+        assert!(
+            matches!(e.kind.as_str(), "digest_mismatch" | "archive"),
+            "{:?}: {e:?}",
+            o.analyze.hashing
+        );
+    }
     fake.route(
         &path,
         Route::Ok(zl.blob.clone(), "application/octet-stream"),
     );
     assert!(!run().await.unwrap().failed());
+    for o in &arrangements {
+        assert!(!analyze_registry(&reference, o).await.unwrap().failed());
+    }
 
     // Manifest over 4 MiB; root manifest 5xx.
     let mut huge =
