@@ -19,6 +19,7 @@ ui: deps
 
 build: ui
 	$(CARGO) build -p codebench-cli -p codebench-app
+	$(CARGO) build -p codebench-github --features mock-server --bin github-mock
 
 run: build
 	@if [ -n "$$DISPLAY" ] || [ -n "$$WAYLAND_DISPLAY" ]; then \

@@ -531,7 +531,9 @@ pub fn import_github<R: tauri::Runtime>(
     api_url: Option<String>,
     refresh: bool,
 ) -> Result<bool, String> {
-    let api_url = api_url.map(|u| u.trim().to_string()).filter(|u| !u.is_empty());
+    let api_url = api_url
+        .map(|u| u.trim().to_string())
+        .filter(|u| !u.is_empty());
     if let Some(u) = &api_url {
         line("API URL", u, MAX_URL)?;
         if !(u.starts_with("https://") || u.starts_with("http://")) {
@@ -568,9 +570,7 @@ pub fn import_github<R: tauri::Runtime>(
         *running = Some(cancel.clone());
     }
     let options = codebench::corpus::github::GithubImportOptions {
-        api_url: std::env::var("CODEBENCH_GITHUB_API_URL")
-            .ok()
-            .filter(|u| !u.trim().is_empty()),
+        api_url,
         token: token.filter(|t| !t.is_empty()).or_else(|| {
             std::env::var("GITHUB_TOKEN")
                 .ok()

@@ -336,27 +336,29 @@ impl Study {
         };
         let mut store_error: Option<Error> = None;
         let mut done: Vec<RepoImport> = Vec::new();
-        let stats =
-            runtime.block_on(
-                client.fetch_many_until(&names, &StudySelector, &on_event, |outcome| {
-                    if store_error.is_some() {
-                        return ControlFlow::Break(());
+        let stats = runtime.block_on(client.fetch_many_until(
+            &names,
+            &StudySelector,
+            &on_event,
+            |outcome| {
+                if store_error.is_some() {
+                    return ControlFlow::Break(());
+                }
+                let list_ref = list_refs.get(&outcome.requested_name().to_ascii_lowercase());
+                match self.store_outcome(&outcome, list_ref, api_url) {
+                    Ok(r) => {
+                        on_progress(ImportProgress::Done(r.clone()));
+                        done.push(r);
                     }
-                    let list_ref = list_refs.get(&outcome.requested_name().to_ascii_lowercase());
-                    match self.store_outcome(&outcome, list_ref, api_url) {
-                        Ok(r) => {
-                            on_progress(ImportProgress::Done(r.clone()));
-                            done.push(r);
-                        }
-                        Err(e) => store_error = Some(e),
-                    }
-                    if cancelled() {
-                        ControlFlow::Break(())
-                    } else {
-                        ControlFlow::Continue(())
-                    }
-                }),
-            );
+                    Err(e) => store_error = Some(e),
+                }
+                if cancelled() {
+                    ControlFlow::Break(())
+                } else {
+                    ControlFlow::Continue(())
+                }
+            },
+        ));
         if let Some(e) = store_error {
             return Err(e);
         }
@@ -630,7 +632,42 @@ mod tests {
             token: Some("test-token-not-stored".into()),
             concurrency: 8,
             refresh,
+            cancel: None,
         }
+    }
+
+    #[test]
+    fn cancel_stops_after_the_repository_in_hand_and_a_rerun_goes_on() {
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let mut study = Study::create(dir.path().join("s.cb"), &Codebook::shipped()).unwrap();
+        let names: Vec<String> = (0..6).map(|i| format!("acme/r{i}")).collect();
+        let gh = mock(
+            &rt,
+            names
+                .iter()
+                .map(|n| FixtureRepo::new(n).file("Dockerfile", "FROM python:3.11\n"))
+                .collect(),
+        );
+        let flag = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let mut opts = options(&gh.url(), false);
+        opts.concurrency = 1;
+        opts.cancel = Some(flag.clone());
+        let all: Vec<&str> = names.iter().map(String::as_str).collect();
+        // Cancel as soon as the first repository is stored (the app's Cancel button).
+        let on = |p: ImportProgress| {
+            if matches!(p, ImportProgress::Done(_)) {
+                flag.store(true, std::sync::atomic::Ordering::SeqCst);
+            }
+        };
+        let s = study.import_github(&entries(&all), &opts, &on).unwrap();
+        assert!(s.cancelled);
+        assert_eq!(s.repos.len(), 1, "{:?}", s.repos);
+        // Again without cancelling: the stored one is skipped, the rest are fetched.
+        opts.cancel = None;
+        let s = study.import_github(&entries(&all), &opts, &|_| {}).unwrap();
+        assert!(!s.cancelled);
+        assert_eq!((s.skipped.len(), s.repos.len()), (1, 5));
     }
 
     fn entries(names: &[&str]) -> Vec<ListEntry> {
