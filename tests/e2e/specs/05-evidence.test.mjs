@@ -46,8 +46,18 @@ async function selectLines(browser, from, to) {
       const first = document.querySelector(`#dockerfile .line[data-line="${a}"] .lt`);
       const last = document.querySelector(`#dockerfile .line[data-line="${b}"] .lt`);
       const range = document.createRange();
-      range.setStart(first.firstChild, 0);
-      range.setEnd(last.firstChild, last.firstChild.length);
+      // The line's text may sit in several highlighted spans: select from the first text
+      // node to the end of the last one.
+      const texts = (el) => {
+        const w = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+        const out = [];
+        for (let n = w.nextNode(); n !== null; n = w.nextNode()) out.push(n);
+        return out;
+      };
+      const start = texts(first)[0];
+      const end = texts(last).at(-1);
+      range.setStart(start, 0);
+      range.setEnd(end, end.length);
       const sel = window.getSelection();
       sel.removeAllRanges();
       sel.addRange(range);
