@@ -700,6 +700,159 @@ pub fn remove_image_ref(
     state.with(move |study, _| study.remove_image_ref(&project, &reference))
 }
 
+/// How often a code is used by decisions.
+#[derive(Debug, Clone, Serialize)]
+pub struct CodeUse {
+    /// Dimension id.
+    pub dimension: String,
+    /// Code id.
+    pub code: String,
+    /// Decisions that give it.
+    pub count: i64,
+}
+
+/// Longest code definition accepted, in bytes.
+pub const MAX_DEFINITION: usize = 16 * 1024;
+
+fn definition(text: &str) -> Result<(), String> {
+    if text.len() > MAX_DEFINITION {
+        return Err(format!(
+            "the definition is longer than {MAX_DEFINITION} bytes"
+        ));
+    }
+    if text
+        .chars()
+        .any(|c| c.is_control() && !matches!(c, '\n' | '\t' | '\r'))
+    {
+        return Err("the definition contains a control character".into());
+    }
+    Ok(())
+}
+
+/// How many decisions give each code (codes never given are absent).
+#[tauri::command]
+pub fn code_uses(state: State<'_, AppState>) -> Result<Vec<CodeUse>, String> {
+    state.with(|study, _| {
+        let mut uses: Vec<CodeUse> = study
+            .code_use_counts()?
+            .into_iter()
+            .map(|((dimension, code), count)| CodeUse {
+                dimension,
+                code,
+                count,
+            })
+            .collect();
+        uses.sort_by(|a, b| (&a.dimension, &a.code).cmp(&(&b.dimension, &b.code)));
+        Ok(uses)
+    })
+}
+
+/// Open coding: adds a code to a dimension as proposed (name and definition; optionally under
+/// a parent), on behalf of `by`.
+#[tauri::command]
+pub fn propose_code(
+    state: State<'_, AppState>,
+    dimension: String,
+    name: String,
+    definition_text: String,
+    parent: Option<String>,
+    by: String,
+) -> Result<codebench::codebook::Code, String> {
+    line("dimension", &dimension, MAX_LABEL)?;
+    line("name", &name, MAX_LABEL)?;
+    definition(&definition_text)?;
+    if let Some(p) = &parent {
+        line("parent", p, MAX_LABEL)?;
+    }
+    line("by", &by, MAX_NAME)?;
+    state.with(move |study, _| {
+        study.propose_code(&dimension, &name, &definition_text, parent.as_deref(), &by)
+    })
+}
+
+/// Renames a code (its id and decisions stay; the history keeps the old name).
+#[tauri::command]
+pub fn rename_code(
+    state: State<'_, AppState>,
+    dimension: String,
+    code: String,
+    name: String,
+    by: String,
+) -> Result<(), String> {
+    line("dimension", &dimension, MAX_LABEL)?;
+    line("code", &code, MAX_LABEL)?;
+    line("name", &name, MAX_LABEL)?;
+    line("by", &by, MAX_NAME)?;
+    state.with(move |study, _| study.rename_code(&dimension, &code, &name, &by))
+}
+
+/// Sets a code's status: `active` (agreed), `proposed`, or `retired` (no new decisions).
+#[tauri::command]
+pub fn set_code_status(
+    state: State<'_, AppState>,
+    dimension: String,
+    code: String,
+    status: codebench::codebook::CodeStatus,
+    by: String,
+) -> Result<(), String> {
+    line("dimension", &dimension, MAX_LABEL)?;
+    line("code", &code, MAX_LABEL)?;
+    line("by", &by, MAX_NAME)?;
+    state.with(move |study, _| study.set_code_status(&dimension, &code, status, &by))
+}
+
+/// Merges code `from` into `into`: every decision and consensus with `from` gets `into`
+/// (none is dropped); `from` is retired. Returns the decisions remapped.
+#[tauri::command]
+pub fn merge_codes(
+    state: State<'_, AppState>,
+    dimension: String,
+    from: String,
+    into: String,
+    by: String,
+) -> Result<usize, String> {
+    line("dimension", &dimension, MAX_LABEL)?;
+    line("from", &from, MAX_LABEL)?;
+    line("into", &into, MAX_LABEL)?;
+    line("by", &by, MAX_NAME)?;
+    state.with(move |study, _| study.merge_codes(&dimension, &from, &into, &by))
+}
+
+/// What a split made: the new codes, and the units whose decisions need coding again.
+#[derive(Debug, Clone, Serialize)]
+pub struct Split {
+    /// The new codes (proposed).
+    pub codes: Vec<codebench::codebook::Code>,
+    /// Units with a decision that gave the split code: to recode.
+    pub recode: Vec<String>,
+}
+
+/// Splits a code into new ones (name, definition each); the old code is retired and the
+/// units that used it are listed for recoding.
+#[tauri::command]
+pub fn split_code(
+    state: State<'_, AppState>,
+    dimension: String,
+    code: String,
+    into: Vec<(String, String)>,
+    by: String,
+) -> Result<Split, String> {
+    line("dimension", &dimension, MAX_LABEL)?;
+    line("code", &code, MAX_LABEL)?;
+    if into.len() > MAX_CODES {
+        return Err(format!("more than {MAX_CODES} new codes"));
+    }
+    for (name, text) in &into {
+        line("name", name, MAX_LABEL)?;
+        definition(text)?;
+    }
+    line("by", &by, MAX_NAME)?;
+    state.with(move |study, _| {
+        let (codes, recode) = study.split_code(&dimension, &code, &into, &by)?;
+        Ok(Split { codes, recode })
+    })
+}
+
 /// Every metrics job of the study, oldest first.
 #[tauri::command]
 pub fn jobs(state: State<'_, AppState>) -> Result<Vec<Job>, String> {

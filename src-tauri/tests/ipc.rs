@@ -665,3 +665,63 @@ fn github_import_and_image_refs_validate_their_arguments() {
         json!([])
     );
 }
+
+#[test]
+fn open_coding_commands_change_the_codebook_and_say_why_not() {
+    let app = app_with(None);
+    let c = invoke(
+        &app,
+        "propose_code",
+        json!({"dimension": "kind", "name": "Edge Device", "definitionText": "On a device.", "parent": null, "by": "ana"}),
+    )
+    .unwrap();
+    assert_eq!(
+        (c["id"].as_str(), c["status"].as_str()),
+        (Some("edge-device"), Some("proposed"))
+    );
+    let err = invoke(
+        &app,
+        "propose_code",
+        json!({"dimension": "kind", "name": "x", "definitionText": "a\u{7}b", "parent": null, "by": "ana"}),
+    )
+    .unwrap_err();
+    assert_eq!(err, "the definition contains a control character");
+    invoke(
+        &app,
+        "set_code_status",
+        json!({"dimension": "kind", "code": "edge-device", "status": "active", "by": "ana"}),
+    )
+    .unwrap();
+    let err = invoke(
+        &app,
+        "set_code_status",
+        json!({"dimension": "kind", "code": "edge-device", "status": "gone", "by": "ana"}),
+    )
+    .unwrap_err();
+    assert!(err.as_str().unwrap().contains("gone"), "{err}");
+    let err = invoke(
+        &app,
+        "merge_codes",
+        json!({"dimension": "kind", "from": "nope", "into": "model", "by": "ana"}),
+    )
+    .unwrap_err();
+    assert!(err.as_str().unwrap().contains("nope"), "{err}");
+    assert_eq!(
+        invoke(
+            &app,
+            "merge_codes",
+            json!({"dimension": "kind", "from": "edge-device", "into": "model", "by": "ana"})
+        )
+        .unwrap(),
+        0
+    );
+    let split = invoke(
+        &app,
+        "split_code",
+        json!({"dimension": "kind", "code": "toolkit", "into": [["Library", ""], ["CLI Tool", ""]], "by": "ana"}),
+    )
+    .unwrap();
+    assert_eq!(split["codes"].as_array().unwrap().len(), 2);
+    assert_eq!(split["recode"], json!([]));
+    assert_eq!(invoke(&app, "code_uses", json!({})).unwrap(), json!([]));
+}

@@ -8,6 +8,7 @@ import type { Overview } from "./overview";
 import type { ImageRefInfo } from "./corpus";
 import type { AcceptReport, Consensus, ConsensusInput, MergeReport, ReconcileQueue } from "./reconcile";
 import type {
+  Code,
   Codebook,
   Decision,
   DecisionInput,
@@ -60,6 +61,17 @@ export const imageRefs = (project: string | null) => invoke<ImageRefInfo[]>("ima
 export const addImageRef = (project: string, reference: string) => invoke<ImageRefInfo>("add_image_ref", { project, reference });
 export const removeImageRef = (project: string, reference: string) =>
   invoke<ImageRefInfo[]>("remove_image_ref", { project, reference });
+export const codeUses = () => invoke<{ dimension: string; code: string; count: number }[]>("code_uses");
+export const proposeCode = (dimension: string, name: string, definitionText: string, parent: string | null, by: string) =>
+  invoke<Code>("propose_code", { dimension, name, definitionText, parent, by });
+export const renameCode = (dimension: string, code: string, name: string, by: string) =>
+  invoke<void>("rename_code", { dimension, code, name, by });
+export const setCodeStatus = (dimension: string, code: string, status: Code["status"], by: string) =>
+  invoke<void>("set_code_status", { dimension, code, status, by });
+export const mergeCodes = (dimension: string, from: string, into: string, by: string) =>
+  invoke<number>("merge_codes", { dimension, from, into, by });
+export const splitCode = (dimension: string, code: string, into: [string, string][], by: string) =>
+  invoke<{ codes: Code[]; recode: string[] }>("split_code", { dimension, code, into, by });
 export const jobs = () => invoke<Job[]>("jobs");
 export const enqueueMetrics = () => invoke<number>("enqueue_metrics");
 export const cancelJob = (id: number) => invoke<Job>("cancel_job", { id });
