@@ -100,7 +100,7 @@ fn check_input(input: &DecisionInput) -> Result<(), String> {
 /// The open study: path, summary, and the `--open` unit checked against the study.
 #[tauri::command]
 pub fn study_info(state: State<'_, AppState>) -> Result<StudyInfo, String> {
-    let open_unit = state.open_unit().map(str::to_string);
+    let open_unit = state.open_unit();
     state.with(move |study, opened| {
         let open_error = match &open_unit {
             Some(unit) => study.unit(unit).err().map(|e| e.to_string()),
@@ -851,6 +851,51 @@ pub fn split_code(
         let (codes, recode) = study.split_code(&dimension, &code, &into, &by)?;
         Ok(Split { codes, recode })
     })
+}
+
+/// An absolute path to a study file typed by the user.
+fn study_path(path: &str) -> Result<std::path::PathBuf, String> {
+    line("path", path, MAX_PATH)?;
+    let p = std::path::PathBuf::from(path.trim());
+    if !p.is_absolute() {
+        return Err(format!(
+            "'{}' is not an absolute path: give the full path of the study file",
+            p.display()
+        ));
+    }
+    Ok(p)
+}
+
+/// Opens another study file (the start screen's Open and recent studies).
+#[tauri::command]
+pub fn open_study(state: State<'_, AppState>, path: String) -> Result<StudyInfo, String> {
+    let p = study_path(&path)?;
+    state.switch(&p, false)?;
+    study_info(state)
+}
+
+/// Creates a new study file with the shipped codebook and opens it (refused when a file is
+/// already there).
+#[tauri::command]
+pub fn new_study(state: State<'_, AppState>, path: String) -> Result<StudyInfo, String> {
+    let p = study_path(&path)?;
+    state.switch(&p, true)?;
+    study_info(state)
+}
+
+/// Opens the bundled sample study (created in the app's data folder when missing).
+#[tauri::command]
+pub fn open_sample_study<R: tauri::Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+) -> Result<StudyInfo, String> {
+    use tauri::Manager;
+    let dir = app
+        .path()
+        .app_data_dir()
+        .map_err(|e| format!("no data folder for the sample study: {e}"))?;
+    state.switch_to_sample(&dir.join(crate::SAMPLE_STUDY_FILE))?;
+    study_info(state)
 }
 
 /// Every metrics job of the study, oldest first.

@@ -33,7 +33,7 @@ type Job = Box<dyn FnOnce(&mut Slot) + Send>;
 #[derive(Debug)]
 pub struct AppState {
     jobs: mpsc::Sender<Job>,
-    open_unit: Option<String>,
+    open_unit: std::sync::Mutex<Option<String>>,
 }
 
 impl AppState {
@@ -50,7 +50,10 @@ impl AppState {
                 }
             })
             .expect("the OS can start one thread");
-        AppState { jobs, open_unit }
+        AppState {
+            jobs,
+            open_unit: std::sync::Mutex::new(open_unit),
+        }
     }
 
     fn run<T: Send + 'static>(&self, f: impl FnOnce(&mut Slot) -> T + Send + 'static) -> T {
@@ -94,8 +97,42 @@ impl AppState {
     }
 
     /// The `--open` unit.
-    pub fn open_unit(&self) -> Option<&str> {
-        self.open_unit.as_deref()
+    pub fn open_unit(&self) -> Option<String> {
+        self.open_unit.lock().ok().and_then(|u| u.clone())
+    }
+
+    /// Opens another study file in place of the open one (the start screen), or creates it
+    /// with the shipped codebook when `create`; the `--open` unit no longer applies. Returns
+    /// why it failed; the study open before then stays open.
+    pub fn switch(&self, path: &Path, create: bool) -> Result<(), String> {
+        if let Ok(mut u) = self.open_unit.lock() {
+            *u = None;
+        }
+        let path = path.to_path_buf();
+        self.run(move |slot| {
+            let result = if create {
+                Study::create(&path, &codebench::codebook::Codebook::shipped())
+            } else {
+                Study::open(&path)
+            };
+            match result {
+                Ok(_) => {
+                    set(slot, &path, false, result);
+                    Ok(())
+                }
+                // A file that cannot be opened or created leaves the open study as it was.
+                Err(e) => Err(e.to_string()),
+            }
+        })
+    }
+
+    /// Opens the sample study at `path` in place of the open one.
+    pub fn switch_to_sample(&self, path: &Path) -> Result<(), String> {
+        if let Ok(mut u) = self.open_unit.lock() {
+            *u = None;
+        }
+        self.open_sample(path);
+        self.with(|_, _| Ok(()))
     }
 
     /// Runs `f` on the open study (on the study thread), or returns why there is none.
@@ -177,5 +214,28 @@ mod tests {
         let err = state.with(|s, _| s.projects()).unwrap_err();
         assert!(err.contains("not a Codebench study"), "{err}");
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "not a study");
+    }
+
+    #[test]
+    fn switching_studies_keeps_the_open_one_when_the_other_fails() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = AppState::new(Some("acme/x".into()));
+        state.open_sample(&dir.path().join("sample.codebench"));
+        // A file that is not a study: refused, the sample stays open.
+        let junk = dir.path().join("notes.txt");
+        std::fs::write(&junk, "not a study").unwrap();
+        let err = state.switch(&junk, false).unwrap_err();
+        assert!(err.contains("not a Codebench study"), "{err}");
+        assert_eq!(state.with(|s, _| s.projects()).unwrap().len(), 12);
+        // A new study: created and open, empty; the --open unit is forgotten.
+        let new = dir.path().join("mine.codebench");
+        state.switch(&new, true).unwrap();
+        assert_eq!(state.with(|s, _| s.projects()).unwrap().len(), 0);
+        assert_eq!(state.open_unit(), None);
+        // Creating over an existing file is refused and changes nothing.
+        let err = state.switch(&junk, true).unwrap_err();
+        assert!(err.contains("already exists"), "{err}");
+        assert_eq!(std::fs::read_to_string(&junk).unwrap(), "not a study");
+        assert_eq!(state.with(|_, o| Ok(o.path.clone())).unwrap(), new);
     }
 }

@@ -72,6 +72,9 @@ export const mergeCodes = (dimension: string, from: string, into: string, by: st
   invoke<number>("merge_codes", { dimension, from, into, by });
 export const splitCode = (dimension: string, code: string, into: [string, string][], by: string) =>
   invoke<{ codes: Code[]; recode: string[] }>("split_code", { dimension, code, into, by });
+export const openStudy = (path: string) => invoke<StudyInfo>("open_study", { path });
+export const newStudy = (path: string) => invoke<StudyInfo>("new_study", { path });
+export const openSampleStudy = () => invoke<StudyInfo>("open_sample_study");
 export const jobs = () => invoke<Job[]>("jobs");
 export const enqueueMetrics = () => invoke<number>("enqueue_metrics");
 export const cancelJob = (id: number) => invoke<Job>("cancel_job", { id });
