@@ -31,3 +31,22 @@ test("a code proposed while coding is given to the decision", async () => {
   assert.match(readFileSync(join(out, "codings.csv"), "utf8"), /ana,basalt-ai\/autotune:Dockerfile,purpose,gpu-benchmarking,/);
   assert.match(readFileSync(join(out, "codebook.csv"), "utf8"), /purpose,[^\r\n]*,gpu-benchmarking,GPU Benchmarking,,[^\r\n]*,proposed,/);
 });
+
+test("a unit in an unrevealed round says it is coded blind", async () => {
+  const study = freshStudy("blind");
+  cli(["--study", study, "raters", "add", "ana"]);
+  cli(["--study", study, "round", "create", "r1", "--fraction", "1", "--dimension", "kind", "--seed", "7"]);
+  await withApp(["--study", study, "--open", "basalt-ai/autotune"], async (browser) => {
+    await until(browser, async () => (await browser.$("button.rater").isExisting()), "the rater screen");
+    await browser.$("button.rater[data-rater='ana']").click();
+    await until(browser, async () => (await browser.$("#blind-badge").isExisting()), "the blind badge");
+    assert.equal(await browser.$("#blind-badge").getText(), "blind: round r1");
+  });
+  cli(["--study", study, "round", "reveal", "r1", "--force"]);
+  await withApp(["--study", study, "--open", "basalt-ai/autotune"], async (browser) => {
+    await until(browser, async () => (await browser.$("button.rater").isExisting()), "the rater screen");
+    await browser.$("button.rater[data-rater='ana']").click();
+    await until(browser, async () => (await browser.$("#unit-title").isExisting()), "the unit");
+    assert.equal(await browser.$("#blind-badge").isExisting(), false, "revealed: no longer blind");
+  });
+});

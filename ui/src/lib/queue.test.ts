@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { buildQueue, decisionKey, progress, step, visible } from "./queue";
+import { blindRounds, buildQueue, decisionKey, progress, step, visible } from "./queue";
 import type { Codebook, Decision, UnitInfo } from "./types";
 
 const book: Codebook = {
@@ -138,5 +138,18 @@ describe("changed upstream and disagreements", () => {
     const plain = buildQueue(units, book, mine);
     expect(visible(plain, "changed", "")).toEqual([]);
     expect(visible(plain, "disagree", "")).toEqual([]);
+  });
+});
+
+describe("blindRounds", () => {
+  it("lists the unrevealed rounds of each unit", () => {
+    const m = blindRounds([
+      { name: "r1", units: ["a/b", "c/d"], revealed_at: null },
+      { name: "r0", units: ["a/b"], revealed_at: "2026-01-01T00:00:00.000Z" },
+      { name: "r2", units: ["a/b"], revealed_at: null },
+    ]);
+    expect(m.get("a/b")).toEqual(["r1", "r2"]);
+    expect(m.get("c/d")).toEqual(["r1"]);
+    expect(m.has("e/f")).toBe(false);
   });
 });

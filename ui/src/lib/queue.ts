@@ -136,3 +136,14 @@ export function step(
   }
   return null;
 }
+
+/** The unrevealed rounds each unit is in (by unit name), from the study's rounds: while a
+ * round is blind the rater sees only their own decisions there (the core enforces it). */
+export function blindRounds(rounds: { name: string; units: string[]; revealed_at: string | null }[]): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const r of rounds) {
+    if (r.revealed_at !== null) continue;
+    for (const u of r.units) out.set(u, [...(out.get(u) ?? []), r.name]);
+  }
+  return out;
+}
