@@ -518,7 +518,7 @@ pub struct GithubFinished {
 
 /// Starts importing repositories from GitHub in the background, on a connection of its own
 /// to the study file: `names` are `owner/name` or GitHub URLs; `token` (typed in the dialog,
-/// else `GITHUB_TOKEN`) is used for this import only and never stored; `api_url` is GitHub
+/// else the one kept in the OS keyring, else `GITHUB_TOKEN`) is never written to the study; `api_url` is GitHub
 /// Enterprise's API (none: api.github.com). Progress comes as
 /// [`GITHUB_PROGRESS`] events, the end as [`GITHUB_FINISHED`]. Returns false when an import
 /// is already under way.
@@ -646,6 +646,35 @@ pub fn import_github<R: tauri::Runtime>(
         return Err(format!("could not start the import thread: {e}"));
     }
     Ok(true)
+}
+
+/// Whether a GitHub token is kept in the OS keyring (the token itself never reaches the UI).
+#[tauri::command]
+pub fn github_token_kept() -> Result<bool, String> {
+    Ok(crate::secrets::github_token()?.is_some())
+}
+
+/// Keeps a GitHub token in the OS keyring for later imports.
+#[tauri::command]
+pub fn save_github_token(token: String) -> Result<(), String> {
+    check_token(&token)?;
+    if token.is_empty() {
+        return Err("the token is empty".into());
+    }
+    crate::secrets::save_github_token(&token)
+}
+
+/// Removes the GitHub token from the OS keyring; true when one was kept.
+#[tauri::command]
+pub fn forget_github_token() -> Result<bool, String> {
+    crate::secrets::forget_github_token()
+}
+
+fn check_token(t: &str) -> Result<(), String> {
+    if t.len() > MAX_NAME || t.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        return Err("the token is not a GitHub token (no spaces, at most 300 characters)".into());
+    }
+    Ok(())
 }
 
 /// Asks the GitHub import under way to stop (repositories stored so far stay); false when

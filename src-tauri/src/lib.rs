@@ -9,6 +9,7 @@
 pub mod args;
 pub mod commands;
 pub mod navigation;
+pub mod secrets;
 pub mod state;
 
 use std::path::PathBuf;
@@ -75,6 +76,9 @@ pub fn setup<R: Runtime>(builder: tauri::Builder<R>, args: args::Args) -> tauri:
             commands::split_code,
             commands::import_github,
             commands::cancel_github_import,
+            commands::github_token_kept,
+            commands::save_github_token,
+            commands::forget_github_token,
             commands::image_refs,
             commands::add_image_ref,
             commands::remove_image_ref,

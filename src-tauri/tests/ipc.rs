@@ -725,3 +725,33 @@ fn open_coding_commands_change_the_codebook_and_say_why_not() {
     assert_eq!(split["recode"], json!([]));
     assert_eq!(invoke(&app, "code_uses", json!({})).unwrap(), json!([]));
 }
+
+#[test]
+fn the_github_token_is_kept_in_the_os_keyring_not_in_the_study() {
+    let app = app_with(None);
+    let err = invoke(&app, "save_github_token", json!({"token": "has space"})).unwrap_err();
+    assert!(
+        err.as_str().unwrap().contains("not a GitHub token"),
+        "{err}"
+    );
+    // The kernel keyring may be refused in some sandboxes: then the command says so.
+    match invoke(
+        &app,
+        "save_github_token",
+        json!({"token": "ghp_ipc_test_token"}),
+    ) {
+        Ok(_) => {
+            assert_eq!(invoke(&app, "github_token_kept", json!({})).unwrap(), true);
+            assert_eq!(
+                invoke(&app, "forget_github_token", json!({})).unwrap(),
+                true
+            );
+            assert_eq!(invoke(&app, "github_token_kept", json!({})).unwrap(), false);
+            assert_eq!(
+                invoke(&app, "forget_github_token", json!({})).unwrap(),
+                false
+            );
+        }
+        Err(e) => assert!(e.as_str().unwrap().contains("OS keyring"), "{e}"),
+    }
+}

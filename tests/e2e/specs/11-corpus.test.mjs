@@ -3,7 +3,7 @@
 // added and removed by hand.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { test } from "node:test";
 import { CLI, cli, freshStudy, shot, until, withApp, WORK } from "../lib.mjs";
@@ -48,6 +48,9 @@ test("importing from GitHub in the app, then editing image references", async ()
         );
       await set("#github-names", "acme/one\nhttps://github.com/acme/two\nacme/missing\n# not this one\n");
       await set("#github-api", mock.url);
+      // The token is kept in the OS keyring (keyutils here), never in the study.
+      await set("#github-token", "ghp_e2e_token_not_stored");
+      await browser.$("#github-remember").click();
       assert.equal(await browser.$("#github-start").getText(), "Import 3 repositories");
       await browser.$("#github-start").click();
       await until(browser, async () => /^Imported: /.test(await browser.$("#corpus-notice").getText().catch(() => "")), "the import");
@@ -57,7 +60,10 @@ test("importing from GitHub in the app, then editing image references", async ()
         Object.fromEntries([...document.querySelectorAll("#github-results tr[data-repo]")].map((r) => [r.getAttribute("data-repo"), r.getAttribute("data-outcome")])),
       );
       assert.deepEqual(outcomes, { "acme/one": "new", "acme/two": "new", "acme/missing": "failed" });
+      await until(browser, async () => (await browser.$("#token-kept").isExisting()), "the kept token");
       await shot(browser, "18-github-import");
+      await browser.$("#github-forget").click();
+      await until(browser, async () => !(await browser.$("#token-kept").isExisting()), "the token forgotten");
 
       // An image reference by hand, then removed.
       await browser.execute(() => {
@@ -80,6 +86,7 @@ test("importing from GitHub in the app, then editing image references", async ()
   } finally {
     mock.stop();
   }
+  assert.ok(!readFileSync(study).includes("ghp_e2e_token_not_stored"), "the token is not in the study file");
   // Both repositories are in the study with their units; the failure is recorded on its project.
   const units = cli(["--study", study, "units"]);
   assert.match(units, /^project +acme\/one$/m);

@@ -56,6 +56,9 @@ export const exportFigures = (dir: string, rater: string | null, ease2022: boole
 export const overview = (viewer: string) => invoke<Overview>("overview", { viewer });
 export const importGithub = (names: string[], token: string | null, apiUrl: string | null, refresh: boolean) =>
   invoke<boolean>("import_github", { names, token, apiUrl, refresh });
+export const githubTokenKept = () => invoke<boolean>("github_token_kept");
+export const saveGithubToken = (token: string) => invoke<void>("save_github_token", { token });
+export const forgetGithubToken = () => invoke<boolean>("forget_github_token");
 export const cancelGithubImport = () => invoke<boolean>("cancel_github_import");
 export const imageRefs = (project: string | null) => invoke<ImageRefInfo[]>("image_refs", { project });
 export const addImageRef = (project: string, reference: string) => invoke<ImageRefInfo>("add_image_ref", { project, reference });
