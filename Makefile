@@ -59,6 +59,7 @@ bench: deps
 	$(CARGO) bench -p codebench-github --features mock-server --bench import
 	$(CARGO) bench -p codebench-image --bench layer_throughput
 	crates/codebench-dockerfile/benches/compare-python.sh 20
+	scripts/bench-app-start.sh 10
 
 golden:
 	$(CARGO) build -p codebench-cli

@@ -9,7 +9,7 @@ cd "$ROOT"
 
 # Debian packages: the WebKitGTK toolchain for Tauri, Xvfb and the WebKit WebDriver for E2E,
 # docker-registry for the image tests, R with readr for reading the exports back (scripts/readback.sh).
-PACKAGES=(libwebkit2gtk-4.1-dev build-essential pkg-config libssl-dev xvfb xauth webkit2gtk-driver docker-registry git r-base-core r-cran-readr)
+PACKAGES=(libwebkit2gtk-4.1-dev build-essential pkg-config libssl-dev xvfb xauth x11-utils webkit2gtk-driver docker-registry git r-base-core r-cran-readr)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

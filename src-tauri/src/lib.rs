@@ -10,6 +10,7 @@ pub mod args;
 pub mod commands;
 pub mod navigation;
 pub mod secrets;
+pub mod startup;
 pub mod state;
 
 use std::path::PathBuf;
@@ -65,6 +66,7 @@ pub fn setup<R: Runtime>(builder: tauri::Builder<R>, args: args::Args) -> tauri:
             commands::export_tables,
             commands::export_figures,
             commands::jobs,
+            startup::interactive,
             commands::open_study,
             commands::new_study,
             commands::open_sample_study,

@@ -6,6 +6,7 @@
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    codebench_app::startup::mark_process_start();
     let args = match codebench_app::args::Args::parse(std::env::args_os().skip(1)) {
         Ok(codebench_app::args::Parsed::Run(args)) => args,
         Ok(codebench_app::args::Parsed::Help) => {

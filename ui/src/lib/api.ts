@@ -78,6 +78,8 @@ export const splitCode = (dimension: string, code: string, into: [string, string
 export const openStudy = (path: string) => invoke<StudyInfo>("open_study", { path });
 export const newStudy = (path: string) => invoke<StudyInfo>("new_study", { path });
 export const openSampleStudy = () => invoke<StudyInfo>("open_sample_study");
+/** Tells the app the first screen is usable (its start-up bench measures up to here). */
+export const interactive = () => invoke<void>("interactive");
 export const jobs = () => invoke<Job[]>("jobs");
 export const enqueueMetrics = () => invoke<number>("enqueue_metrics");
 export const cancelJob = (id: number) => invoke<Job>("cancel_job", { id });
