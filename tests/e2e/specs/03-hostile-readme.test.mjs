@@ -79,6 +79,20 @@ test("the hostile README is inert and the app stays on its own page", async () =
       document.body.append(remote);
     });
     assert.deepEqual(csp, { inline: false, remoteBlocked: true });
+    // README images resolved to the repository (raw.githubusercontent.com) may load; images
+    // from anywhere else are refused by the policy (no tracking pixels). Offline here, so the
+    // check is the policy's own verdict, not the load.
+    const images = await browser.executeAsync((done) => {
+      const blocked = [];
+      document.addEventListener("securitypolicyviolation", (e) => blocked.push(e.blockedURI));
+      for (const src of ["https://raw.githubusercontent.com/o/n/abc/img/a.png", "https://tracker.example.invalid/p.gif"]) {
+        const i = document.createElement("img");
+        i.src = src;
+        document.body.append(i);
+      }
+      setTimeout(() => done(blocked), 500);
+    });
+    assert.deepEqual(images, ["https://tracker.example.invalid/p.gif"]);
 
     // A script that tries to leave is stopped by the shell's navigation guard.
     await browser.execute(() => {
