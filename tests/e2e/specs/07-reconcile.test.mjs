@@ -11,6 +11,10 @@ test("deciding a consensus on the reconcile screen", async () => {
   // Automatic consensus off while the raters code: the units they agree on wait for the switch.
   cli(["--study", study, "reconcile", "automatic", "off", "--by", "ana"]);
   codeTwoRaters(study);
+  cli([
+    "--study", study, "evidence", "add", "--rater", "ben", "--unit", "lumen-labs/tinyserve", "--dimension", "kind",
+    "--code", "toolkit", "--file", "README.md", "--quote", "versioned HTTP and gRPC endpoint", "--lines", "8",
+  ]);
   await withApp(["--study", study], async (browser) => {
     await until(browser, async () => (await browser.$("button.rater").isExisting()), "the rater screen");
     await browser.$("button.rater[data-rater='ana']").click();
@@ -26,6 +30,14 @@ test("deciding a consensus on the reconcile screen", async () => {
     assert.deepEqual(cards, [
       ["ana", "ana: mlops-aiops"],
       ["ben", "ben: toolkit"],
+    ]);
+    // Each rater's evidence beside their codes.
+    const quotes = await browser.execute(() =>
+      [...document.querySelectorAll(".rater-card")].map((c) => [c.getAttribute("data-rater"), c.querySelector(".evidence-quotes q")?.textContent ?? null]),
+    );
+    assert.deepEqual(quotes, [
+      ["ana", null],
+      ["ben", "versioned HTTP and gRPC endpoint"],
     ]);
 
     // A code neither rater chose, without a rationale: the core refuses and the screen says why.
