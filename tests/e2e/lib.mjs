@@ -146,3 +146,17 @@ export function codeTwoRaters(study) {
     cli(["--study", study, "code", "--rater", r, "--unit", "lumen-labs/tinyserve:Dockerfile", "--dimension", "purpose", ...codes.flatMap((c) => ["--code", c])]);
   }
 }
+
+/** Sets a text field's value as typing would end (an input event), for values a test
+ * cannot type key by key (paths, URLs, several lines). */
+export async function setValue(browser, selector, value) {
+  await browser.execute(
+    (s, v) => {
+      const field = document.querySelector(s);
+      field.value = v;
+      field.dispatchEvent(new Event("input", { bubbles: true }));
+    },
+    selector,
+    value,
+  );
+}

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { copyFileSync, mkdtempSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { cli, codeTwoRaters, freshStudy, shot, typeText, until, withApp, WORK } from "../lib.mjs";
+import { cli, codeTwoRaters, freshStudy, shot, typeText, until, withApp, WORK, setValue } from "../lib.mjs";
 
 test("deciding a consensus on the reconcile screen", async () => {
   const study = freshStudy("reconcile");
@@ -89,16 +89,10 @@ test("merging a rater's copy typed as a path", async () => {
     await until(browser, async () => (await browser.$("#tab-reconcile").isExisting()), "the coding screen");
     await browser.$("#tab-reconcile").click();
     await until(browser, async () => (await browser.$("#merge-path").isExisting()), "the merge field");
-    const setPath = (p) =>
-      browser.execute((v) => {
-        const i = document.querySelector("#merge-path");
-        i.value = v;
-        i.dispatchEvent(new Event("input", { bubbles: true }));
-      }, p);
-    await setPath("cy.codebench");
+    await setValue(browser, "#merge-path", "cy.codebench");
     await browser.$("#merge").click();
     await until(browser, async () => /not an absolute path/.test(await browser.$("#reconcile-error").getText().catch(() => "")), "the refusal");
-    await setPath(other);
+    await setValue(browser, "#merge-path", other);
     await browser.$("#merge").click();
     await until(browser, async () => /raters added: cy, 1 decisions added/.test(await browser.$("#reconcile-notice").getText().catch(() => "")), "the merge");
     await shot(browser, "14-merged");

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { codeTwoRaters, freshStudy, shot, until, withApp, WORK } from "../lib.mjs";
+import { codeTwoRaters, freshStudy, shot, until, withApp, WORK, setValue } from "../lib.mjs";
 
 test("the report screen shows the tables and figures and exports them", async () => {
   const study = freshStudy("report");
@@ -40,16 +40,10 @@ test("the report screen shows the tables and figures and exports them", async ()
     );
     await shot(browser, "15-report");
 
-    const setFolder = (p) =>
-      browser.execute((v) => {
-        const i = document.querySelector("#export-folder");
-        i.value = v;
-        i.dispatchEvent(new Event("input", { bubbles: true }));
-      }, p);
-    await setFolder("paper");
+    await setValue(browser, "#export-folder", "paper");
     await browser.$("#export-tables").click();
     await until(browser, async () => /not an absolute path/.test(await browser.$("#report-error").getText().catch(() => "")), "the refusal");
-    await setFolder(out);
+    await setValue(browser, "#export-folder", out);
     await browser.$("#export-tables").click();
     await until(browser, async () => /11 tables \(\d+ rows\) written to/.test(await browser.$("#report-notice").getText().catch(() => "")), "the export");
     await browser.$("#export-figures").click();

@@ -6,7 +6,7 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { test } from "node:test";
-import { CLI, cli, freshStudy, shot, until, withApp, WORK } from "../lib.mjs";
+import { CLI, cli, freshStudy, shot, until, withApp, WORK, setValue } from "../lib.mjs";
 
 /** Starts github-mock on a free port with one repository per name; resolves to its URL. */
 function startMock(names) {
@@ -36,20 +36,10 @@ test("importing from GitHub in the app, then editing image references", async ()
       await until(browser, async () => (await browser.$("#tab-corpus").isExisting()), "the coding screen");
       await browser.$("#tab-corpus").click();
       await until(browser, async () => (await browser.$("#github-names").isExisting()), "the import form");
-      const set = (sel, v) =>
-        browser.execute(
-          (s, x) => {
-            const i = document.querySelector(s);
-            i.value = x;
-            i.dispatchEvent(new Event("input", { bubbles: true }));
-          },
-          sel,
-          v,
-        );
-      await set("#github-names", "acme/one\nhttps://github.com/acme/two\nacme/missing\n# not this one\n");
-      await set("#github-api", mock.url);
+      await setValue(browser, "#github-names", "acme/one\nhttps://github.com/acme/two\nacme/missing\n# not this one\n");
+      await setValue(browser, "#github-api", mock.url);
       // The token is kept in the OS keyring (keyutils here), never in the study.
-      await set("#github-token", "ghp_e2e_token_not_stored");
+      await setValue(browser, "#github-token", "ghp_e2e_token_not_stored");
       await browser.$("#github-remember").click();
       assert.equal(await browser.$("#github-start").getText(), "Import 3 repositories");
       await browser.$("#github-start").click();
@@ -71,11 +61,11 @@ test("importing from GitHub in the app, then editing image references", async ()
         s.value = "acme/one";
         s.dispatchEvent(new Event("change", { bubbles: true }));
       });
-      await set("#ref-new", "acme/one-server:1.0");
+      await setValue(browser, "#ref-new", "acme/one-server:1.0");
       await browser.$("#ref-add").click();
       await until(browser, async () => (await browser.$("#ref-list tr[data-ref='acme/one-server:1.0']").isExisting()), "the added reference");
       await browser.$("#ref-new").click();
-      await set("#ref-new", "not a reference!");
+      await setValue(browser, "#ref-new", "not a reference!");
       await browser.$("#ref-add").click();
       await until(browser, async () => (await browser.$("#corpus-error").isExisting()), "the refusal");
       assert.match(await browser.$("#corpus-error").getText(), /not a reference!/);

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { cli, freshStudy, shot, until, withApp, WORK } from "../lib.mjs";
+import { cli, freshStudy, shot, until, withApp, WORK, setValue } from "../lib.mjs";
 
 test("open coding on the codebook screen", async () => {
   const study = freshStudy("codebook");
@@ -18,26 +18,16 @@ test("open coding on the codebook screen", async () => {
     await browser.$("#tab-codebook").click();
     await until(browser, async () => (await browser.$("tr[data-code='toolkit']").isExisting()), "the kind codes");
     assert.equal(await browser.$("tr[data-code='toolkit'] td.uses").getText(), "1");
-    const set = (sel, v) =>
-      browser.execute(
-        (s, x) => {
-          const i = document.querySelector(s);
-          i.value = x;
-          i.dispatchEvent(new Event("input", { bubbles: true }));
-        },
-        sel,
-        v,
-      );
     const notice = () => browser.$("#codebook-notice").getText().catch(() => "");
 
     // Propose, rename, agree.
-    await set("#new-code-name", "Edge Device");
-    await set("#new-code-definition", "Runs a model on a device at the edge.");
+    await setValue(browser, "#new-code-name", "Edge Device");
+    await setValue(browser, "#new-code-definition", "Runs a model on a device at the edge.");
     await browser.$("#new-code-propose").click();
     await until(browser, async () => /^Proposed “Edge Device” \(edge-device\)$/.test(await notice()), "the proposal");
     assert.equal(await browser.$("tr[data-code='edge-device'] td.status").getText(), "proposed");
     await browser.$("tr[data-code='edge-device'] button.rename").click();
-    await set("tr[data-code='edge-device'] input.rename-to", "Edge Deployment");
+    await setValue(browser, "tr[data-code='edge-device'] input.rename-to", "Edge Deployment");
     await browser.$("tr[data-code='edge-device'] button.do-rename").click();
     await until(browser, async () => /Renamed “Edge Device” to “Edge Deployment”/.test(await notice()), "the rename");
     await browser.$("tr[data-code='edge-device'] button.activate").click();
@@ -57,8 +47,8 @@ test("open coding on the codebook screen", async () => {
 
     // Split application-system: cropwatch is to be coded again.
     await browser.$("tr[data-code='application-system'] button.split").click();
-    await set("tr[data-code='application-system'] input.split-a", "Web Application");
-    await set("tr[data-code='application-system'] input.split-b", "Embedded System");
+    await setValue(browser, "tr[data-code='application-system'] input.split-a", "Web Application");
+    await setValue(browser, "tr[data-code='application-system'] input.split-b", "Embedded System");
     await browser.$("tr[data-code='application-system'] button.do-split").click();
     await until(browser, async () => /Split “Application System” into Web Application, Embedded System; to recode: greenrow\/cropwatch/.test(await notice()), "the split");
     await shot(browser, "19-codebook");

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { cli, shot, until, withApp, WORK } from "../lib.mjs";
+import { cli, shot, until, withApp, WORK, setValue } from "../lib.mjs";
 
 test("new, open and recent studies from the start screen", async () => {
   const dir = mkdtempSync(join(WORK, "start-"));
@@ -14,17 +14,11 @@ test("new, open and recent studies from the start screen", async () => {
   await withApp(["--study", junk], async (browser) => {
     await until(browser, async () => (await browser.$("#start-screen").isExisting()), "the start screen");
     assert.match(await browser.$("#start-problem").getText(), /not a Codebench study/);
-    const setPath = (p) =>
-      browser.execute((v) => {
-        const i = document.querySelector("#study-path");
-        i.value = v;
-        i.dispatchEvent(new Event("input", { bubbles: true }));
-      }, p);
     // Creating over an existing file is refused.
-    await setPath(junk);
+    await setValue(browser, "#study-path", junk);
     await browser.$("#new-study").click();
     await until(browser, async () => /already exists/.test(await browser.$("#start-error").getText().catch(() => "")), "the refusal");
-    await setPath(created);
+    await setValue(browser, "#study-path", created);
     await browser.$("#new-study").click();
     await until(browser, async () => (await browser.$("#rater-screen").isExisting()), "the rater screen of the new study");
     assert.ok(existsSync(created));
