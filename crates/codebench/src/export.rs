@@ -2,7 +2,7 @@
 //! cell for a missing value and a stable column order. The data dictionary is
 //! `exports/README.md`.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
@@ -629,20 +629,12 @@ pub const IMAGES_COLUMNS: [&str; 32] = [
     "labels",
 ];
 
-/// The projects that reference each image (`;`-joined, sorted), from `image_ref`.
-fn projects_of_references(study: &Study) -> Result<BTreeMap<String, String>> {
-    let mut out: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    for r in study.image_refs(None)? {
-        out.entry(r.reference).or_default().insert(r.project);
-    }
-    Ok(out
+fn image_rows(study: &Study) -> Result<Vec<Vec<String>>> {
+    let projects: BTreeMap<String, String> = study
+        .projects_by_reference()?
         .into_iter()
         .map(|(k, v)| (k, v.into_iter().collect::<Vec<_>>().join(";")))
-        .collect())
-}
-
-fn image_rows(study: &Study) -> Result<Vec<Vec<String>>> {
-    let projects = projects_of_references(study)?;
+        .collect();
     let mut rows = Vec::new();
     for m in study.image_metrics(None)? {
         let mut row = vec![

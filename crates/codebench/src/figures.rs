@@ -5,13 +5,11 @@
 //! module only turns a study's [`Report`](crate::report::Report) and image metrics into figure
 //! data, so the CLI (`codebench report --figures DIR`) and the app show the same figures.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 pub use codebench_figures::{BarFigure, BoxFigure, BoxGroup, Figure, Series};
 use serde::Serialize;
 
-use crate::codebook::{Cardinality, UnitKind};
 use crate::report::{Compare, Report, Table};
 use crate::{Error, Result, Study};
 
@@ -107,19 +105,10 @@ impl Study {
     /// Box plots of the images' files and deepest directory level per kind.
     fn image_boxes(&self, rater: &str) -> Result<Vec<Figure>> {
         let book = self.cached_codebook()?;
-        let Some(kind_dim) = book
-            .dimensions
-            .iter()
-            .find(|d| d.unit == UnitKind::Project && d.cardinality == Cardinality::One)
-        else {
+        let Some(kind_dim) = crate::report::kind_dimension(&book) else {
             return Ok(Vec::new());
         };
-        let kind_of: BTreeMap<String, String> = self
-            .decisions(Some(rater))?
-            .into_iter()
-            .filter(|d| d.dimension == kind_dim.id)
-            .filter_map(|d| d.codes.first().map(|c| (d.unit.clone(), c.clone())))
-            .collect();
+        let kind_of = crate::report::kind_of_projects(&self.decisions(Some(rater))?, kind_dim);
         let by_kind = crate::report::images_by_kind(self, &kind_of)?;
         let groups = |f: &dyn Fn(&crate::image::ImageMetrics) -> f64| -> Vec<BoxGroup> {
             kind_dim

@@ -65,6 +65,18 @@ impl Study {
         Ok(out)
     }
 
+    /// The projects each image reference was found in (table `image_ref`), by reference.
+    pub fn projects_by_reference(
+        &self,
+    ) -> Result<std::collections::BTreeMap<String, std::collections::BTreeSet<String>>> {
+        let mut out: std::collections::BTreeMap<String, std::collections::BTreeSet<String>> =
+            Default::default();
+        for r in self.image_refs(None)? {
+            out.entry(r.reference).or_default().insert(r.project);
+        }
+        Ok(out)
+    }
+
     /// How many layer analyses the study's layer cache holds.
     pub fn cached_layers(&self) -> Result<i64> {
         Ok(self

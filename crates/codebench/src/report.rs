@@ -198,23 +198,15 @@ impl Study {
             });
         }
         let book = self.cached_codebook()?;
-        let kind_dim = book
-            .dimensions
-            .iter()
-            .find(|d| d.unit == UnitKind::Project && d.cardinality == Cardinality::One)
-            .ok_or_else(|| {
-                Error::Invalid("the codebook has no one-code project dimension to group by".into())
-            })?;
+        let kind_dim = kind_dimension(&book).ok_or_else(|| {
+            Error::Invalid("the codebook has no one-code project dimension to group by".into())
+        })?;
         let purpose_dim = book
             .dimensions
             .iter()
             .find(|d| d.unit == UnitKind::Dockerfile);
         let decisions = self.decisions(Some(rater))?;
-        let kind_of: BTreeMap<String, String> = decisions
-            .iter()
-            .filter(|d| d.dimension == kind_dim.id)
-            .filter_map(|d| d.codes.first().map(|c| (d.unit.clone(), c.clone())))
-            .collect();
+        let kind_of = kind_of_projects(&decisions, kind_dim);
         let name_of = |id: &str| {
             kind_dim
                 .code(id)
@@ -632,18 +624,34 @@ impl Study {
     }
 }
 
+/// The dimension the report groups projects by: the codebook's first one-code project
+/// dimension (`kind` in the shipped codebook).
+pub(crate) fn kind_dimension(
+    book: &crate::codebook::Codebook,
+) -> Option<&crate::codebook::Dimension> {
+    book.dimensions
+        .iter()
+        .find(|d| d.unit == UnitKind::Project && d.cardinality == Cardinality::One)
+}
+
+/// Each project's code in `kind_dim` among `decisions` (one rater's), by project name.
+pub(crate) fn kind_of_projects(
+    decisions: &[crate::coding::Decision],
+    kind_dim: &crate::codebook::Dimension,
+) -> BTreeMap<String, String> {
+    decisions
+        .iter()
+        .filter(|d| d.dimension == kind_dim.id)
+        .filter_map(|d| d.codes.first().map(|c| (d.unit.clone(), c.clone())))
+        .collect()
+}
+
 /// Every analysed image of each kind's projects: (project, metrics), by kind code id.
 pub(crate) fn images_by_kind(
     study: &Study,
     kind_of: &BTreeMap<String, String>,
 ) -> Result<BTreeMap<String, Vec<(String, ImageMetrics)>>> {
-    let mut projects_of: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    for r in study.image_refs(None)? {
-        projects_of
-            .entry(r.reference)
-            .or_default()
-            .insert(r.project);
-    }
+    let projects_of = study.projects_by_reference()?;
     let mut out: BTreeMap<String, Vec<(String, ImageMetrics)>> = BTreeMap::new();
     for m in study.image_metrics(None)? {
         let Some(image) = m.report.image else {
