@@ -394,14 +394,7 @@ fn compare_of(ease2022: bool) -> Compare {
 
 /// A folder typed by the user: an absolute path, created if missing.
 fn output_folder(dir: &str) -> Result<std::path::PathBuf, String> {
-    line("folder", dir, MAX_PATH)?;
-    let path = std::path::PathBuf::from(dir.trim());
-    if !path.is_absolute() {
-        return Err(format!(
-            "'{}' is not an absolute path: give the full path of the folder",
-            path.display()
-        ));
-    }
+    let path = typed_path(dir, "the folder")?;
     if path.exists() && !path.is_dir() {
         return Err(format!("'{}' is a file, not a folder", path.display()));
     }
@@ -884,11 +877,17 @@ pub fn split_code(
 
 /// An absolute path to a study file typed by the user.
 fn study_path(path: &str) -> Result<std::path::PathBuf, String> {
+    typed_path(path, "the study file")
+}
+
+/// A path typed by the user (the app has no file dialog permission): one line, absolute,
+/// because the app's working folder means nothing to them. `what` names it in the message.
+fn typed_path(path: &str, what: &str) -> Result<std::path::PathBuf, String> {
     line("path", path, MAX_PATH)?;
     let p = std::path::PathBuf::from(path.trim());
     if !p.is_absolute() {
         return Err(format!(
-            "'{}' is not an absolute path: give the full path of the study file",
+            "'{}' is not an absolute path: give the full path of {what}",
             p.display()
         ));
     }
@@ -1013,14 +1012,7 @@ pub fn run_jobs<R: tauri::Runtime>(
 /// Merges another copy of this study (a rater's) into the open one; `path` is typed by the user.
 #[tauri::command]
 pub fn merge_from(state: State<'_, AppState>, path: String) -> Result<MergeReport, String> {
-    line("path", &path, MAX_PATH)?;
-    let path = std::path::PathBuf::from(path.trim());
-    if !path.is_absolute() {
-        return Err(format!(
-            "'{}' is not an absolute path: give the full path of the other study file",
-            path.display()
-        ));
-    }
+    let path = typed_path(&path, "the other study file")?;
     if !path.is_file() {
         return Err(format!("'{}' is not a file", path.display()));
     }
