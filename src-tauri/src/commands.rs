@@ -15,7 +15,7 @@ use codebench::study::Status;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use codebench::jobs::{Job, RunOptions, RunSummary};
+use codebench::jobs::{Job, RunOptions};
 use codebench::Study;
 use serde::Serialize;
 use tauri::{AppHandle, Emitter, State, Url};
@@ -475,7 +475,7 @@ static GITHUB_IMPORT: std::sync::Mutex<Option<Arc<AtomicBool>>> = std::sync::Mut
 
 /// Event carrying a [`GithubEvent`] while a GitHub import runs.
 pub const GITHUB_PROGRESS: &str = "github-progress";
-/// Event carrying the outcome of a GitHub import: `{ summary }` or `{ error }`.
+/// Event carrying the outcome of a GitHub import, a [`Finished`]: `{ summary }` or `{ error }`.
 pub const GITHUB_FINISHED: &str = "github-finished";
 
 /// Most repositories in one import request from the app.
@@ -500,13 +500,56 @@ pub struct GithubEvent {
     pub result: Option<codebench::corpus::github::RepoImport>,
 }
 
-/// The outcome of a GitHub import, sent with [`GITHUB_FINISHED`].
+/// The end of a background task (a GitHub import, a jobs run), sent as its "finished" event.
 #[derive(Debug, Clone, Serialize)]
-pub struct GithubFinished {
-    /// What the import did, when it ran.
-    pub summary: Option<codebench::corpus::github::GithubImportSummary>,
+pub struct Finished<T> {
+    /// What the task did, when it ran.
+    pub summary: Option<T>,
     /// Why it stopped, when it failed as a whole.
     pub error: Option<String>,
+}
+
+/// Runs `work` on a thread named `name` with a connection of its own to the study file at
+/// `path` (SQLite's WAL lets the screens go on meanwhile), then calls `done` (which frees the
+/// task's slot) and emits `event` with a [`Finished`]. `done` also runs when the thread cannot
+/// start.
+fn spawn_task<R: tauri::Runtime, T: Serialize + Clone + Send + 'static>(
+    app: AppHandle<R>,
+    path: std::path::PathBuf,
+    name: &str,
+    event: &'static str,
+    done: fn(),
+    work: impl FnOnce(&mut Study, &AppHandle<R>) -> codebench::Result<T> + Send + 'static,
+) -> Result<(), String> {
+    std::thread::Builder::new()
+        .name(name.into())
+        .spawn(move || {
+            let outcome = Study::open(&path).and_then(|mut study| work(&mut study, &app));
+            done();
+            let finished = match outcome {
+                Ok(summary) => Finished {
+                    summary: Some(summary),
+                    error: None,
+                },
+                Err(e) => Finished {
+                    summary: None,
+                    error: Some(e.to_string()),
+                },
+            };
+            let _ = app.emit(event, finished);
+        })
+        .map(|_| ())
+        .map_err(|e| {
+            done();
+            format!("could not start the {name} thread: {e}")
+        })
+}
+
+/// Frees the GitHub import's slot.
+fn github_import_done() {
+    if let Ok(mut running) = GITHUB_IMPORT.lock() {
+        *running = None;
+    }
 }
 
 /// Starts importing repositories from GitHub in the background, on a connection of its own
@@ -573,9 +616,13 @@ pub fn import_github<R: tauri::Runtime>(
         refresh,
         cancel: Some(cancel),
     };
-    let spawned = std::thread::Builder::new()
-        .name("github-import".into())
-        .spawn(move || {
+    spawn_task(
+        app,
+        path,
+        "github-import",
+        GITHUB_FINISHED,
+        github_import_done,
+        move |study, app| {
             use codebench::corpus::github::ImportProgress as P;
             let emit = |e: GithubEvent| {
                 let _ = app.emit(GITHUB_PROGRESS, e);
@@ -615,29 +662,9 @@ pub fn import_github<R: tauri::Runtime>(
                     ..blank.clone()
                 }),
             };
-            let outcome = Study::open(&path)
-                .and_then(|mut study| study.import_github(&entries, &options, &on_progress));
-            if let Ok(mut running) = GITHUB_IMPORT.lock() {
-                *running = None;
-            }
-            let finished = match outcome {
-                Ok(summary) => GithubFinished {
-                    summary: Some(summary),
-                    error: None,
-                },
-                Err(e) => GithubFinished {
-                    summary: None,
-                    error: Some(e.to_string()),
-                },
-            };
-            let _ = app.emit(GITHUB_FINISHED, finished);
-        });
-    if let Err(e) = spawned {
-        if let Ok(mut running) = GITHUB_IMPORT.lock() {
-            *running = None;
-        }
-        return Err(format!("could not start the import thread: {e}"));
-    }
+            study.import_github(&entries, &options, &on_progress)
+        },
+    )?;
     Ok(true)
 }
 
@@ -956,17 +983,8 @@ static JOBS_RUNNING: AtomicBool = AtomicBool::new(false);
 
 /// Event carrying a [`codebench::jobs::JobEvent`] while jobs run.
 pub const JOBS_PROGRESS: &str = "jobs-progress";
-/// Event carrying the outcome of a run: `{ summary }` or `{ error }`.
+/// Event carrying the outcome of a run, a [`Finished`]: `{ summary }` or `{ error }`.
 pub const JOBS_FINISHED: &str = "jobs-finished";
-
-/// The outcome of a jobs run, sent with [`JOBS_FINISHED`].
-#[derive(Debug, Clone, Serialize)]
-pub struct JobsFinished {
-    /// What the run did, when it ran.
-    pub summary: Option<RunSummary>,
-    /// Why it stopped, when it failed as a whole.
-    pub error: Option<String>,
-}
 
 /// Starts running the queued jobs in the background, on a connection of its own to the study
 /// file (SQLite's WAL lets the coding screens go on meanwhile); progress comes as
@@ -981,31 +999,18 @@ pub fn run_jobs<R: tauri::Runtime>(
     if JOBS_RUNNING.swap(true, Ordering::SeqCst) {
         return Ok(false);
     }
-    let spawned = std::thread::Builder::new()
-        .name("jobs".into())
-        .spawn(move || {
-            let outcome = Study::open(&path).and_then(|mut study| {
-                study.run_jobs(&RunOptions::default(), &mut |e| {
-                    let _ = app.emit(JOBS_PROGRESS, e);
-                })
-            });
-            JOBS_RUNNING.store(false, Ordering::SeqCst);
-            let finished = match outcome {
-                Ok(summary) => JobsFinished {
-                    summary: Some(summary),
-                    error: None,
-                },
-                Err(e) => JobsFinished {
-                    summary: None,
-                    error: Some(e.to_string()),
-                },
-            };
-            let _ = app.emit(JOBS_FINISHED, finished);
-        });
-    if let Err(e) = spawned {
-        JOBS_RUNNING.store(false, Ordering::SeqCst);
-        return Err(format!("could not start the jobs thread: {e}"));
-    }
+    spawn_task(
+        app,
+        path,
+        "jobs",
+        JOBS_FINISHED,
+        || JOBS_RUNNING.store(false, Ordering::SeqCst),
+        |study, app| {
+            study.run_jobs(&RunOptions::default(), &mut |e| {
+                let _ = app.emit(JOBS_PROGRESS, e);
+            })
+        },
+    )?;
     Ok(true)
 }
 
