@@ -324,9 +324,12 @@ fn chance_corrected_weighted(
 /// [`chance_corrected`]); missing ratings are allowed, units with fewer than two ratings
 /// are not pairable and are ignored.
 ///
-/// `p_o` is 1 − observed disagreement, `p_e` 1 − expected disagreement. No SE: α has no
-/// closed-form variance (Krippendorff recommends bootstrapping).
-pub fn krippendorff_nominal(counts: &[u32], q: usize) -> Estimate {
+/// `p_o` is 1 − observed disagreement, `p_e` 1 − expected disagreement. The standard error
+/// is Gwet's linearised variance of α (Gwet 2014, *Handbook of Inter-Rater Reliability*,
+/// ch. 3; irrCAC's `krippendorff()`), with a Student-t interval on (units − 1) degrees of
+/// freedom at `confidence`: α has no exact variance, and this is the one published
+/// closed-form estimate that a reference implementation reproduces.
+pub fn krippendorff_nominal(counts: &[u32], q: usize, confidence: f64) -> Estimate {
     assert!(q > 0 && counts.len() % q == 0, "counts must be n × q");
     let mut n_c = vec![0u64; q];
     let mut observed = 0.0; // Σ_u (m_u² − Σ_c a_uc²) / (m_u − 1)
@@ -357,10 +360,55 @@ pub fn krippendorff_nominal(counts: &[u32], q: usize) -> Estimate {
     let sum_sq: f64 = n_c.iter().map(|&c| (c as f64) * (c as f64)).sum();
     let expected = nf * nf - sum_sq; // Σ_{c≠k} n_c n_k
     let alpha = 1.0 - (nf - 1.0) * observed / expected;
-    let mut e = Estimate::point(alpha, n_units);
+    let se = krippendorff_nominal_se(counts, q, &n_c, n_units);
+    let tq = t_quantile(0.5 + confidence / 2.0, n_units as f64 - 1.0);
+    let mut e = Estimate::point(alpha, n_units).with_interval(se, tq);
     e.p_o = Some(1.0 - observed / nf);
     e.p_e = Some(1.0 - expected / (nf * (nf - 1.0)));
     e
+}
+
+/// Gwet's standard error of nominal α over the `n_units` pairable rows of `counts`, whose
+/// category totals are `n_c`. Per unit i with r_i ratings (r̄ their mean over pairable
+/// units, π_k = n_k / Σr, p_e = Σπ_k²):
+/// pa_i = Σ_k a_ik(a_ik − 1) / (r̄(r_i − 1)) − p_a(r_i − r̄)/r̄ with p_a = (1 − ε)p_a' + ε,
+/// ε = 1/Σr and p_a' the mean of the first term; pe_i = Σ_k a_ik π_k / r̄ − p_e(r_i − r̄)/r̄;
+/// x_i = (pa_i − p_e)/(1 − p_e) − 2(1 − α')(pe_i − p_e)/(1 − p_e) with
+/// α' = (p_a' − p_e)/(1 − p_e); var = Σ(x_i − α')² / (n(n − 1)).
+fn krippendorff_nominal_se(counts: &[u32], q: usize, n_c: &[u64], n_units: usize) -> f64 {
+    let total: u64 = n_c.iter().sum();
+    let n = n_units as f64;
+    let r_mean = total as f64 / n;
+    let pi: Vec<f64> = n_c.iter().map(|&c| c as f64 / total as f64).collect();
+    let pe: f64 = pi.iter().map(|p| p * p).sum();
+    let pairable = || {
+        counts
+            .chunks_exact(q)
+            .map(|row| (row, row.iter().map(|&c| c as u64).sum::<u64>()))
+            .filter(|&(_, m)| m >= 2)
+    };
+    let agree = |row: &[u32], m: u64| {
+        let s: u64 = row
+            .iter()
+            .map(|&c| c as u64 * (c as u64).saturating_sub(1))
+            .sum();
+        s as f64 / (r_mean * (m - 1) as f64)
+    };
+    let pa_prime = pairable().map(|(row, m)| agree(row, m)).sum::<f64>() / n;
+    let eps = 1.0 / total as f64;
+    let pa = (1.0 - eps) * pa_prime + eps;
+    let alpha_prime = (pa_prime - pe) / (1.0 - pe);
+    let ss: f64 = pairable()
+        .map(|(row, m)| {
+            let spread = (m as f64 - r_mean) / r_mean;
+            let pa_i = agree(row, m) - pa * spread;
+            let pe_i =
+                row.iter().zip(&pi).map(|(&c, p)| c as f64 * p).sum::<f64>() / r_mean - pe * spread;
+            let x = (pa_i - pe) / (1.0 - pe) - 2.0 * (1.0 - alpha_prime) * (pe_i - pe) / (1.0 - pe);
+            (x - alpha_prime) * (x - alpha_prime)
+        })
+        .sum();
+    (ss / (n * (n - 1.0))).max(0.0).sqrt()
 }
 
 #[cfg(test)]

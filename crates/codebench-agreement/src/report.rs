@@ -458,8 +458,8 @@ fn one_code(
         None,
         Statistic::KrippendorffAlpha,
         &all,
-        krippendorff_nominal(&counts, k),
-        Some("no closed-form SE for α".to_string()),
+        krippendorff_nominal(&counts, k, conf),
+        None,
     );
     ctx.push(None, Statistic::GwetAc1, &all, cc.gwet_ac1, note.clone());
 
@@ -615,7 +615,7 @@ fn many_code(
     let n_paired = sets.exact.n_units;
     ctx.few_units(&all, n_paired, "two or more of the selected raters");
     ctx.push(None, Statistic::ExactSetAgreement, &all, sets.exact, None);
-    let alpha_note = Some("no closed-form SE for α".to_string());
+    let alpha_note = Some("no SE for set-valued α".to_string());
     ctx.push(
         None,
         Statistic::KrippendorffAlphaMasi,

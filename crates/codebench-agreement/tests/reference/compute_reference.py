@@ -21,6 +21,9 @@ Libraries and calls (versions printed into the generated file):
   quantile (e.g. t.ppf(0.975, 6) = 2.4469118487916806, exact 2.4469118511449700); the
   interval is therefore recomputed as value -/+ t*se with the exact quantile from mpmath
   (40 digits), after checking it is within 1e-8 of irrCAC's.
+- irrCAC `raw.CAC(df, categories=..., digits=17).krippendorff()`: Gwet's SE of nominal α
+  and its t interval on (units with >= 2 ratings - 1) df, recomputed as above; its α is
+  checked equal to the krippendorff package's to 1e-12.
 - krippendorff `alpha(reliability_data, level_of_measurement="nominal")`, and with a
   callable metric (MASI / Jaccard over interned code sets) for set-valued data.
 - NLTK `metrics.agreement.AnnotationTask(data, distance=...).alpha()`: cross-check of the
@@ -363,6 +366,24 @@ def irr(df, cats, which):
     return est
 
 
+def irr_alpha(df, cats):
+    """irrCAC CAC(...).krippendorff() at full precision: its t interval is on (units with
+    two or more ratings - 1) df, recomputed with the exact quantile as in irr()."""
+    df = df.dropna(how="all")
+    est = CAC(df, categories=list(cats), digits=17).krippendorff()["est"]
+    if not ok(est["coefficient_value"]):
+        return None
+    n = int((df.notna().sum(axis=1) >= 2).sum())
+    se = 0.0 if est["se"] <= 1e-15 else est["se"]
+    t = exact_t(0.975, n - 1)
+    ci = (est["coefficient_value"] - t * se, min(1.0, est["coefficient_value"] + t * se))
+    lo, hi = est["confidence_interval"]
+    assert abs(lo - ci[0]) < 1e-8 and abs(hi - ci[1]) < 1e-8, (est, ci)
+    est["confidence_interval"] = ci
+    est["se"] = se
+    return est
+
+
 def paired_units(rows):
     return sum(1 for r in rows if sum(v is not None for v in r) >= 2)
 
@@ -413,8 +434,15 @@ def one_code(c, level):
             if n2 >= 2 else float("nan")
     except ValueError:
         a = float("nan")
-    expect(c, level, "krippendorff_alpha", names, n2,
-           "krippendorff.alpha(rel, level_of_measurement='nominal')", value=a)
+    k = irr_alpha(df, cats) if ok(a) else None
+    if k is None:
+        expect(c, level, "krippendorff_alpha", names, n2,
+               "krippendorff.alpha(rel, level_of_measurement='nominal')", value=a)
+    else:
+        assert abs(k["coefficient_value"] - a) < 1e-12, (k, a)
+        expect(c, level, "krippendorff_alpha", names, n2,
+               "krippendorff.alpha(rel, level_of_measurement='nominal'); se, ci: "
+               f"{src_irr}.krippendorff()", value=a, se=k["se"], ci=k["confidence_interval"])
     if q < 2 or g is None:
         expect(c, level, "gwet_ac1", names, n2, "undefined", undefined=True)
     else:
