@@ -15,6 +15,9 @@ use crate::snapshot::{
 };
 
 /// JSON answers (metadata, trees) larger than this are refused.
+/// How often [`GitHub::fetch_many_until`] asks whether to stop while repositories are in flight.
+pub const STOP_POLL: std::time::Duration = std::time::Duration::from_millis(100);
+
 const MAX_JSON_BYTES: u64 = 64 * 1024 * 1024;
 /// Tree entries walked per repository at most (GitHub's own recursive limit is 100,000).
 const MAX_TREE_ENTRIES: usize = 1_000_000;
@@ -179,21 +182,24 @@ impl GitHub {
         on_event: &(dyn Fn(Event) + Sync),
         mut on_outcome: impl FnMut(RepoOutcome),
     ) -> ImportSummary {
-        self.fetch_many_until(names, select, on_event, |o| {
+        self.fetch_many_until(names, select, on_event, &|| false, |o| {
             on_outcome(o);
             std::ops::ControlFlow::Continue(())
         })
         .await
     }
 
-    /// [`GitHub::fetch_many`] that stops when `on_outcome` says `Break` (a user's Cancel):
-    /// the repositories still in flight are dropped (their requests cancelled) and none is
-    /// started after; what was handed to `on_outcome` before stays done.
+    /// [`GitHub::fetch_many`] that stops when `on_outcome` says `Break`, or as soon as `stop`
+    /// says true (a user's Cancel; it is asked every [`STOP_POLL`], so a Cancel does not wait
+    /// for a repository to finish nor for a rate-limit pause of up to an hour to end). The
+    /// repositories still in flight are dropped (their requests and waits cancelled) and
+    /// none is started after; what was handed to `on_outcome` before stays done.
     pub async fn fetch_many_until(
         &self,
         names: &[String],
         select: &dyn FileSelector,
         on_event: &(dyn Fn(Event) + Sync),
+        stop: &(dyn Fn() -> bool + Sync),
         mut on_outcome: impl FnMut(RepoOutcome) -> std::ops::ControlFlow<()>,
     ) -> ImportSummary {
         let requests_before = self.requests_sent();
@@ -207,7 +213,22 @@ impl GitHub {
             .collect();
         let mut outcomes =
             futures_util::stream::iter(fetches).buffer_unordered(self.options.concurrency.max(1));
-        while let Some(outcome) = outcomes.next().await {
+        let mut poll = tokio::time::interval(STOP_POLL);
+        poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            // `next()` is cancel-safe: a tick drops only the wait, never a finished outcome.
+            let outcome = tokio::select! {
+                next = outcomes.next() => match next {
+                    Some(outcome) => outcome,
+                    None => break,
+                },
+                _ = poll.tick() => {
+                    if stop() {
+                        break;
+                    }
+                    continue;
+                }
+            };
             match &outcome {
                 RepoOutcome::Fetched(s) => {
                     summary.fetched += 1;
@@ -218,7 +239,7 @@ impl GitHub {
                     summary.failed.push((f.requested_name.clone(), f.reason));
                 }
             }
-            if on_outcome(outcome).is_break() {
+            if on_outcome(outcome).is_break() || stop() {
                 break;
             }
         }

@@ -22,6 +22,7 @@ pub mod mock;
 mod snapshot;
 
 pub use client::{ClientError, GitHub, GitHubOptions, DEFAULT_API_URL};
+pub use fetch::STOP_POLL;
 pub use image_ref::{
     normalize_reference, refs_from_compose, refs_from_readme, refs_from_workflow, ImageRef,
     RefSource,

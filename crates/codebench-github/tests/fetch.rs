@@ -364,6 +364,81 @@ async fn secondary_429_without_retry_after_uses_fallback_wait() {
 }
 
 #[tokio::test]
+async fn stop_during_an_hour_long_rate_limit_pause_ends_the_import() {
+    // The second repository's first request is refused with `retry-after: 3600`: without
+    // the stop check the import would sit out the hour. One repository's request count
+    // comes from a fetch of it alone.
+    let probe = MockGitHub::start(
+        Fixture::new(vec![ml_repo("acme/first")]),
+        MockConfig::default(),
+    )
+    .await
+    .unwrap();
+    fetched(
+        client(&probe, 1)
+            .fetch_repo("acme/first", &Rules, &|_| {})
+            .await,
+    );
+    let per_repo = probe.stats().requests;
+    let mock = MockGitHub::start(
+        Fixture::new(vec![ml_repo("acme/first"), ml_repo("acme/second")]),
+        MockConfig {
+            secondary: vec![SecondaryLimit {
+                on_request: per_repo + 1,
+                status: 403,
+                retry_after: Some(3600),
+            }],
+            ..MockConfig::default()
+        },
+    )
+    .await
+    .unwrap();
+    let gh = client(&mock, 1);
+    let names: Vec<String> = vec!["acme/first".into(), "acme/second".into()];
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    let events = Events::default();
+    let on_event = |e: Event| {
+        if let Event::Waiting { wait, .. } = &e {
+            if *wait >= Duration::from_secs(3600) {
+                stop.store(true, std::sync::atomic::Ordering::SeqCst);
+            }
+        }
+        events.push(e);
+    };
+    let mut done = Vec::new();
+    // The outer timeout only turns a hang into a failure; it is far above the poll period.
+    let summary = tokio::time::timeout(
+        Duration::from_secs(120),
+        gh.fetch_many_until(
+            &names,
+            &Rules,
+            &on_event,
+            &|| stop.load(std::sync::atomic::Ordering::SeqCst),
+            |o| {
+                done.push(o.requested_name().to_string());
+                std::ops::ControlFlow::Continue(())
+            },
+        ),
+    )
+    .await
+    .expect("the stop ends the import instead of the hour-long wait");
+    assert_eq!(
+        done,
+        ["acme/first"],
+        "the repository finished before stays done"
+    );
+    assert_eq!(summary.fetched, 1, "{summary}");
+    assert!(
+        summary.failed.is_empty(),
+        "a stopped repository is not a failure"
+    );
+    assert_eq!(
+        events.waits(),
+        [(WaitReason::SecondaryRateLimit, Duration::from_secs(3600))]
+    );
+}
+
+#[tokio::test]
 async fn renamed_repository_follows_301() {
     let repo = ml_repo("new-owner/detector").renamed_from("old-owner/detector-v1");
     let mock = MockGitHub::start(Fixture::new(vec![repo]), MockConfig::default())

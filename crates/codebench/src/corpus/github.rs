@@ -340,10 +340,8 @@ impl Study {
             &names,
             &StudySelector,
             &on_event,
+            &cancelled,
             |outcome| {
-                if store_error.is_some() {
-                    return ControlFlow::Break(());
-                }
                 let list_ref = list_refs.get(&outcome.requested_name().to_ascii_lowercase());
                 match self.store_outcome(&outcome, list_ref, api_url) {
                     Ok(r) => {
@@ -352,7 +350,7 @@ impl Study {
                     }
                     Err(e) => store_error = Some(e),
                 }
-                if cancelled() {
+                if store_error.is_some() {
                     ControlFlow::Break(())
                 } else {
                     ControlFlow::Continue(())
@@ -637,7 +635,7 @@ mod tests {
     }
 
     #[test]
-    fn cancel_stops_after_the_repository_in_hand_and_a_rerun_goes_on() {
+    fn cancel_keeps_what_is_stored_and_a_rerun_goes_on() {
         let rt = tokio::runtime::Runtime::new().unwrap();
         let dir = tempfile::tempdir().unwrap();
         let mut study = Study::create(dir.path().join("s.cb"), &Codebook::shipped()).unwrap();
