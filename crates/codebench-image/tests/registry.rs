@@ -9,7 +9,7 @@ use codebench_image::{
     analyze_oci_layout, analyze_registry, AnalyzeOptions, Credentials, Hashing, MemoryCache,
     Platform, RegistryOptions,
 };
-use common::servers::{Fake, Registry, Route, TOKEN};
+use common::servers::{Fake, PushTestImage, Registry, Route, TOKEN};
 use common::*;
 
 fn find<'a>(
@@ -27,51 +27,47 @@ async fn docker_registry_multi_arch_index_matches_layout_and_expectations() {
     let reg = Registry::start();
     let (amd, arm) = standard_images();
     let repo = "ns/img";
-    reg.push_image(repo, &amd).await;
-    reg.push_image(repo, &arm).await;
+    reg.push_image(repo, &amd);
+    reg.push_image(repo, &arm);
     let (index, extra) = index_of(&[&amd, &arm], true);
     for (m, blobs) in &extra {
         for b in blobs {
-            reg.push_blob(repo, b).await;
+            reg.push_blob(repo, b);
         }
         reg.push_manifest(
             repo,
             &sha(m),
             "application/vnd.oci.image.manifest.v1+json",
             m,
-        )
-        .await;
+        );
     }
     reg.push_manifest(
         repo,
         "multi",
         "application/vnd.oci.image.index.v1+json",
         &index,
-    )
-    .await;
+    );
     // A second image sharing the base layer, and the 100,000-file image.
-    reg.push_image("ns/other", &amd).await;
+    reg.push_image("ns/other", &amd);
     reg.push_manifest(
         "ns/other",
         "1",
         "application/vnd.oci.image.manifest.v1+json",
         &amd.manifest,
-    )
-    .await;
+    );
     let big = TestImage::new(
         "linux",
         "amd64",
         None,
         vec![build_layer(hundred_k_entries(), Comp::Gzip, false)],
     );
-    reg.push_image("ns/big", &big).await;
+    reg.push_image("ns/big", &big);
     reg.push_manifest(
         "ns/big",
         "1",
         "application/vnd.oci.image.manifest.v1+json",
         &big.manifest,
-    )
-    .await;
+    );
 
     let cache = Arc::new(MemoryCache::new());
     let opts = RegistryOptions {
@@ -145,18 +141,13 @@ async fn docker_registry_multi_arch_index_matches_layout_and_expectations() {
 fn blocking_api_against_docker_registry() {
     let reg = Registry::start();
     let (amd, _) = standard_images();
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    rt.block_on(async {
-        reg.push_image("solo", &amd).await;
-        reg.push_manifest(
-            "solo",
-            "v1",
-            "application/vnd.oci.image.manifest.v1+json",
-            &amd.manifest,
-        )
-        .await;
-    });
-    drop(rt);
+    reg.push_image("solo", &amd);
+    reg.push_manifest(
+        "solo",
+        "v1",
+        "application/vnd.oci.image.manifest.v1+json",
+        &amd.manifest,
+    );
     let r = codebench_image::analyze_registry_blocking(
         &format!("localhost:{}/solo:v1", reg.addr.split(':').nth(1).unwrap()),
         &RegistryOptions::default(),

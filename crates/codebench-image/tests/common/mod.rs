@@ -9,7 +9,6 @@ use std::io::Write;
 use std::path::Path;
 
 use serde_json::json;
-use sha2::{Digest, Sha256};
 
 /// One entry of a test layer.
 #[derive(Clone, Debug)]
@@ -43,14 +42,7 @@ pub struct BuiltLayer {
     pub entries: Vec<Ent>,
 }
 
-pub fn sha(data: &[u8]) -> String {
-    let d = Sha256::digest(data);
-    let mut s = String::from("sha256:");
-    for b in d.iter() {
-        s.push_str(&format!("{b:02x}"));
-    }
-    s
-}
+pub use codebench_testkit::sha;
 
 fn content(path: &str, size: u64) -> Vec<u8> {
     let seed = path.len() as u64;
@@ -622,28 +614,8 @@ pub fn write_skopeo_dir(dir: &Path, img: &TestImage) {
 /// Writes a legacy `docker save` archive (uncompressed `<id>/layer.tar` members, the config as
 /// `<hex>.json`, and `manifest.json` LAST so the reader must index the whole archive).
 pub fn write_docker_archive(file: &Path, img: &TestImage) {
-    let mut b = tar::Builder::new(std::fs::File::create(file).unwrap());
-    let add = |b: &mut tar::Builder<std::fs::File>, name: &str, data: &[u8]| {
-        let mut h = tar::Header::new_ustar();
-        h.set_size(data.len() as u64);
-        h.set_mode(0o644);
-        h.set_entry_type(tar::EntryType::Regular);
-        b.append_data(&mut h, name, data).unwrap();
-    };
-    let config_name = format!("{}.json", &sha(&img.config)[7..]);
-    add(&mut b, &config_name, &img.config);
-    let mut layer_names = vec![];
-    for (i, l) in img.layers.iter().enumerate() {
-        let name = format!("{:064x}/layer.tar", i + 1);
-        add(&mut b, &name, &l.tar);
-        layer_names.push(name);
-    }
-    let manifest = serde_json::to_vec(
-        &json!([{ "Config": config_name, "RepoTags": ["test/img:latest"], "Layers": layer_names }]),
-    )
-    .unwrap();
-    add(&mut b, "manifest.json", &manifest);
-    b.into_inner().unwrap().flush().unwrap();
+    let tars = img.layers.iter().map(|l| l.tar.as_slice());
+    codebench_testkit::write_docker_archive(file, &img.config, tars);
 }
 
 /// The standard test image set: amd64 (gzip layers with whiteouts and an opaque dir) and

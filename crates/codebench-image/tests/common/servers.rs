@@ -3,155 +3,25 @@
 #![allow(dead_code)]
 
 use std::collections::HashMap;
-use std::net::TcpListener as StdListener;
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
 use super::{sha, TestImage};
 
-fn free_port() -> u16 {
-    StdListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+pub use codebench_testkit::Registry;
+
+/// Pushes a [`TestImage`] to the shared test registry, under its manifest's digest.
+pub trait PushTestImage {
+    /// Pushes `img`'s layers, config and manifest (tag it with `push_manifest`).
+    fn push_image(&self, repo: &str, img: &TestImage);
 }
 
-/// A `docker-registry serve` on 127.0.0.1 with a temporary config and storage; killed on drop.
-pub struct Registry {
-    child: Child,
-    pub addr: String,
-    _dir: tempfile::TempDir,
-}
-
-impl Registry {
-    pub fn start() -> Registry {
-        let bin = PathBuf::from("/usr/bin/docker-registry");
-        assert!(
-            bin.exists(),
-            "/usr/bin/docker-registry is missing: run `apt-get install docker-registry` \
-             (the project's Makefile installs it); the registry tests need it"
-        );
-        let dir = tempfile::tempdir().unwrap();
-        let port = free_port();
-        let addr = format!("127.0.0.1:{port}");
-        let config = dir.path().join("config.yml");
-        std::fs::write(
-            &config,
-            format!(
-                "version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: {}\nhttp:\n  addr: {addr}\n",
-                dir.path().join("storage").display()
-            ),
-        )
-        .unwrap();
-        let child = Command::new(&bin)
-            .arg("serve")
-            .arg(&config)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start docker-registry");
-        let reg = Registry {
-            child,
-            addr: addr.clone(),
-            _dir: dir,
-        };
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            if let Ok(mut s) = std::net::TcpStream::connect(&addr) {
-                use std::io::{Read, Write};
-                let _ = s.write_all(b"GET /v2/ HTTP/1.0\r\n\r\n");
-                let mut buf = [0u8; 12];
-                if s.read_exact(&mut buf).is_ok()
-                    && buf.starts_with(b"HTTP/1.")
-                    && &buf[9..12] == b"200"
-                {
-                    break;
-                }
-            }
-            assert!(
-                Instant::now() < deadline,
-                "docker-registry did not answer /v2/ on {addr}"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        reg
-    }
-
-    /// Pushes a blob with the monolithic upload (POST then PUT ?digest=).
-    pub async fn push_blob(&self, repo: &str, data: &[u8]) {
-        let c = reqwest::Client::new();
-        let r = c
-            .post(format!("http://{}/v2/{repo}/blobs/uploads/", self.addr))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status().as_u16(), 202, "upload start");
-        let loc = r.headers()["location"].to_str().unwrap().to_string();
-        let loc = if loc.starts_with("http") {
-            loc
-        } else {
-            format!("http://{}{loc}", self.addr)
-        };
-        let sep = if loc.contains('?') { '&' } else { '?' };
-        let r = c
-            .put(format!("{loc}{sep}digest={}", sha(data)))
-            .header("content-type", "application/octet-stream")
-            .body(data.to_vec())
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(
-            r.status().as_u16(),
-            201,
-            "blob upload: {}",
-            r.text().await.unwrap()
-        );
-    }
-
-    pub async fn push_manifest(&self, repo: &str, reference: &str, media_type: &str, body: &[u8]) {
-        let r = reqwest::Client::new()
-            .put(format!(
-                "http://{}/v2/{repo}/manifests/{reference}",
-                self.addr
-            ))
-            .header("content-type", media_type)
-            .body(body.to_vec())
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(
-            r.status().as_u16(),
-            201,
-            "manifest push: {}",
-            r.text().await.unwrap()
-        );
-    }
-
-    pub async fn push_image(&self, repo: &str, img: &TestImage) {
-        for l in &img.layers {
-            self.push_blob(repo, &l.blob).await;
-        }
-        self.push_blob(repo, &img.config).await;
-        self.push_manifest(
-            repo,
-            &sha(&img.manifest),
-            "application/vnd.oci.image.manifest.v1+json",
-            &img.manifest,
-        )
-        .await;
-    }
-}
-
-impl Drop for Registry {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+impl PushTestImage for Registry {
+    fn push_image(&self, repo: &str, img: &TestImage) {
+        let blobs = img.layers.iter().map(|l| l.blob.as_slice());
+        self.push_oci_image(repo, &sha(&img.manifest), blobs, &img.config, &img.manifest);
     }
 }
 

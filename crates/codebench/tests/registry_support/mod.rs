@@ -1,28 +1,19 @@
 //! Loopback registry support for the image-job tests: small OCI images written by the test, the
-//! real Debian `docker-registry` on 127.0.0.1 (pushed to with plain HTTP/1.1), and a proxy in
-//! front of it that can answer 503 with `Retry-After` or stall, to play a failing registry.
+//! real Debian `docker-registry` on 127.0.0.1 (from `codebench-testkit`), and a proxy in front
+//! of it that can answer 503 with `Retry-After` or stall, to play a failing registry.
 //! Shared by the core and CLI tests (`#[path]`).
 #![allow(dead_code)]
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::json;
-use sha2::{Digest, Sha256};
 
-pub fn sha(data: &[u8]) -> String {
-    let d = Sha256::digest(data);
-    let mut s = String::from("sha256:");
-    for b in d.iter() {
-        s.push_str(&format!("{b:02x}"));
-    }
-    s
-}
+pub use codebench_testkit::{sha, Registry};
 
 /// A gzip layer: its tar, blob and digests.
 pub struct Layer {
@@ -128,142 +119,16 @@ pub fn two_images() -> (Image, Image) {
     (a, b)
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+/// Pushes an [`Image`] to the shared test registry.
+pub trait PushImage {
+    /// Pushes `img` and tags it `tag`.
+    fn push_image(&self, repo: &str, tag: &str, img: &Image);
 }
 
-/// One HTTP/1.1 request with `Connection: close`; returns status, headers (lowercase) and body.
-pub fn http(
-    addr: &str,
-    method: &str,
-    target: &str,
-    ctype: &str,
-    body: &[u8],
-) -> (u16, Vec<(String, String)>, Vec<u8>) {
-    let mut s = TcpStream::connect(addr).unwrap();
-    let head = format!(
-        "{method} {target} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: {ctype}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-        body.len()
-    );
-    s.write_all(head.as_bytes()).unwrap();
-    s.write_all(body).unwrap();
-    let mut out = Vec::new();
-    s.read_to_end(&mut out).unwrap();
-    let split = out.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
-    let head = String::from_utf8_lossy(&out[..split]).to_string();
-    let mut lines = head.split("\r\n");
-    let status: u16 = lines.next().unwrap()[9..12].parse().unwrap();
-    let headers = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
-        .collect();
-    (status, headers, out[split + 4..].to_vec())
-}
-
-/// A `docker-registry serve` on 127.0.0.1 with a temporary config and storage; killed on drop.
-pub struct Registry {
-    child: Child,
-    pub addr: String,
-    _dir: tempfile::TempDir,
-}
-
-impl Registry {
-    pub fn start() -> Registry {
-        let bin = PathBuf::from("/usr/bin/docker-registry");
-        assert!(
-            bin.exists(),
-            "/usr/bin/docker-registry is missing: run `apt-get install docker-registry` \
-             (the project's Makefile installs it); the image job tests need a real registry"
-        );
-        let dir = tempfile::tempdir().unwrap();
-        let addr = format!("127.0.0.1:{}", free_port());
-        let config = dir.path().join("config.yml");
-        std::fs::write(
-            &config,
-            format!(
-                "version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: {}\nhttp:\n  addr: {addr}\n",
-                dir.path().join("storage").display()
-            ),
-        )
-        .unwrap();
-        let child = Command::new(&bin)
-            .arg("serve")
-            .arg(&config)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start docker-registry");
-        let reg = Registry {
-            child,
-            addr: addr.clone(),
-            _dir: dir,
-        };
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            if TcpStream::connect(&addr).is_ok()
-                && http(&addr, "GET", "/v2/", "text/plain", b"").0 == 200
-            {
-                break;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "docker-registry did not answer /v2/ on {addr}"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        reg
-    }
-
-    pub fn push_blob(&self, repo: &str, data: &[u8]) {
-        let (st, h, _) = http(
-            &self.addr,
-            "POST",
-            &format!("/v2/{repo}/blobs/uploads/"),
-            "text/plain",
-            b"",
-        );
-        assert_eq!(st, 202, "upload start");
-        let loc = h.iter().find(|(k, _)| k == "location").unwrap().1.clone();
-        let loc = match loc.find("/v2/") {
-            Some(i) => loc[i..].to_string(),
-            None => loc,
-        };
-        let sep = if loc.contains('?') { '&' } else { '?' };
-        let (st, _, body) = http(
-            &self.addr,
-            "PUT",
-            &format!("{loc}{sep}digest={}", sha(data)),
-            "application/octet-stream",
-            data,
-        );
-        assert_eq!(st, 201, "blob upload: {}", String::from_utf8_lossy(&body));
-    }
-
-    /// Pushes an image and tags it.
-    pub fn push_image(&self, repo: &str, tag: &str, img: &Image) {
-        for l in &img.layers {
-            self.push_blob(repo, &l.blob);
-        }
-        self.push_blob(repo, &img.config);
-        let (st, _, body) = http(
-            &self.addr,
-            "PUT",
-            &format!("/v2/{repo}/manifests/{tag}"),
-            "application/vnd.oci.image.manifest.v1+json",
-            &img.manifest,
-        );
-        assert_eq!(st, 201, "manifest push: {}", String::from_utf8_lossy(&body));
-    }
-}
-
-impl Drop for Registry {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+impl PushImage for Registry {
+    fn push_image(&self, repo: &str, tag: &str, img: &Image) {
+        let blobs = img.layers.iter().map(|l| l.blob.as_slice());
+        self.push_oci_image(repo, tag, blobs, &img.config, &img.manifest);
     }
 }
 
@@ -358,26 +223,6 @@ pub fn write_oci_layout(dir: &Path, img: &Image) {
 
 /// Writes a legacy `docker save` archive of `img` (uncompressed layer tars).
 pub fn write_docker_archive(file: &Path, img: &Image) {
-    let mut b = tar::Builder::new(std::fs::File::create(file).unwrap());
-    let add = |b: &mut tar::Builder<std::fs::File>, name: &str, data: &[u8]| {
-        let mut h = tar::Header::new_ustar();
-        h.set_size(data.len() as u64);
-        h.set_mode(0o644);
-        h.set_entry_type(tar::EntryType::Regular);
-        b.append_data(&mut h, name, data).unwrap();
-    };
-    let config_name = format!("{}.json", &sha(&img.config)[7..]);
-    add(&mut b, &config_name, &img.config);
-    let mut names = vec![];
-    for (i, l) in img.layers.iter().enumerate() {
-        let name = format!("{:064x}/layer.tar", i + 1);
-        add(&mut b, &name, &l.tar);
-        names.push(name);
-    }
-    let manifest = serde_json::to_vec(
-        &json!([{ "Config": config_name, "RepoTags": ["test/img:latest"], "Layers": names }]),
-    )
-    .unwrap();
-    add(&mut b, "manifest.json", &manifest);
-    b.into_inner().unwrap().flush().unwrap();
+    let tars = img.layers.iter().map(|l| l.tar.as_slice());
+    codebench_testkit::write_docker_archive(file, &img.config, tars);
 }
