@@ -65,7 +65,7 @@ impl Estimate {
         }
     }
 
-    fn with_interval(mut self, se: f64, quantile: f64) -> Self {
+    pub(crate) fn with_interval(mut self, se: f64, quantile: f64) -> Self {
         let v = self.value.expect("interval of a defined estimate");
         self.se = Some(se);
         self.ci_low = Some(v - quantile * se);

@@ -10,6 +10,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::hash::{BuildHasherDefault, Hasher};
 
 use crate::coefficients::{Estimate, FEW_UNITS};
+use crate::quantile::t_quantile;
 
 /// MASI distance (Passonneau 2006) between two sets from their sizes and intersection
 /// size: 1 − J·M with J the Jaccard index and M = 1 (equal), 2/3 (one contains the
@@ -148,8 +149,10 @@ pub(crate) struct SetAgreement {
 }
 
 /// `units[u]` lists the interned set ids of the ratings of unit `u` (missing ratings
-/// left out).
-pub(crate) fn set_agreement(table: &SetTable, units: &[Vec<u32>]) -> SetAgreement {
+/// left out). Both α carry Gwet's linearised SE with a t interval at `confidence`, as the
+/// nominal α does ([`crate::coefficients::krippendorff_nominal`]), with the weights
+/// 1 − δ between code sets.
+pub(crate) fn set_agreement(table: &SetTable, units: &[Vec<u32>], confidence: f64) -> SetAgreement {
     let d = table.sizes.len();
     let mut n_c = vec![0u64; d];
     let mut obs_masi = 0.0;
@@ -157,6 +160,10 @@ pub(crate) fn set_agreement(table: &SetTable, units: &[Vec<u32>]) -> SetAgreemen
     let mut exact_sum = 0.0;
     let mut n_units = 0usize;
     let mut groups: Vec<(u32, u64)> = Vec::new();
+    // Per pairable unit, for the variance: its ratings m, its within-unit disagreement
+    // sums (ordered pairs) and its distinct sets with their counts.
+    let mut pairable: Vec<PairableUnit> = Vec::new();
+    let mut unit_groups: Vec<(u32, u64)> = Vec::new();
     for ids in units {
         let m = ids.len() as u64;
         if m < 2 {
@@ -187,6 +194,13 @@ pub(crate) fn set_agreement(table: &SetTable, units: &[Vec<u32>]) -> SetAgreemen
         obs_masi += um / (mf - 1.0);
         obs_jacc += uj / (mf - 1.0);
         exact_sum += same as f64 / (mf * (mf - 1.0));
+        let start = unit_groups.len();
+        unit_groups.extend_from_slice(&groups);
+        pairable.push(PairableUnit {
+            m,
+            within: [um, uj],
+            groups: start..unit_groups.len(),
+        });
     }
     if n_units < 2 {
         let und = Estimate::undefined(FEW_UNITS, n_units);
@@ -210,51 +224,124 @@ pub(crate) fn set_agreement(table: &SetTable, units: &[Vec<u32>]) -> SetAgreemen
             jaccard: Estimate::undefined(reason, n_units),
         };
     }
-    let (exp_masi, exp_jacc) = expected_disagreement(table, &live, &n_c);
+    let dis = disagreements(table, &live, &n_c);
+    let [exp_masi, exp_jacc] = dis.expected;
     let nf = n as f64;
-    let alpha = |obs: f64, exp: f64| {
-        let mut e = Estimate::point(1.0 - (nf - 1.0) * obs / exp, n_units);
+    let per_set = dis.per_set;
+    let tq = t_quantile(0.5 + confidence / 2.0, n_units as f64 - 1.0);
+    let alpha = |obs: f64, exp: f64, metric: usize| {
+        let se = weighted_alpha_se(&pairable, &unit_groups, &per_set, metric, nf, exp);
+        let mut e = Estimate::point(1.0 - (nf - 1.0) * obs / exp, n_units).with_interval(se, tq);
         e.p_o = Some(1.0 - obs / nf);
         e.p_e = Some(1.0 - exp / (nf * (nf - 1.0)));
         e
     };
     SetAgreement {
         exact,
-        masi: alpha(obs_masi, exp_masi),
-        jaccard: alpha(obs_jacc, exp_jacc),
+        masi: alpha(obs_masi, exp_masi, 0),
+        jaccard: alpha(obs_jacc, exp_jacc, 1),
     }
 }
 
-/// Σ_{c≠k} n_c n_k δ(c, k) for MASI and Jaccard over the distinct sets in `live`.
+/// One unit with two or more ratings, as the variance of α needs it.
+struct PairableUnit {
+    /// Ratings of the unit.
+    m: u64,
+    /// Σ over ordered pairs of its ratings of δ, for MASI and Jaccard.
+    within: [f64; 2],
+    /// Its distinct sets and their counts, a range of the shared group list.
+    groups: std::ops::Range<usize>,
+}
+
+/// Gwet's linearised SE of α with weights w = 1 − δ (as irrCAC's `krippendorff()` with a
+/// custom weight matrix), from the pairable units, and `per_set[c][metric]` = Σ_k n_k δ(c, k).
+/// `total` is Σ m over pairable units, `expected` Σ_{c≠k} n_c n_k δ(c, k).
+///
+/// Per unit: Σ_c a_ic(Σ_k w_ck a_ik − 1) = m(m − 1) − within, and
+/// Σ_c a_ic (Wπ)_c = m − Σ_c a_ic per_set[c] / total; the rest is the nominal formula.
+fn weighted_alpha_se(
+    units: &[PairableUnit],
+    groups: &[(u32, u64)],
+    per_set: &[[f64; 2]],
+    metric: usize,
+    total: f64,
+    expected: f64,
+) -> f64 {
+    let n = units.len() as f64;
+    let r_mean = total / n;
+    let pe = 1.0 - expected / (total * total);
+    let agree = |u: &PairableUnit| (u.m * (u.m - 1)) as f64 - u.within[metric];
+    let pa_prime = units
+        .iter()
+        .map(|u| agree(u) / (r_mean * (u.m - 1) as f64))
+        .sum::<f64>()
+        / n;
+    let eps = 1.0 / total;
+    let pa = (1.0 - eps) * pa_prime + eps;
+    let alpha_prime = (pa_prime - pe) / (1.0 - pe);
+    let ss: f64 = units
+        .iter()
+        .map(|u| {
+            let mf = u.m as f64;
+            let spread = (mf - r_mean) / r_mean;
+            let pa_i = agree(u) / (r_mean * (mf - 1.0)) - pa * spread;
+            let far: f64 = groups[u.groups.clone()]
+                .iter()
+                .map(|&(c, k)| k as f64 * per_set[c as usize][metric])
+                .sum();
+            let pe_i = (mf - far / total) / r_mean - pe * spread;
+            let x = (pa_i - pe) / (1.0 - pe) - 2.0 * (1.0 - alpha_prime) * (pe_i - pe) / (1.0 - pe);
+            (x - alpha_prime) * (x - alpha_prime)
+        })
+        .sum();
+    (ss / (n * (n - 1.0))).max(0.0).sqrt()
+}
+
+/// Disagreement sums over the pairable ratings, for MASI (`[0]`) and Jaccard (`[1]`).
+struct Disagreements {
+    /// Σ_{c≠k} n_c n_k δ(c, k): the expected disagreement's numerator.
+    expected: [f64; 2],
+    /// Per set id c: Σ_k n_k δ(c, k), the disagreement of c with all pairable ratings
+    /// (0 for sets not in `live`); the variance of α needs it.
+    per_set: Vec<[f64; 2]>,
+}
+
+/// [`Disagreements`] over the distinct sets in `live`, `n_c` ratings each.
 ///
 /// Both distances depend only on (|c|, |k|, |c ∩ k|), so the pair weights are accumulated
-/// exactly (integers) per size triple H(a, b, i), then multiplied by the distances once.
-/// H comes from subset sums when the sets are small (see [`size_triples_by_subsets`]),
-/// otherwise from intersecting every pair of distinct sets.
-fn expected_disagreement(table: &SetTable, live: &[usize], n_c: &[u64]) -> (f64, f64) {
+/// exactly (integers) per size triple, then multiplied by the distances once. The triples
+/// come from subset sums when the sets are small (see [`triples_by_subsets`]), otherwise
+/// from intersecting every pair of distinct sets.
+fn disagreements(table: &SetTable, live: &[usize], n_c: &[u64]) -> Disagreements {
     let max_size = live.iter().map(|&c| table.sizes[c]).max().unwrap_or(0) as usize;
     let s = max_size + 1;
     let subsets: u128 = live.iter().map(|&c| 1u128 << table.sizes[c].min(100)).sum();
     let pairs = (live.len() as u128) * (live.len() as u128) / 2;
-    let hist: Vec<u128> = if table.words == 1 && max_size <= 24 && subsets < pairs {
-        size_triples_by_subsets(table, live, n_c, s)
+    let (hist, per_set) = if table.words == 1 && max_size <= 24 && subsets < pairs {
+        triples_by_subsets(table, live, n_c, s)
     } else if max_size <= 64 {
-        size_triples_by_pairs(table, live, n_c, s)
+        triples_by_pairs(table, live, n_c, s)
     } else {
         // Large sets: accumulate distances directly over pairs.
-        let (mut em, mut ej) = (0.0, 0.0);
+        let mut per_set = vec![[0.0; 2]; table.sizes.len()];
         for (x, &c) in live.iter().enumerate() {
             for &k in &live[x + 1..] {
                 let inter = table.intersection(c as u32, k as u32);
                 let (a, b) = (table.sizes[c], table.sizes[k]);
-                let w = 2.0 * (n_c[c] as f64) * (n_c[k] as f64);
-                em += w * masi_from_sizes(a, b, inter);
-                ej += w * jaccard_from_sizes(a, b, inter);
+                let d = [
+                    masi_from_sizes(a, b, inter),
+                    jaccard_from_sizes(a, b, inter),
+                ];
+                for m in 0..2 {
+                    per_set[c][m] += n_c[k] as f64 * d[m];
+                    per_set[k][m] += n_c[c] as f64 * d[m];
+                }
             }
         }
-        return (em, ej);
+        let expected = [0, 1].map(|m| live.iter().map(|&c| n_c[c] as f64 * per_set[c][m]).sum());
+        return Disagreements { expected, per_set };
     };
-    let (mut em, mut ej) = (0.0, 0.0);
+    let mut expected = [0.0; 2];
     for a in 0..s {
         for b in 0..s {
             for i in 0..=a.min(b) {
@@ -263,25 +350,56 @@ fn expected_disagreement(table: &SetTable, live: &[usize], n_c: &[u64]) -> (f64,
                     continue;
                 }
                 let w = w as f64;
-                em += w * masi_from_sizes(a as u32, b as u32, i as u32);
-                ej += w * jaccard_from_sizes(a as u32, b as u32, i as u32);
+                expected[0] += w * masi_from_sizes(a as u32, b as u32, i as u32);
+                expected[1] += w * jaccard_from_sizes(a as u32, b as u32, i as u32);
             }
         }
     }
-    (em, ej)
+    Disagreements { expected, per_set }
+}
+
+/// δ(a, b, i) for MASI and Jaccard at every size triple below `s`, index `(a * s + b) * s + i`.
+fn distance_table(s: usize) -> Vec<[f64; 2]> {
+    let mut out = vec![[0.0; 2]; s * s * s];
+    for a in 0..s {
+        for b in 0..s {
+            for i in 0..=a.min(b) {
+                let (a, b, i) = (a as u32, b as u32, i as u32);
+                out[((a as usize * s) + b as usize) * s + i as usize] =
+                    [masi_from_sizes(a, b, i), jaccard_from_sizes(a, b, i)];
+            }
+        }
+    }
+    out
 }
 
 /// H(a, b, i) = Σ over ordered pairs of distinct sets (c, k) with |c| = a, |k| = b,
-/// |c ∩ k| = i of n_c·n_k, by intersecting every pair. Index `(a * s + b) * s + i`.
-fn size_triples_by_pairs(table: &SetTable, live: &[usize], n_c: &[u64], s: usize) -> Vec<u128> {
+/// |c ∩ k| = i of n_c·n_k (index `(a * s + b) * s + i`), by intersecting every pair; and
+/// each set's disagreement with all.
+fn triples_by_pairs(
+    table: &SetTable,
+    live: &[usize],
+    n_c: &[u64],
+    s: usize,
+) -> (Vec<u128>, Vec<[f64; 2]>) {
     let mut hist = vec![0u64; s * s * s];
+    let mut per_set = vec![[0.0; 2]; table.sizes.len()];
     let sizes: Vec<usize> = live.iter().map(|&c| table.sizes[c] as usize).collect();
     let counts: Vec<u64> = live.iter().map(|&c| n_c[c]).collect();
     for x in 0..live.len() {
         let (nx, base) = (counts[x], sizes[x] * s);
         for y in x + 1..live.len() {
-            let inter = table.intersection(live[x] as u32, live[y] as u32) as usize;
-            hist[(base + sizes[y]) * s + inter] += nx * counts[y];
+            let inter = table.intersection(live[x] as u32, live[y] as u32);
+            hist[(base + sizes[y]) * s + inter as usize] += nx * counts[y];
+            let (a, b) = (sizes[x] as u32, sizes[y] as u32);
+            let d = [
+                masi_from_sizes(a, b, inter),
+                jaccard_from_sizes(a, b, inter),
+            ];
+            for m in 0..2 {
+                per_set[live[x]][m] += counts[y] as f64 * d[m];
+                per_set[live[y]][m] += nx as f64 * d[m];
+            }
         }
     }
     // Symmetrise: (c, k) and (k, c).
@@ -295,47 +413,97 @@ fn size_triples_by_pairs(table: &SetTable, live: &[usize], n_c: &[u64], s: usize
             }
         }
     }
-    out
+    (out, per_set)
 }
 
-/// The same H(a, b, i) as [`size_triples_by_pairs`] (plus the c = k pairs, at distance 0
-/// under both metrics), from subset sums in O(Σ_c 2^|c|) instead of O(D²):
-/// with G_a(t) = Σ_{c ⊇ t, |c| = a} n_c, T_j(a, b) = Σ_{|t| = j} G_a(t)·G_b(t) counts each
-/// ordered pair C(|c ∩ k|, j) times, and binomial inversion gives
-/// H(a, b, i) = Σ_{j ≥ i} (−1)^{j−i} C(j, i) T_j(a, b). All in exact integers.
-fn size_triples_by_subsets(table: &SetTable, live: &[usize], n_c: &[u64], s: usize) -> Vec<u128> {
-    // (subset, size of the containing set) → Σ n_c
-    let mut g: FastMap<(u64, u32), u64> = FastMap::default();
-    for &c in live {
-        let bits = table.bits[c];
-        let a = table.sizes[c];
+/// The same H(a, b, i) as [`triples_by_pairs`] (plus the c = k pairs, at distance 0 under
+/// both metrics) and each set's disagreement with all, from subset sums: with
+/// G_b(t) = Σ_{k ⊇ t, |k| = b} n_k, the weight of the sets k with |k| = b and |c ∩ k| = i is,
+/// by binomial inversion, H_c(b, i) = Σ_{j ≥ i} (−1)^{j−i} C(j, i) Σ_{t ⊆ c, |t| = j} G_b(t),
+/// and H(a, b, i) = Σ_{|c| = a} n_c H_c(b, i). All in exact integers. A set whose subsets
+/// outnumber the live sets is intersected with each of them instead.
+fn triples_by_subsets(
+    table: &SetTable,
+    live: &[usize],
+    n_c: &[u64],
+    s: usize,
+) -> (Vec<u128>, Vec<[f64; 2]>) {
+    // subset t → its row of G (s wide: G_b(t) for b = 0..s).
+    let mut slot: FastMap<u64, usize> = FastMap::default();
+    let mut g: Vec<u64> = Vec::new();
+    for &k in live {
+        let bits = table.bits[k];
+        let b = table.sizes[k] as usize;
         let mut t = bits;
         loop {
-            *g.entry((t, a)).or_insert(0) += n_c[c];
+            let row = *slot.entry(t).or_insert_with(|| {
+                g.resize(g.len() + s, 0);
+                g.len() / s - 1
+            });
+            g[row * s + b] += n_c[k];
             if t == 0 {
                 break;
             }
             t = (t - 1) & bits;
         }
     }
-    let mut entries: Vec<(u64, u32, u64)> = g.into_iter().map(|((t, a), w)| (t, a, w)).collect();
-    entries.sort_unstable();
-    let mut t_j = vec![0u128; s * s * s]; // index (a * s + b) * s + j
-    let mut start = 0;
-    while start < entries.len() {
-        let subset = entries[start].0;
-        let mut end = start;
-        while end < entries.len() && entries[end].0 == subset {
-            end += 1;
-        }
-        let j = subset.count_ones() as usize;
-        for &(_, a, wa) in &entries[start..end] {
-            for &(_, b, wb) in &entries[start..end] {
-                t_j[(a as usize * s + b as usize) * s + j] += wa as u128 * wb as u128;
+    let binom = binomials(s);
+    let dist = distance_table(s);
+    let mut hist = vec![0u128; s * s * s];
+    let mut per_set = vec![[0.0; 2]; table.sizes.len()];
+    let mut sums = vec![0u128; s * s]; // (b, j) → Σ_{t ⊆ c, |t| = j} G_b(t)
+    let mut h = vec![0u64; s * s]; // (b, i) → H_c(b, i), at most the number of ratings
+    for &c in live {
+        let bits = table.bits[c];
+        let a = table.sizes[c] as usize;
+        h.iter_mut().for_each(|x| *x = 0);
+        if (1usize << a) > live.len() {
+            for &k in live {
+                let i = (bits & table.bits[k]).count_ones() as usize;
+                h[table.sizes[k] as usize * s + i] += n_c[k];
+            }
+        } else {
+            sums.iter_mut().for_each(|x| *x = 0);
+            let mut t = bits;
+            loop {
+                let j = t.count_ones() as usize;
+                let row = slot[&t] * s;
+                for (b, &w) in g[row..row + s].iter().enumerate() {
+                    sums[b * s + j] += w as u128;
+                }
+                if t == 0 {
+                    break;
+                }
+                t = (t - 1) & bits;
+            }
+            for b in 0..s {
+                for i in 0..=a.min(b) {
+                    let mut v: i128 = 0;
+                    for j in i..=a.min(b) {
+                        let term = binom[j][i] * sums[b * s + j] as i128;
+                        v += if (j - i) % 2 == 0 { term } else { -term };
+                    }
+                    debug_assert!(v >= 0, "inclusion–exclusion yields a count");
+                    h[b * s + i] = v.max(0) as u64;
+                }
             }
         }
-        start = end;
+        let mut row = [0.0; 2];
+        for (x, &w) in h.iter().enumerate() {
+            if w > 0 {
+                hist[a * s * s + x] += n_c[c] as u128 * w as u128;
+                let d = dist[a * s * s + x];
+                row[0] += w as f64 * d[0];
+                row[1] += w as f64 * d[1];
+            }
+        }
+        per_set[c] = row;
     }
+    (hist, per_set)
+}
+
+/// Pascal's triangle up to `s − 1`: `binom[n][k]` = C(n, k).
+fn binomials(s: usize) -> Vec<Vec<i128>> {
     let mut binom = vec![vec![0i128; s]; s];
     for n in 0..s {
         binom[n][0] = 1;
@@ -343,26 +511,7 @@ fn size_triples_by_subsets(table: &SetTable, live: &[usize], n_c: &[u64], s: usi
             binom[n][k] = binom[n - 1][k - 1] + if k < n { binom[n - 1][k] } else { 0 };
         }
     }
-    let mut hist = vec![0u128; s * s * s];
-    for a in 0..s {
-        for b in 0..s {
-            let base = (a * s + b) * s;
-            for i in 0..=a.min(b) {
-                let mut h: i128 = 0;
-                for j in i..=a.min(b) {
-                    let term = binom[j][i] * t_j[base + j] as i128;
-                    if (j - i) % 2 == 0 {
-                        h += term;
-                    } else {
-                        h -= term;
-                    }
-                }
-                debug_assert!(h >= 0, "inclusion–exclusion yields a count");
-                hist[base + i] = h.max(0) as u128;
-            }
-        }
-    }
-    hist
+    binom
 }
 
 #[cfg(test)]
@@ -392,7 +541,8 @@ mod tests {
 
     #[test]
     fn subset_sums_give_the_same_size_triples_as_pairwise_intersection() {
-        // Deterministic pseudo-random sets of 0–6 codes out of 40.
+        // Deterministic pseudo-random sets of 0–9 codes out of 40: sizes up to 8 take the
+        // subset sums, size 9 (512 subsets, more than the ~290 live sets) the direct scan.
         let mut state = 0x2545_f491_4f6c_dd1du64;
         let mut next = move || {
             state ^= state << 13;
@@ -403,7 +553,7 @@ mod tests {
         let mut table = SetTable::new(1);
         let mut n_c = Vec::new();
         for _ in 0..300 {
-            let size = next() % 7;
+            let size = next() % 10;
             let mut bits = 0u64;
             for _ in 0..size {
                 bits |= 1 << (next() % 40);
@@ -415,15 +565,32 @@ mod tests {
             n_c[id] += 1 + next() % 5;
         }
         let live: Vec<usize> = (0..n_c.len()).collect();
+        assert!(live.iter().any(|&c| 1usize << table.sizes[c] > live.len()));
         let s = *table.sizes.iter().max().unwrap() as usize + 1;
-        let by_pairs = size_triples_by_pairs(&table, &live, &n_c, s);
-        let mut by_subsets = size_triples_by_subsets(&table, &live, &n_c, s);
+        let (by_pairs, per_pairs) = triples_by_pairs(&table, &live, &n_c, s);
+        let (mut by_subsets, per_subsets) = triples_by_subsets(&table, &live, &n_c, s);
         // The subset sums also count each set with itself (|c| = |c ∩ c|), at distance 0.
         for &c in &live {
             let a = table.sizes[c] as usize;
             by_subsets[(a * s + a) * s + a] -= (n_c[c] as u128) * (n_c[c] as u128);
         }
         assert_eq!(by_pairs, by_subsets);
+
+        // Each set's disagreement with all: both ways agree, and they add up to the
+        // expected disagreement Σ_c n_c Σ_k n_k δ(c, k).
+        for (&c, (p, q)) in live.iter().zip(per_pairs.iter().zip(&per_subsets)) {
+            for m in 0..2 {
+                assert!(
+                    (p[m] - q[m]).abs() <= 1e-9 * p[m].max(1.0),
+                    "set {c}: {p:?} {q:?}"
+                );
+            }
+        }
+        let expected = disagreements(&table, &live, &n_c).expected;
+        for m in 0..2 {
+            let total: f64 = live.iter().map(|&c| n_c[c] as f64 * per_pairs[c][m]).sum();
+            assert!((total - expected[m]).abs() <= 1e-9 * expected[m]);
+        }
     }
 
     #[test]

@@ -24,9 +24,10 @@
 //! - Confidence intervals are Wald intervals capped above at 1: normal quantile for
 //!   Cohen's κ (as statsmodels), Student's t on n − 1 df for Fleiss' κ and AC1 (as irrCAC,
 //!   with an exact t quantile).
-//! - Krippendorff's α (nominal) carries Gwet's linearised SE with a Student-t interval on
-//!   (units − 1) df, as irrCAC's `krippendorff()`; its `p_o` / `p_e` are 1 − observed /
-//!   expected disagreement.
+//! - Krippendorff's α carries Gwet's linearised SE with a Student-t interval on (units − 1)
+//!   df, as irrCAC's `krippendorff()`: with identity weights for the nominal α, and with
+//!   weights 1 − δ between distinct code sets for the MASI and Jaccard α. Its `p_o` / `p_e`
+//!   are 1 − observed / expected disagreement.
 //! - AC1's number of categories q is the level's codebook plus any other used code.
 //! - Many-code dimensions: each code is analysed as present/absent over the units; whole
 //!   code sets are compared with exact equality, MASI (weights 1, 2/3, 1/3, 0) and Jaccard

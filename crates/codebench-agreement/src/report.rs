@@ -44,6 +44,7 @@ pub fn report(ratings: &Ratings, options: &Options) -> Result<Report, AgreementE
     let mut levels: Vec<Level> = options.levels.clone();
     levels.sort();
     levels.dedup();
+    let encoded = encode(ratings);
     let mut out = Report::default();
     for level in levels {
         if level == Level::Collapsed && ratings.parents.is_empty() {
@@ -55,7 +56,7 @@ pub fn report(ratings: &Ratings, options: &Options) -> Result<Report, AgreementE
                 Level::Collapsed => roots.get(c).cloned().unwrap_or_else(|| c.to_string()),
             }
         };
-        let (categories, leaf_map) = categories(ratings, &map_code);
+        let (categories, leaf_to_category) = categories(&encoded, &map_code);
         if categories.len() > MAX_CODES {
             return Err(AgreementError::TooManyCodes {
                 dimension: ratings.dimension.clone(),
@@ -73,11 +74,13 @@ pub fn report(ratings: &Ratings, options: &Options) -> Result<Report, AgreementE
                 .map(|&r| ratings.raters[r].clone())
                 .collect(),
         };
-        // Leaf code → category index at this level (every used code is in the map).
-        let leaf_index = |c: &String| -> u32 { leaf_map[c.as_str()] };
+        let level = Coded {
+            ratings: &encoded,
+            category: &leaf_to_category,
+        };
         match ratings.cardinality {
-            Cardinality::One => one_code(ratings, &selected, &categories, &leaf_index, &mut ctx),
-            Cardinality::Many => many_code(ratings, &selected, &categories, &leaf_index, &mut ctx),
+            Cardinality::One => one_code(&level, &selected, &categories, &mut ctx),
+            Cardinality::Many => many_code(&level, &selected, &categories, &mut ctx),
         }
     }
     Ok(out)
@@ -222,47 +225,96 @@ fn resolve_parents(r: &Ratings) -> Result<HashMap<String, String>, AgreementErro
     Ok(roots)
 }
 
+/// Every rating's leaf codes as small integers, read once for all levels: a code string is
+/// hashed once per rating instead of once per rating and level.
+struct Encoded<'r> {
+    /// Distinct leaf codes: the codebook's first (in its order), then other used codes.
+    leaves: Vec<&'r str>,
+    /// How many of `leaves` come from the codebook.
+    in_codebook: usize,
+    /// Per unit and rater (row-major, every rater of the ratings): the range of its leaf ids
+    /// in `ids`, or `None` when the rater did not rate the unit.
+    spans: Vec<Option<(u32, u32)>>,
+    ids: Vec<u32>,
+    raters: usize,
+}
+
+impl Encoded<'_> {
+    /// Leaf ids of unit `u`'s rating by rater `s`; `None` when not rated.
+    fn rating(&self, u: usize, s: usize) -> Option<&[u32]> {
+        self.spans[u * self.raters + s].map(|(a, b)| &self.ids[a as usize..b as usize])
+    }
+
+    fn units(&self) -> usize {
+        self.spans.len() / self.raters.max(1)
+    }
+}
+
+fn encode(r: &Ratings) -> Encoded<'_> {
+    let mut leaves: Vec<&str> = Vec::new();
+    let mut id_of: FastMap<&str, u32> = FastMap::default();
+    for c in &r.codes {
+        id_of.entry(c.as_str()).or_insert_with(|| {
+            leaves.push(c.as_str());
+            leaves.len() as u32 - 1
+        });
+    }
+    let in_codebook = leaves.len();
+    let mut spans = Vec::with_capacity(r.units.len() * r.raters.len());
+    let mut ids = Vec::new();
+    for row in &r.units {
+        for rating in row {
+            spans.push(rating.as_ref().map(|set| {
+                let start = ids.len() as u32;
+                for c in set {
+                    let id = *id_of.entry(c.as_str()).or_insert_with(|| {
+                        leaves.push(c.as_str());
+                        leaves.len() as u32 - 1
+                    });
+                    ids.push(id);
+                }
+                (start, ids.len() as u32)
+            }));
+        }
+    }
+    Encoded {
+        leaves,
+        in_codebook,
+        spans,
+        ids,
+        raters: r.raters.len(),
+    }
+}
+
+/// The ratings at one level: leaf ids and the category each stands for.
+struct Coded<'a, 'r> {
+    ratings: &'a Encoded<'r>,
+    category: &'a [u32],
+}
+
 /// Level categories: the codebook's (mapped) order first, then other used codes sorted.
 /// All raters' codes count, so the category set does not depend on the rater subset.
-/// Also returns the map from every leaf code (codebook or used) to its category index.
-fn categories<'r>(
-    r: &'r Ratings,
-    map_code: &dyn Fn(&str) -> String,
-) -> (Vec<String>, FastMap<&'r str, u32>) {
+/// Also returns, per leaf id of `e`, its category index.
+fn categories(e: &Encoded, map_code: &dyn Fn(&str) -> String) -> (Vec<String>, Vec<u32>) {
     let mut cats = Vec::new();
     let mut index: HashMap<String, u32> = HashMap::new();
-    let mut leaf_level: FastMap<&'r str, String> = FastMap::default();
-    for c in &r.codes {
-        let m = map_code(c);
-        if !index.contains_key(&m) {
+    let mapped: Vec<String> = e.leaves.iter().map(|c| map_code(c)).collect();
+    for m in &mapped[..e.in_codebook] {
+        if !index.contains_key(m) {
             index.insert(m.clone(), cats.len() as u32);
             cats.push(m.clone());
         }
-        leaf_level.insert(c.as_str(), m);
     }
-    let mut extra = BTreeSet::new();
-    for row in &r.units {
-        for set in row.iter().flatten() {
-            for c in set {
-                if !leaf_level.contains_key(c.as_str()) {
-                    let m = map_code(c);
-                    if !index.contains_key(&m) {
-                        extra.insert(m.clone());
-                    }
-                    leaf_level.insert(c.as_str(), m);
-                }
-            }
-        }
-    }
+    let extra: BTreeSet<&String> = mapped[e.in_codebook..]
+        .iter()
+        .filter(|m| !index.contains_key(*m))
+        .collect();
     for m in extra {
         index.insert(m.clone(), cats.len() as u32);
-        cats.push(m);
+        cats.push(m.clone());
     }
-    let leaf_map = leaf_level
-        .into_iter()
-        .map(|(leaf, m)| (leaf, index[&m]))
-        .collect();
-    (cats, leaf_map)
+    let leaf_to_category = mapped.iter().map(|m| index[m]).collect();
+    (cats, leaf_to_category)
 }
 
 /// Output sink for one level: turns estimates into results and raises warnings.
@@ -403,22 +455,17 @@ fn binary_reason(mut est: Estimate, present: u64, total: u64) -> Estimate {
     est
 }
 
-fn one_code(
-    ratings: &Ratings,
-    selected: &[usize],
-    categories: &[String],
-    leaf_index: &dyn Fn(&String) -> u32,
-    ctx: &mut Ctx,
-) {
+fn one_code(level: &Coded, selected: &[usize], categories: &[String], ctx: &mut Ctx) {
     let k = categories.len().max(1);
     let r = selected.len();
+    let enc = level.ratings;
     // Encode: one category index per (unit, selected rater); drop units nobody rated.
-    let mut codes: Vec<u32> = Vec::with_capacity(ratings.units.len() * r);
-    for row in &ratings.units {
+    let mut codes: Vec<u32> = Vec::with_capacity(enc.units() * r);
+    for u in 0..enc.units() {
         let start = codes.len();
         for &s in selected {
-            codes.push(match &row[s] {
-                Some(set) => leaf_index(set.iter().next().expect("validated: one code")),
+            codes.push(match enc.rating(u, s) {
+                Some(ids) => level.category[ids[0] as usize],
                 None => MISSING,
             });
         }
@@ -559,28 +606,23 @@ fn one_code(
     }
 }
 
-fn many_code(
-    ratings: &Ratings,
-    selected: &[usize],
-    categories: &[String],
-    leaf_index: &dyn Fn(&String) -> u32,
-    ctx: &mut Ctx,
-) {
+fn many_code(level: &Coded, selected: &[usize], categories: &[String], ctx: &mut Ctx) {
     let k = categories.len();
     let words = k.div_ceil(64).max(1);
     let r = selected.len();
+    let enc = level.ratings;
     // Encode: a bitset per (unit, selected rater) plus whether it was rated.
-    let mut bits: Vec<u64> = Vec::with_capacity(ratings.units.len() * r * words);
-    let mut rated: Vec<bool> = Vec::with_capacity(ratings.units.len() * r);
-    for row in &ratings.units {
+    let mut bits: Vec<u64> = Vec::with_capacity(enc.units() * r * words);
+    let mut rated: Vec<bool> = Vec::with_capacity(enc.units() * r);
+    for u in 0..enc.units() {
         let (bstart, rstart) = (bits.len(), rated.len());
         for &s in selected {
             let at = bits.len();
             bits.resize(at + words, 0);
-            match &row[s] {
-                Some(set) => {
-                    for c in set {
-                        let i = leaf_index(c) as usize;
+            match enc.rating(u, s) {
+                Some(ids) => {
+                    for &id in ids {
+                        let i = level.category[id as usize] as usize;
                         bits[at + i / 64] |= 1u64 << (i % 64);
                     }
                     rated.push(true);
@@ -611,24 +653,23 @@ fn many_code(
                 .collect()
         })
         .collect();
-    let sets = set_agreement(&table, &unit_ids);
+    let sets = set_agreement(&table, &unit_ids, conf);
     let n_paired = sets.exact.n_units;
     ctx.few_units(&all, n_paired, "two or more of the selected raters");
     ctx.push(None, Statistic::ExactSetAgreement, &all, sets.exact, None);
-    let alpha_note = Some("no SE for set-valued α".to_string());
     ctx.push(
         None,
         Statistic::KrippendorffAlphaMasi,
         &all,
         sets.masi,
-        alpha_note.clone(),
+        None,
     );
     ctx.push(
         None,
         Statistic::KrippendorffAlphaJaccard,
         &all,
         sets.jaccard,
-        alpha_note,
+        None,
     );
 
     // Per code and unit: how many raters gave the code, and how many rated the unit.

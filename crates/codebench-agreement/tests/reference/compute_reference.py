@@ -23,7 +23,8 @@ Libraries and calls (versions printed into the generated file):
   (40 digits), after checking it is within 1e-8 of irrCAC's.
 - irrCAC `raw.CAC(df, categories=..., digits=17).krippendorff()`: Gwet's SE of nominal α
   and its t interval on (units with >= 2 ratings - 1) df, recomputed as above; its α is
-  checked equal to the krippendorff package's to 1e-12.
+  checked equal to the krippendorff package's to 1e-12. For the set-valued α the distinct
+  code sets are the categories and the weights 1 - MASI / 1 - Jaccard distance.
 - krippendorff `alpha(reliability_data, level_of_measurement="nominal")`, and with a
   callable metric (MASI / Jaccard over interned code sets) for set-valued data.
 - NLTK `metrics.agreement.AnnotationTask(data, distance=...).alpha()`: cross-check of the
@@ -366,11 +367,11 @@ def irr(df, cats, which):
     return est
 
 
-def irr_alpha(df, cats):
+def irr_alpha(df, cats, weights="identity"):
     """irrCAC CAC(...).krippendorff() at full precision: its t interval is on (units with
     two or more ratings - 1) df, recomputed with the exact quantile as in irr()."""
     df = df.dropna(how="all")
-    est = CAC(df, categories=list(cats), digits=17).krippendorff()["est"]
+    est = CAC(df, categories=list(cats), weights=weights, digits=17).krippendorff()["est"]
     if not ok(est["coefficient_value"]):
         return None
     n = int((df.notna().sum(axis=1) >= 2).sum())
@@ -586,10 +587,15 @@ def many_code(c, level):
         a = krippendorff.alpha(reliability_data=rel, level_of_measurement=metric)
         b = nltk_alpha(paired, dist)
         assert abs(a - b) < 1e-12, (a, b)
+        # Gwet's SE: irrCAC with the distinct sets as categories and weights 1 - distance.
+        df = pd.DataFrame(rel.T).astype("float")
+        k = irr_alpha(df, list(range(len(distinct))), weights=1.0 - dmat)
+        assert abs(k["coefficient_value"] - a) < 1e-12, (k, a)
         expect(c, level, stat, names, n2,
-               f"krippendorff.alpha(rel, level_of_measurement=<{stat[20:]} over distinct sets>);"
-               f" = nltk AnnotationTask(distance={stat[20:]}_distance).alpha()",
-               value=a)
+               f"krippendorff.alpha(rel, level_of_measurement=<{stat[19:]} over distinct sets>);"
+               f" = nltk AnnotationTask(distance={stat[19:]}_distance).alpha(); se, ci: irrCAC "
+               "CAC(df of set ids, categories=ids, weights=1 - distance matrix).krippendorff()",
+               value=a, se=k["se"], ci=k["confidence_interval"])
     # Per code.
     total = sum(v is not None for r in rows for v in r)
     fleiss_vals = []
