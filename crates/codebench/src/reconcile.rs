@@ -582,40 +582,51 @@ pub(crate) fn consensus_of(
     book: &Codebook,
     dim: Option<&str>,
 ) -> Result<BTreeMap<String, Consensus>> {
-    let mut stmt = c.prepare_cached(
-        "SELECT c.id, u.name, c.dimension, c.adjudicator, c.rationale, c.method, c.decided_at
-         FROM consensus c JOIN unit u ON u.id = c.unit_id
-         WHERE ?1 IS NULL OR c.dimension = ?1 ORDER BY c.dimension, u.name",
-    )?;
+    let mut stmt = c.prepare_cached(&format!(
+        "{CONSENSUS_SELECT} WHERE ?1 IS NULL OR c.dimension = ?1 ORDER BY c.dimension, u.name"
+    ))?;
     let rows: Vec<(i64, Consensus)> = stmt
-        .query_map([dim], |r| {
-            Ok((
-                r.get(0)?,
-                Consensus {
-                    unit: r.get(1)?,
-                    dimension: r.get(2)?,
-                    codes: Vec::new(),
-                    adjudicator: r.get(3)?,
-                    rationale: r.get(4)?,
-                    method: r.get(5)?,
-                    decided_at: r.get(6)?,
-                },
-            ))
-        })?
+        .query_map([dim], consensus_from_row)?
         .collect::<Result<_, _>>()?;
-    let mut codes_of =
-        c.prepare_cached("SELECT code FROM consensus_code WHERE consensus_id = ?1")?;
     let mut out = BTreeMap::new();
-    for (id, mut cons) in rows {
-        cons.codes = codes_of
-            .query_map([id], |r| r.get(0))?
-            .collect::<Result<_, _>>()?;
-        if let Some(d) = book.dimension(&cons.dimension) {
-            sort_codes(d, &mut cons.codes);
-        }
+    for (id, cons) in rows {
+        let cons = with_codes(c, book, id, cons)?;
         out.insert(cons.unit.clone(), cons);
     }
     Ok(out)
+}
+
+/// The columns [`consensus_from_row`] reads, from `consensus c` joined to its unit `u`.
+const CONSENSUS_SELECT: &str =
+    "SELECT c.id, u.name, c.dimension, c.adjudicator, c.rationale, c.method, c.decided_at
+     FROM consensus c JOIN unit u ON u.id = c.unit_id";
+
+/// A consensus row (without its codes) and its id, from a [`CONSENSUS_SELECT`] row.
+fn consensus_from_row(r: &rusqlite::Row) -> rusqlite::Result<(i64, Consensus)> {
+    Ok((
+        r.get(0)?,
+        Consensus {
+            unit: r.get(1)?,
+            dimension: r.get(2)?,
+            codes: Vec::new(),
+            adjudicator: r.get(3)?,
+            rationale: r.get(4)?,
+            method: r.get(5)?,
+            decided_at: r.get(6)?,
+        },
+    ))
+}
+
+/// `cons` with the codes of consensus `id`, in codebook order.
+fn with_codes(c: &Connection, book: &Codebook, id: i64, mut cons: Consensus) -> Result<Consensus> {
+    cons.codes = c
+        .prepare_cached("SELECT code FROM consensus_code WHERE consensus_id = ?1")?
+        .query_map([id], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    if let Some(d) = book.dimension(&cons.dimension) {
+        sort_codes(d, &mut cons.codes);
+    }
+    Ok(cons)
 }
 
 fn consensus_row(
@@ -625,36 +636,13 @@ fn consensus_row(
     dim: &str,
 ) -> Result<Option<Consensus>> {
     let row: Option<(i64, Consensus)> = c
-        .prepare_cached(
-            "SELECT c.id, u.name, c.dimension, c.adjudicator, c.rationale, c.method, c.decided_at
-             FROM consensus c JOIN unit u ON u.id = c.unit_id WHERE c.unit_id = ?1 AND c.dimension = ?2",
-        )?
-        .query_row(params![unit_id, dim], |r| {
-            Ok((
-                r.get(0)?,
-                Consensus {
-                    unit: r.get(1)?,
-                    dimension: r.get(2)?,
-                    codes: Vec::new(),
-                    adjudicator: r.get(3)?,
-                    rationale: r.get(4)?,
-                    method: r.get(5)?,
-                    decided_at: r.get(6)?,
-                },
-            ))
-        })
+        .prepare_cached(&format!(
+            "{CONSENSUS_SELECT} WHERE c.unit_id = ?1 AND c.dimension = ?2"
+        ))?
+        .query_row(params![unit_id, dim], consensus_from_row)
         .optional()?;
-    let Some((id, mut cons)) = row else {
-        return Ok(None);
-    };
-    cons.codes = c
-        .prepare_cached("SELECT code FROM consensus_code WHERE consensus_id = ?1")?
-        .query_map([id], |r| r.get(0))?
-        .collect::<Result<_, _>>()?;
-    if let Some(d) = book.dimension(dim) {
-        sort_codes(d, &mut cons.codes);
-    }
-    Ok(Some(cons))
+    row.map(|(id, cons)| with_codes(c, book, id, cons))
+        .transpose()
 }
 
 /// Writes the consensus on a unit with its history row; `Unchanged` when it already is so.
