@@ -73,6 +73,21 @@ fn line(field: &str, value: &str, max: usize) -> Result<(), String> {
     Ok(())
 }
 
+/// Checks a free-text argument (memo, quote, rationale, definition): not too long, and no
+/// control characters other than line breaks and tabs. It may be empty.
+fn text(field: &str, value: &str, max: usize) -> Result<(), String> {
+    if value.len() > max {
+        return Err(format!("{field} is longer than {max} bytes"));
+    }
+    if value
+        .chars()
+        .any(|c| c.is_control() && !matches!(c, '\n' | '\t' | '\r'))
+    {
+        return Err(format!("{field} contains a control character"));
+    }
+    Ok(())
+}
+
 fn check_input(input: &DecisionInput) -> Result<(), String> {
     line("rater", &input.rater, MAX_NAME)?;
     line("unit", &input.unit, MAX_UNIT)?;
@@ -84,15 +99,7 @@ fn check_input(input: &DecisionInput) -> Result<(), String> {
         line("code", code, MAX_LABEL)?;
     }
     if let Some(memo) = &input.memo {
-        if memo.len() > MAX_MEMO {
-            return Err(format!("the memo is longer than {MAX_MEMO} bytes"));
-        }
-        if memo
-            .chars()
-            .any(|c| c.is_control() && !matches!(c, '\n' | '\t' | '\r'))
-        {
-            return Err("the memo contains a control character".into());
-        }
+        text("the memo", memo, MAX_MEMO)?;
     }
     Ok(())
 }
@@ -202,17 +209,7 @@ fn check_evidence(input: &EvidenceInput) -> Result<(), String> {
     if input.quote.trim().is_empty() {
         return Err("the quote is empty: select some text first".into());
     }
-    if input.quote.len() > MAX_QUOTE {
-        return Err(format!("the quote is longer than {MAX_QUOTE} bytes"));
-    }
-    if input
-        .quote
-        .chars()
-        .any(|c| c.is_control() && !matches!(c, '\n' | '\t' | '\r'))
-    {
-        return Err("the quote contains a control character".into());
-    }
-    Ok(())
+    text("the quote", &input.quote, MAX_QUOTE)
 }
 
 /// One rater's evidence.
@@ -352,18 +349,7 @@ pub fn decide_consensus(
     for code in &input.codes {
         line("code", code, MAX_LABEL)?;
     }
-    if input.rationale.len() > MAX_RATIONALE {
-        return Err(format!(
-            "the rationale is longer than {MAX_RATIONALE} bytes"
-        ));
-    }
-    if input
-        .rationale
-        .chars()
-        .any(|c| c.is_control() && !matches!(c, '\n' | '\t' | '\r'))
-    {
-        return Err("the rationale contains a control character".into());
-    }
+    text("the rationale", &input.rationale, MAX_RATIONALE)?;
     state.with(move |study, _| {
         let (change, consensus) = study.decide_consensus(&input)?;
         Ok(Decided { change, consensus })
@@ -763,21 +749,6 @@ pub struct CodeUse {
 /// Longest code definition accepted, in bytes.
 pub const MAX_DEFINITION: usize = 16 * 1024;
 
-fn definition(text: &str) -> Result<(), String> {
-    if text.len() > MAX_DEFINITION {
-        return Err(format!(
-            "the definition is longer than {MAX_DEFINITION} bytes"
-        ));
-    }
-    if text
-        .chars()
-        .any(|c| c.is_control() && !matches!(c, '\n' | '\t' | '\r'))
-    {
-        return Err("the definition contains a control character".into());
-    }
-    Ok(())
-}
-
 /// How many decisions give each code (codes never given are absent).
 #[tauri::command]
 pub fn code_uses(state: State<'_, AppState>) -> Result<Vec<CodeUse>, String> {
@@ -809,7 +780,7 @@ pub fn propose_code(
 ) -> Result<codebench::codebook::Code, String> {
     line("dimension", &dimension, MAX_LABEL)?;
     line("name", &name, MAX_LABEL)?;
-    definition(&definition_text)?;
+    text("the definition", &definition_text, MAX_DEFINITION)?;
     if let Some(p) = &parent {
         line("parent", p, MAX_LABEL)?;
     }
@@ -891,9 +862,9 @@ pub fn split_code(
     if into.len() > MAX_CODES {
         return Err(format!("more than {MAX_CODES} new codes"));
     }
-    for (name, text) in &into {
+    for (name, definition) in &into {
         line("name", name, MAX_LABEL)?;
-        definition(text)?;
+        text("the definition", definition, MAX_DEFINITION)?;
     }
     line("by", &by, MAX_NAME)?;
     state.with(move |study, _| {
