@@ -11,6 +11,7 @@ pub type CodeId = String;
 
 /// How many codes a rater may give one unit on a dimension.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum Cardinality {
     /// Exactly one code per rating (nominal data, e.g. a project's kind).
@@ -25,6 +26,7 @@ pub enum Cardinality {
 /// rate that unit (missing), `Some(set)` is the set of codes given. For
 /// [`Cardinality::One`] every `Some` set must hold exactly one code.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Ratings {
     /// Name of the dimension (e.g. `"kind"`, `"purpose"`), copied into every result.
     pub dimension: String,
@@ -47,6 +49,7 @@ pub struct Ratings {
 
 /// Granularity at which codes are compared.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum Level {
     /// Codes as given (sub-codes distinct from their parents and from each other).
@@ -67,6 +70,7 @@ impl Level {
 
 /// Choices and thresholds for [`crate::report`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(default)]
 pub struct Options {
     /// Raters to include, in output order; `None` means all raters in data order.
@@ -105,6 +109,7 @@ impl Default for Options {
 
 /// Which agreement statistic a [`StatResult`] holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum Statistic {
     /// Share of agreeing rating pairs (pairs of raters: share of units with the same code).
@@ -170,6 +175,7 @@ impl Statistic {
 /// When the statistic is undefined for the data, `value`, `se` and the CI are `None`
 /// and `undefined_reason` says why; a number is never used to stand for "undefined".
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct StatResult {
     /// Dimension name.
     pub dimension: String,
@@ -205,6 +211,7 @@ pub struct StatResult {
 
 /// Cross-tabulation of two raters' codes on the units both rated (one-code dimensions).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Confusion {
     /// Dimension name.
     pub dimension: String,
@@ -222,6 +229,7 @@ pub struct Confusion {
 
 /// What a [`Warning`] is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum WarningKind {
     /// Fewer units than `Options::min_units`.
@@ -245,6 +253,7 @@ impl WarningKind {
 
 /// Something a reader of the numbers should know before trusting them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Warning {
     /// Dimension name.
     pub dimension: String,
@@ -262,6 +271,7 @@ pub struct Warning {
 
 /// Everything [`crate::report`] computes for a dimension.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Report {
     /// The statistics, in a stable order (level, overall, pairs, per code).
     pub results: Vec<StatResult>,

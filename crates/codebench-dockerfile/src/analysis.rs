@@ -19,6 +19,7 @@ pub type Counts = BTreeMap<Cow<'static, str>, u32>;
 
 /// A problem found in the file, with the line it is on when there is one.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Diagnostic {
     /// 1-based line, `None` for the whole file.
     pub line: Option<u32>,
@@ -46,6 +47,7 @@ impl Diagnostic {
 
 /// How a stage's base image is pinned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "lowercase")]
 pub enum TagStatus {
     /// A tag other than `latest`.
@@ -64,6 +66,7 @@ pub enum TagStatus {
 
 /// The base of a stage, as written and as resolved.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct BaseImage {
     /// The FROM argument as written (`${BASE}`).
     pub text: String,
@@ -93,6 +96,7 @@ pub struct BaseImage {
 
 /// One build stage (a FROM and the instructions up to the next FROM).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Stage {
     /// 0-based position.
     pub index: usize,
@@ -117,6 +121,7 @@ pub struct Stage {
 
 /// A `COPY --from` between stages (or from an outside image).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct CopyFrom {
     /// Line of the COPY.
     pub line: u32,
@@ -130,6 +135,7 @@ pub struct CopyFrom {
 
 /// An ARG before the first FROM.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct GlobalArg {
     /// Line of the ARG.
     pub line: u32,
@@ -141,6 +147,7 @@ pub struct GlobalArg {
 
 /// RUN instruction statistics.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct RunStats {
     /// RUN instructions (ONBUILD triggers not included).
     pub instructions: u32,
@@ -156,6 +163,7 @@ pub struct RunStats {
 
 /// A value found on a line (an ADD URL).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Located {
     /// Line of the instruction.
     pub line: u32,
@@ -165,6 +173,7 @@ pub struct Located {
 
 /// A hygiene finding (a practice the study recommends against).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Finding {
     /// Stable rule id: `apt-install-recommends`, `apt-lists-not-cleaned`, `pip-cache`,
     /// `add-instead-of-copy`, `no-user`, `base-untagged`, `base-latest`.
@@ -177,6 +186,7 @@ pub struct Finding {
 
 /// Everything measured on one Dockerfile.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Analysis {
     /// The path given by the caller.
     pub path: String,

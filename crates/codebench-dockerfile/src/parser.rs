@@ -21,6 +21,7 @@ pub const MAX_ERRORS: usize = 200;
 
 /// How an instruction's arguments were written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "lowercase")]
 pub enum Form {
     /// Plain text (shell form for RUN/CMD/ENTRYPOINT, words for the rest).
@@ -34,6 +35,7 @@ pub enum Form {
 
 /// One here-document attached to an instruction (`<<EOF` … `EOF`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Heredoc {
     /// The terminator word, unquoted (`EOF` for `<<"EOF"`).
     pub name: String,
@@ -49,6 +51,7 @@ pub struct Heredoc {
 
 /// One instruction as BuildKit's parser sees it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Instruction {
     /// Upper-cased keyword (`RUN`); an unknown word is kept upper-cased too.
     pub keyword: Cow<'static, str>,
@@ -87,6 +90,7 @@ impl Instruction {
 
 /// The parser directives at the top of the file.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Directives {
     /// `# syntax=` (the frontend image).
     pub syntax: Option<String>,

@@ -35,7 +35,7 @@ impl Study {
                         return Err(Error::Unknown {
                             what: "rater",
                             name: r.clone(),
-                            hint: String::new(),
+                            context: String::new(),
                         });
                     }
                 }
@@ -180,4 +180,98 @@ impl Study {
         }
         Ok(merged)
     }
+
+    /// The agreement of a [`Scope`], as both shells and the exports compute it: a round's
+    /// dimension and assigned raters unless given; by default every rater with decisions in
+    /// the dimension; never a blind pair (units of rounds not revealed yet are left out, and
+    /// an unrevealed round is refused). Returns the report and the dimensions it covers
+    /// (those with two raters or more).
+    pub fn agreement_for(&self, scope: &Scope) -> Result<(Report, Vec<String>)> {
+        let study = self;
+        let book = study.codebook()?;
+        let mut dims = scope.dimensions.clone();
+        let mut raters = scope.raters.clone();
+        let mut round_units: Option<BTreeSet<String>> = None;
+        if let Some(name) = &scope.round {
+            let r = study.round(name)?;
+            if r.revealed_at.is_none() {
+                return Err(Error::Blind {
+                    what: format!("the agreement of round '{name}'"),
+                    rounds: vec![name.clone()],
+                });
+            }
+            if dims.is_empty() {
+                if let Some(d) = &r.dimension {
+                    dims = vec![d.clone()];
+                }
+            }
+            let assigned: Vec<String> = r.raters.into_iter().map(|p| p.rater).collect();
+            if raters.is_none() && assigned.len() >= 2 {
+                raters = Some(assigned);
+            }
+            round_units = Some(study.round_units(name)?);
+        }
+        if dims.is_empty() {
+            dims = book.dimensions.iter().map(|d| d.id.clone()).collect();
+        }
+        let blind = study.blind()?;
+        let units = study.units()?;
+        // Who decided what, without the codes (cheap: the statistics read the codes below).
+        let decided: Vec<(String, String, String)> = {
+            let mut stmt = self.conn().prepare_cached(
+                "SELECT d.dimension, r.name, u.name FROM decision d
+                 JOIN rater r ON r.id = d.rater_id JOIN unit u ON u.id = d.unit_id",
+            )?;
+            let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+            rows.collect::<rusqlite::Result<_>>()?
+        };
+        let mut merged = Report::default();
+        let mut computed = Vec::new();
+        for d in &dims {
+            let dim = book.require_dimension(d)?;
+            // The units counted: the round's (or all of the dimension's kind), none of them blind.
+            let counted: BTreeSet<String> = units
+                .iter()
+                .filter(|u| u.kind == dim.unit.as_str())
+                .filter(|u| round_units.as_ref().is_none_or(|r| r.contains(&u.name)))
+                .filter(|u| !blind.is_blind(&u.name, &dim.id))
+                .map(|u| u.name.clone())
+                .collect();
+            let who: Vec<String> = match &raters {
+                Some(list) => list.clone(),
+                None => decided
+                    .iter()
+                    .filter(|(d, _, u)| *d == dim.id && counted.contains(u))
+                    .map(|(_, r, _)| r.clone())
+                    .collect::<BTreeSet<_>>()
+                    .into_iter()
+                    .collect(),
+            };
+            if who.len() < 2 {
+                continue;
+            }
+            computed.push(dim.id.clone());
+            let r = study.agreement_of_units(
+                std::slice::from_ref(&dim.id),
+                Some(&who),
+                Some(&counted),
+                &Default::default(),
+            )?;
+            merged.results.extend(r.results);
+            merged.confusion.extend(r.confusion);
+            merged.warnings.extend(r.warnings);
+        }
+        Ok((merged, computed))
+    }
+}
+
+/// What [`Study::agreement_for`] compares.
+#[derive(Debug, Clone, Default)]
+pub struct Scope {
+    /// Dimension ids (none: every dimension, or the round's).
+    pub dimensions: Vec<String>,
+    /// Raters to compare (none: the round's assigned raters, else every rater with decisions).
+    pub raters: Option<Vec<String>>,
+    /// Only this round's units (refused until it is revealed).
+    pub round: Option<String>,
 }

@@ -8,21 +8,14 @@ use std::path::Path;
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
-use crate::codebook::{Cardinality, Codebook};
+use crate::codebook::{Codebook};
 use crate::corpus::unit_by_name;
+pub use crate::rater::Rater;
+use crate::rater::{check_rater_name, rater_id, rater_id_or_add};
 use crate::{Error, Result, Study};
 
-/// A rater.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-pub struct Rater {
-    /// The rater's unique name.
-    pub name: String,
-    /// When the rater was added.
-    pub created_at: String,
-}
-
 /// What a rater decides on a unit, as asked for.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ts_rs::TS)]
 pub struct DecisionInput {
     /// The rater's name.
     pub rater: String,
@@ -39,7 +32,7 @@ pub struct DecisionInput {
 }
 
 /// A decision as stored.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, ts_rs::TS)]
 pub struct Decision {
     /// The rater's name.
     pub rater: String,
@@ -58,7 +51,7 @@ pub struct Decision {
 }
 
 /// What a change did.
-#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq, ts_rs::TS)]
 #[serde(rename_all = "lowercase")]
 pub enum Change {
     /// A new decision.
@@ -70,26 +63,6 @@ pub enum Change {
 }
 
 impl Study {
-    /// Adds a rater; a rater of that name already there is an error.
-    pub fn add_rater(&mut self, name: &str) -> Result<Rater> {
-        let name = check_rater_name(name)?;
-        self.write(|tx| add_rater_tx(tx, &name))
-    }
-
-    /// Every rater, by name.
-    pub fn raters(&self) -> Result<Vec<Rater>> {
-        let mut stmt = self
-            .conn()
-            .prepare("SELECT name, created_at FROM rater ORDER BY name")?;
-        let rows = stmt.query_map([], |r| {
-            Ok(Rater {
-                name: r.get(0)?,
-                created_at: r.get(1)?,
-            })
-        })?;
-        Ok(rows.collect::<Result<_, _>>()?)
-    }
-
     /// Validates and records one decision in one transaction; durable when this returns.
     pub fn record(&mut self, input: &DecisionInput) -> Result<(Change, Decision)> {
         let book = self.cached_codebook()?;
@@ -98,7 +71,7 @@ impl Study {
             let at = crate::now();
             let (change, d) = set_decision(tx, &book, rater_id, input, &at)?;
             if change != Change::Unchanged {
-                crate::reconcile::sync_auto_consensus_of(tx, &book, &d.unit, &d.dimension)?;
+                crate::rules::sync_auto_consensus_of(tx, &book, &d.unit, &d.dimension)?;
             }
             Ok((change, d))
         })
@@ -124,8 +97,8 @@ impl Study {
             let codes: Vec<String> = stmt.query_map([id], |r| r.get(0))?.collect::<Result<_, _>>()?;
             tx.execute("DELETE FROM decision WHERE id = ?1", [id])?;
             let old = serde_json::json!({ "codes": codes, "memo": memo, "flagged": flagged != 0 });
-            crate::study::record(tx, rater, "decision.clear", &format!("{rater}|{}|{dim}", unit.name), Some(&old), None)?;
-            crate::reconcile::sync_auto_consensus(tx, &book, unit_id, &unit.name, &dim)?;
+            crate::history::record(tx, rater, "decision.clear", &format!("{rater}|{}|{dim}", unit.name), Some(&old), None)?;
+            crate::rules::sync_auto_consensus(tx, &book, unit_id, &unit.name, &dim)?;
             Ok(true)
         })
     }
@@ -240,7 +213,7 @@ impl Study {
                 }
             }
             for (unit, dim) in &touched {
-                crate::reconcile::sync_auto_consensus_of(tx, &book, unit, dim)?;
+                crate::rules::sync_auto_consensus_of(tx, &book, unit, dim)?;
             }
             Ok(summary)
         })
@@ -358,7 +331,7 @@ impl Study {
                 }
             }
             for (unit, dim) in &touched {
-                crate::reconcile::sync_auto_consensus_of(tx, &book, unit, dim)?;
+                crate::rules::sync_auto_consensus_of(tx, &book, unit, dim)?;
             }
             Ok(summary)
         })
@@ -366,7 +339,7 @@ impl Study {
 }
 
 /// What an import of labels did.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, ts_rs::TS)]
 pub struct LabelsImport {
     /// Decisions created or changed.
     pub recorded: usize,
@@ -377,7 +350,7 @@ pub struct LabelsImport {
 }
 
 /// What an import of codings did.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, ts_rs::TS)]
 pub struct CodingsImport {
     /// New decisions.
     pub created: usize,
@@ -531,70 +504,6 @@ fn read_codings(reader: impl std::io::Read, fname: &str) -> Result<Vec<CodingGro
         .collect())
 }
 
-fn check_rater_name(name: &str) -> Result<String> {
-    let name = name.trim();
-    if name.is_empty()
-        || name.len() > 100
-        || name.contains(',')
-        || name.chars().any(char::is_control)
-    {
-        return Err(Error::Invalid(format!(
-            "'{name}' is not a rater name (1 to 100 characters, no commas or control characters)"
-        )));
-    }
-    Ok(name.to_string())
-}
-
-fn add_rater_tx(tx: &Connection, name: &str) -> Result<Rater> {
-    let at = crate::now();
-    let inserted = tx.execute(
-        "INSERT OR IGNORE INTO rater (name, created_at) VALUES (?1, ?2)",
-        params![name, at],
-    )?;
-    if inserted == 0 {
-        return Err(Error::Invalid(format!(
-            "a rater named '{name}' is already in this study"
-        )));
-    }
-    crate::study::record(
-        tx,
-        name,
-        "rater.add",
-        name,
-        None,
-        Some(&serde_json::json!({ "name": name })),
-    )?;
-    Ok(Rater {
-        name: name.to_string(),
-        created_at: at,
-    })
-}
-
-/// The id of a rater named in an imported file, adding the rater (and naming them in `added`)
-/// when the study does not have them yet.
-fn rater_id_or_add(tx: &Connection, name: &str, added: &mut Vec<String>) -> Result<i64> {
-    match rater_id(tx, name) {
-        Err(Error::Unknown { .. }) => {
-            let name = check_rater_name(name)?;
-            add_rater_tx(tx, &name)?;
-            added.push(name.clone());
-            rater_id(tx, &name)
-        }
-        other => other,
-    }
-}
-
-fn rater_id(c: &Connection, name: &str) -> Result<i64> {
-    c.prepare_cached("SELECT id FROM rater WHERE name = ?1")?
-        .query_row([name], |r| r.get(0))
-        .optional()?
-        .ok_or_else(|| Error::Unknown {
-            what: "rater",
-            name: name.to_string(),
-            hint: " (add them with `codebench raters add NAME`)".into(),
-        })
-}
-
 /// Each code's position in its dimension, by dimension and code id.
 fn code_order(book: &Codebook) -> HashMap<&str, HashMap<&str, usize>> {
     book.dimensions
@@ -621,41 +530,12 @@ fn set_decision(
 ) -> Result<(Change, Decision)> {
     let dim = book.require_dimension(&input.dimension)?;
     let (unit_id, unit) = unit_by_name(tx, &input.unit)?;
-    if unit.kind != dim.unit.as_str() {
-        return Err(Error::Invalid(format!(
-            "dimension '{}' is decided on {} units, but '{}' is a {} unit",
-            dim.id,
-            dim.unit.as_str(),
-            unit.name,
-            unit.kind
-        )));
-    }
-    let mut codes = BTreeSet::new();
-    let mut retired = Vec::new();
-    for label in &input.codes {
-        let code = dim.require_code(label)?;
-        if code.status == crate::codebook::CodeStatus::Retired {
-            retired.push(code.id.clone());
-        }
-        codes.insert(code.id.clone());
-    }
-    if dim.cardinality == Cardinality::One && codes.len() != 1 {
-        return Err(Error::Invalid(format!(
-            "dimension '{}' takes exactly one code per decision, {} given ({})",
-            dim.id,
-            codes.len(),
-            codes.iter().cloned().collect::<Vec<_>>().join(", ")
-        )));
-    }
-    let pos = |c: &String| {
-        dim.codes
-            .iter()
-            .position(|x| &x.id == c)
-            .unwrap_or(usize::MAX)
-    };
-    let mut sorted: Vec<String> = codes.into_iter().collect();
-    sorted.sort_by_key(pos);
-
+    dim.check_unit(&unit.name, &unit.kind)?;
+    let sorted = dim.codes_of(&input.codes)?;
+    let retired: Vec<&String> = sorted
+        .iter()
+        .filter(|c| dim.code(c).is_some_and(|c| c.status == crate::codebook::CodeStatus::Retired))
+        .collect();
     let rater: String = tx
         .prepare_cached("SELECT name FROM rater WHERE id = ?1")?
         .query_row([rater_id], |r| r.get(0))?;
@@ -675,7 +555,7 @@ fn set_decision(
                 .collect::<Result<_, _>>()?,
             None => Vec::new(),
         };
-        if let Some(r) = retired.iter().find(|r| !had.contains(r)) {
+        if let Some(r) = retired.iter().find(|r| !had.contains(*r)) {
             return Err(Error::Invalid(format!(
                 "code '{r}' of dimension '{}' is retired; choose another code",
                 dim.id
@@ -690,7 +570,7 @@ fn set_decision(
             let mut old_codes: Vec<String> = stmt
                 .query_map([id], |r| r.get(0))?
                 .collect::<Result<_, _>>()?;
-            old_codes.sort_by_key(pos);
+            dim.sort_codes(&mut old_codes);
             let memo = input.memo.clone().unwrap_or_else(|| old_memo.clone());
             let flagged = input.flagged.unwrap_or(old_flag != 0);
             let old = serde_json::json!({ "codes": old_codes, "memo": old_memo, "flagged": old_flag != 0 });
@@ -737,7 +617,7 @@ fn set_decision(
         crate::jobs::on_first_decision(tx, crate::jobs::project_of_unit(tx, unit_id)?)?;
     }
     let new = serde_json::json!({ "codes": sorted, "memo": memo, "flagged": flagged });
-    crate::study::record(
+    crate::history::record(
         tx,
         &rater,
         "decision.set",

@@ -23,7 +23,7 @@ pub enum Error {
     AlreadyExists(PathBuf),
 
     /// A study file that does not exist was asked to be opened.
-    #[error("{0}: no such study file (create one with `codebench init`)")]
+    #[error("{0}: no such study file")]
     NoSuchStudy(PathBuf),
 
     /// A codebook that does not hold together: names the code or field at fault.
@@ -34,16 +34,45 @@ pub enum Error {
     },
 
     /// Something the user named does not exist (a rater, unit, dimension, code, project).
-    #[error("unknown {what} '{name}'{hint}")]
+    /// `context` says where it was looked for (e.g. " in dimension 'kind'"); shells add how
+    /// to find the right name.
+    #[error("unknown {what} '{name}'{context}")]
     Unknown {
         what: &'static str,
         name: String,
-        hint: String,
+        context: String,
     },
 
     /// Input that breaks a rule of the study (cardinality, unit kind, empty name...).
     #[error("{0}")]
     Invalid(String),
+
+    /// The request is sound but the study's state refuses it (a name already taken, a rater
+    /// who still has decisions, a conflicting copy...).
+    #[error("{0}")]
+    Conflict(String),
+
+    /// The request would show blind decisions: the units are in a round not revealed yet.
+    #[error("{what} is blind until round{} {} {} revealed", if rounds.len() == 1 { "" } else { "s" }, rounds.join(", "), if rounds.len() == 1 { "is" } else { "are" })]
+    Blind {
+        /// What was asked for.
+        what: String,
+        /// The unrevealed rounds in the way.
+        rounds: Vec<String>,
+    },
+
+    /// A consensus overrides every rater: it needs a rationale.
+    #[error("{0}; give the reason for it")]
+    NeedsRationale(String),
+
+    /// Not every assigned rater is done (a round cannot be revealed yet); the caller may
+    /// force it.
+    #[error("{0}")]
+    Incomplete(String),
+
+    /// The operation was cancelled; what was stored before stays.
+    #[error("cancelled: {0}")]
+    Cancelled(String),
 
     /// A row of an input file is bad; nothing of the file was imported.
     #[error("{file}:{line}: {field}: {message}; nothing was imported")]
@@ -79,12 +108,12 @@ pub enum Error {
 }
 
 impl Error {
-    /// An `Unknown` error without a hint.
+    /// An `Unknown` error without context.
     pub(crate) fn unknown(what: &'static str, name: impl Into<String>) -> Self {
         Error::Unknown {
             what,
             name: name.into(),
-            hint: String::new(),
+            context: String::new(),
         }
     }
 

@@ -11,7 +11,7 @@ use crate::{Error, Result, Study};
 pub const MAX_QUOTE_CHARS: usize = 2000;
 
 /// A quote attached to a code of a decision.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, ts_rs::TS)]
 pub struct Evidence {
     /// Stable id, for removal.
     pub id: i64,
@@ -36,7 +36,7 @@ pub struct Evidence {
 }
 
 /// What a rater selected.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ts_rs::TS)]
 pub struct EvidenceInput {
     /// The rater.
     pub rater: String,
@@ -128,7 +128,7 @@ impl Study {
                 line_end: input.line_end,
                 created_at: at,
             };
-            crate::study::record(tx, &input.rater, "evidence.add", &format!("{}|{}|{dim_id}", input.rater, unit.name), None, Some(&serde_json::to_value(&ev)?))?;
+            crate::history::record(tx, &input.rater, "evidence.add", &format!("{}|{}|{dim_id}", input.rater, unit.name), None, Some(&serde_json::to_value(&ev)?))?;
             Ok(ev)
         })
     }
@@ -142,7 +142,7 @@ impl Study {
             .ok_or_else(|| Error::unknown("evidence", id.to_string()))?;
         self.write(|tx| {
             tx.execute("DELETE FROM evidence WHERE id = ?1", [id])?;
-            crate::study::record(
+            crate::history::record(
                 tx,
                 by,
                 "evidence.remove",

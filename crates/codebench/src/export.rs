@@ -22,26 +22,135 @@ pub const CODINGS_COLUMNS: [&str; 8] = [
     "coded_at",
 ];
 
-/// Writes `codings.csv` to any writer.
-pub fn write_codings(study: &Study, out: impl std::io::Write) -> Result<()> {
-    let mut w = csv::WriterBuilder::new()
-        .terminator(csv::Terminator::CRLF)
-        .from_writer(out);
-    w.write_record(CODINGS_COLUMNS)?;
-    let mut evidence: std::collections::HashMap<(String, String, String, String), Vec<String>> =
+/// How an export is made.
+#[derive(Debug, Clone, Default)]
+pub struct ExportOptions {
+    /// On whose behalf: other raters' decisions and evidence on blind units are left out
+    /// (`None`: everyone's are). See [`crate::rules::Blind`].
+    pub viewer: Option<String>,
+    /// Write text cells exactly as they are, without neutralising spreadsheet formulas.
+    pub raw: bool,
+}
+
+/// What an export reads of the study, once, inside one read transaction: every table of one
+/// export describes the same moment, and the blind rule is applied once for all of them.
+struct View {
+    decisions: Vec<crate::coding::Decision>,
+    evidence: Vec<crate::evidence::Evidence>,
+    raters: Vec<String>,
+    blind: crate::rules::Blind,
+    viewer: Option<String>,
+    /// Decisions and evidence left out.
+    withheld: usize,
+}
+
+impl View {
+    fn read(study: &Study, viewer: Option<&str>) -> Result<View> {
+        let d = study.decisions_seen_by(viewer, None)?;
+        let e = study.evidence_seen_by(viewer, None)?;
+        Ok(View {
+            withheld: d.withheld + e.withheld,
+            decisions: d.items,
+            evidence: e.items,
+            raters: study.raters()?.into_iter().map(|r| r.name).collect(),
+            blind: study.blind()?,
+            viewer: viewer.map(str::to_string),
+        })
+    }
+}
+
+/// The characters that make a spreadsheet read a cell as a formula (OWASP's list).
+const FORMULA_START: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// Whether `text` would be read as a formula, or is the neutralised form of one (quotes
+/// before a formula character): such cells get one more leading `'`.
+fn needs_quote(text: &str) -> bool {
+    let rest = text.trim_start_matches('\'');
+    rest.starts_with(FORMULA_START) && text.parse::<f64>().is_err()
+}
+
+/// A text cell as a spreadsheet may safely open it: a cell that starts with `=`, `+`, `-`,
+/// `@`, a tab or a carriage return (and is not a number) gets a leading `'`, which a
+/// spreadsheet shows as text and [`unquote`] takes away. A cell that already starts with
+/// quotes before such a character gets one more, so [`unquote`] gives back exactly the text.
+pub fn neutralise(text: &str) -> std::borrow::Cow<'_, str> {
+    if needs_quote(text) {
+        std::borrow::Cow::Owned(format!("'{text}"))
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    }
+}
+
+/// The exact text of a cell written by [`neutralise`].
+pub fn unquote(cell: &str) -> &str {
+    match cell.strip_prefix('\'') {
+        Some(rest) if needs_quote(rest) => rest,
+        _ => cell,
+    }
+}
+
+/// A CSV writer in the house style (RFC 4180, CRLF) that neutralises formulas unless `raw`.
+struct Sheet<W: std::io::Write> {
+    w: csv::Writer<W>,
+    raw: bool,
+}
+
+impl<W: std::io::Write> Sheet<W> {
+    fn new(out: W, raw: bool) -> Self {
+        Sheet {
+            w: csv::WriterBuilder::new()
+                .terminator(csv::Terminator::CRLF)
+                .from_writer(out),
+            raw,
+        }
+    }
+
+    fn row<I, S>(&mut self, cells: I) -> Result<()>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        let raw = self.raw;
+        let cells: Vec<String> = cells
+            .into_iter()
+            .map(|c| {
+                if raw {
+                    c.as_ref().to_string()
+                } else {
+                    neutralise(c.as_ref()).into_owned()
+                }
+            })
+            .collect();
+        self.w.write_record(&cells)?;
+        Ok(())
+    }
+
+    fn finish(self, what: &str) -> Result<W> {
+        self.w
+            .into_inner()
+            .map_err(|e| Error::io(what, e.into_error()))
+    }
+}
+
+/// Writes `codings.csv` (every decision and its evidence, as `viewer` may see them) to any
+/// writer, formulas neutralised.
+pub fn write_codings(study: &Study, viewer: Option<&str>, out: impl std::io::Write) -> Result<()> {
+    let view = View::read(study, viewer)?;
+    codings_into(&view, false, out)
+}
+
+fn codings_into(view: &View, raw: bool, out: impl std::io::Write) -> Result<()> {
+    let mut w = Sheet::new(out, raw);
+    w.row(CODINGS_COLUMNS)?;
+    let mut evidence: std::collections::HashMap<(&str, &str, &str, &str), Vec<String>> =
         Default::default();
-    for e in study.evidence(None)? {
+    for e in &view.evidence {
         evidence
-            .entry((
-                e.rater.clone(),
-                e.unit.clone(),
-                e.dimension.clone(),
-                e.code.clone(),
-            ))
+            .entry((&e.rater, &e.unit, &e.dimension, &e.code))
             .or_default()
             .push(e.cite());
     }
-    for d in study.decisions(None)? {
+    for d in &view.decisions {
         let flagged = if d.flagged { "true" } else { "false" };
         let codes: Vec<&str> = if d.codes.is_empty() {
             vec![""]
@@ -49,17 +158,11 @@ pub fn write_codings(study: &Study, out: impl std::io::Write) -> Result<()> {
             d.codes.iter().map(String::as_str).collect()
         };
         for code in codes {
-            let key = (
-                d.rater.clone(),
-                d.unit.clone(),
-                d.dimension.clone(),
-                code.to_string(),
-            );
             let ev = evidence
-                .get(&key)
+                .get(&(d.rater.as_str(), d.unit.as_str(), d.dimension.as_str(), code))
                 .map(|v| v.join(" | "))
                 .unwrap_or_default();
-            w.write_record([
+            w.row([
                 d.rater.as_str(),
                 &d.unit,
                 &d.dimension,
@@ -71,7 +174,8 @@ pub fn write_codings(study: &Study, out: impl std::io::Write) -> Result<()> {
             ])?;
         }
     }
-    w.flush().map_err(|e| Error::io("codings.csv", e))?;
+    let mut out = w.finish("codings.csv")?;
+    out.flush().map_err(|e| Error::io("codings.csv", e))?;
     Ok(())
 }
 
@@ -86,12 +190,9 @@ pub const CONSENSUS_COLUMNS: [&str; 6] = [
     "decided_at",
 ];
 
-/// Writes `consensus.csv` to any writer.
-pub fn write_consensus(study: &Study, out: impl std::io::Write) -> Result<()> {
-    let mut w = csv::WriterBuilder::new()
-        .terminator(csv::Terminator::CRLF)
-        .from_writer(out);
-    w.write_record(CONSENSUS_COLUMNS)?;
+fn consensus_into(study: &Study, raw: bool, out: impl std::io::Write) -> Result<()> {
+    let mut w = Sheet::new(out, raw);
+    w.row(CONSENSUS_COLUMNS)?;
     for c in study.consensus(None)? {
         let codes: Vec<&str> = if c.codes.is_empty() {
             vec![""]
@@ -99,7 +200,7 @@ pub fn write_consensus(study: &Study, out: impl std::io::Write) -> Result<()> {
             c.codes.iter().map(String::as_str).collect()
         };
         for code in codes {
-            w.write_record([
+            w.row([
                 c.unit.as_str(),
                 &c.dimension,
                 code,
@@ -109,24 +210,33 @@ pub fn write_consensus(study: &Study, out: impl std::io::Write) -> Result<()> {
             ])?;
         }
     }
-    w.flush().map_err(|e| Error::io("consensus.csv", e))?;
+    let mut out = w.finish("consensus.csv")?;
+    out.flush().map_err(|e| Error::io("consensus.csv", e))?;
     Ok(())
 }
 
-/// The agreement report of the whole study (every dimension, every rater, default options)
-/// as `codebench_agreement::to_csv` writes it (RFC 4180, CRLF line ends, like every export). With
-/// fewer than two raters there is no agreement to report: the header only.
-pub fn agreement_csv(study: &Study) -> Result<String> {
-    let report = if study.raters()?.len() < 2 {
-        crate::agreement::Report::default()
-    } else {
-        study.agreement(&[], None, &Default::default())?
-    };
-    Ok(crate::agreement::to_csv(&report))
+/// The agreement report of the whole study (every dimension, its raters, default options;
+/// never a blind pair, see [`Study::agreement_for`]) as `codebench_agreement::to_csv` writes
+/// it, formulas neutralised. With no dimension that two raters decided: the header only.
+pub fn agreement_csv(study: &Study, raw: bool) -> Result<String> {
+    let (report, _) = study.agreement_for(&Default::default())?;
+    let text = crate::agreement::to_csv(&report);
+    if raw {
+        return Ok(text);
+    }
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(text.as_bytes());
+    let mut w = Sheet::new(Vec::new(), false);
+    for rec in rdr.records() {
+        w.row(rec?.iter())?;
+    }
+    let bytes = w.finish("agreement.csv")?;
+    String::from_utf8(bytes).map_err(|e| Error::Invalid(format!("agreement.csv: {e}")))
 }
 
 /// One file written by an export.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct Written {
     /// Where.
     pub path: PathBuf,
@@ -134,15 +244,27 @@ pub struct Written {
     pub rows: usize,
 }
 
-/// Writes every export table into `dir` (created if missing). Each file is written to a
-/// temporary name and renamed, so a reader never sees half a table.
-pub fn export_all(study: &Study, dir: &Path) -> Result<Vec<Written>> {
+/// Writes every export table into `dir` (created if missing), as `opts.viewer` may see the
+/// study. Every table is read inside one read transaction (one moment of the study, even
+/// while others write); each file is written to a temporary name, flushed to disk and
+/// renamed, so a reader never sees half a table. Returns the files and how many decisions
+/// and evidence were left out as blind.
+pub fn export_all(
+    study: &Study,
+    dir: &Path,
+    opts: &ExportOptions,
+) -> Result<(Vec<Written>, usize)> {
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-    let mut written = Vec::new();
+    // A deferred read transaction: in WAL mode every read below sees the snapshot taken at the
+    // first one. Nothing is written; dropping it ends it.
+    let tx = study.conn().unchecked_transaction()?;
+    let view = View::read(study, opts.viewer.as_deref())?;
+    let raw = opts.raw;
+    let mut files: Vec<(&str, Vec<u8>, usize)> = Vec::new();
     let mut buf = Vec::new();
-    write_codings(study, &mut buf)?;
-    let codings_rows = csv::Reader::from_reader(buf.as_slice()).records().count();
-    written.push(write_atomic(&dir.join("codings.csv"), &buf, codings_rows)?);
+    codings_into(&view, raw, &mut buf)?;
+    let n = csv::Reader::from_reader(buf.as_slice()).records().count();
+    files.push(("codings.csv", buf, n));
     for (name, columns, rows) in [
         (
             "projects.csv",
@@ -159,53 +281,48 @@ pub fn export_all(study: &Study, dir: &Path) -> Result<Vec<Written>> {
             owned(&CODEBOOK_COLUMNS),
             codebook_rows(study)?,
         ),
-        ("codings_wide.csv", wide_columns(study)?, wide_rows(study)?),
+        ("codings_wide.csv", wide_columns(&view), wide_rows(&view)),
         (
             "distributions.csv",
             owned(&DISTRIBUTIONS_COLUMNS),
-            distribution_rows(study)?,
+            distribution_rows(study, &view)?,
         ),
-        ("history.csv", owned(&HISTORY_COLUMNS), history_rows(study)?),
+        (
+            "history.csv",
+            owned(&HISTORY_COLUMNS),
+            history_rows(study, &view)?,
+        ),
         ("images.csv", owned(&IMAGES_COLUMNS), image_rows(study)?),
         ("layers.csv", owned(&LAYERS_COLUMNS), layer_rows(study)?),
     ] {
-        written.push(write_atomic(
-            &dir.join(name),
-            &to_csv(&columns, &rows)?,
-            rows.len(),
-        )?);
+        let n = rows.len();
+        files.push((name, to_csv(&columns, &rows, raw)?, n));
     }
     let mut buf = Vec::new();
-    write_consensus(study, &mut buf)?;
-    let consensus_rows = csv::Reader::from_reader(buf.as_slice()).records().count();
-    written.push(write_atomic(
-        &dir.join("consensus.csv"),
-        &buf,
-        consensus_rows,
-    )?);
-    let agreement = agreement_csv(study)?;
-    let agreement_rows = csv::Reader::from_reader(agreement.as_bytes())
+    consensus_into(study, raw, &mut buf)?;
+    let n = csv::Reader::from_reader(buf.as_slice()).records().count();
+    files.push(("consensus.csv", buf, n));
+    let agreement = agreement_csv(study, raw)?;
+    let n = csv::Reader::from_reader(agreement.as_bytes())
         .records()
         .count();
-    written.push(write_atomic(
-        &dir.join("agreement.csv"),
-        agreement.as_bytes(),
-        agreement_rows,
-    )?);
-    Ok(written)
+    files.push(("agreement.csv", agreement.into_bytes(), n));
+    drop(tx);
+    let mut written = Vec::new();
+    for (name, bytes, rows) in files {
+        written.push(write_atomic(&dir.join(name), &bytes, rows)?);
+    }
+    Ok((written, view.withheld))
 }
 
 /// One CSV in the house style: header row, CRLF, RFC 4180 quoting.
-fn to_csv<S: AsRef<str>>(columns: &[S], rows: &[Vec<String>]) -> Result<Vec<u8>> {
-    let mut w = csv::WriterBuilder::new()
-        .terminator(csv::Terminator::CRLF)
-        .from_writer(Vec::new());
-    w.write_record(columns.iter().map(|c| c.as_ref()))?;
+fn to_csv<S: AsRef<str>>(columns: &[S], rows: &[Vec<String>], raw: bool) -> Result<Vec<u8>> {
+    let mut w = Sheet::new(Vec::new(), raw);
+    w.row(columns.iter().map(|c| c.as_ref()))?;
     for r in rows {
-        w.write_record(r)?;
+        w.row(r)?;
     }
-    w.into_inner()
-        .map_err(|e| Error::io("export", e.into_error()))
+    w.finish("export")
 }
 
 fn owned(columns: &[&str]) -> Vec<String> {
@@ -452,39 +569,36 @@ fn codebook_rows(study: &Study) -> Result<Vec<Vec<String>>> {
     Ok(rows)
 }
 
-fn wide_columns(study: &Study) -> Result<Vec<String>> {
+fn wide_columns(view: &View) -> Vec<String> {
     let mut c = vec!["unit".to_string(), "dimension".to_string()];
-    c.extend(study.raters()?.into_iter().map(|r| r.name));
-    Ok(c)
+    c.extend(view.raters.iter().cloned());
+    c
 }
 
 /// `codings_wide.csv`: one row per unit and dimension, a column per rater holding that rater's
-/// codes joined by `;` (empty: no decision).
-fn wide_rows(study: &Study) -> Result<Vec<Vec<String>>> {
-    let raters: Vec<String> = study.raters()?.into_iter().map(|r| r.name).collect();
+/// codes joined by `;` (empty: no decision, or a decision the viewer may not see).
+fn wide_rows(view: &View) -> Vec<Vec<String>> {
     let mut rows: std::collections::BTreeMap<(String, String), Vec<String>> = Default::default();
-    for d in study.decisions(None)? {
-        let col = raters
-            .iter()
-            .position(|r| *r == d.rater)
-            .expect("decisions are by known raters");
+    for d in &view.decisions {
+        let Some(col) = view.raters.iter().position(|r| *r == d.rater) else {
+            continue;
+        };
         let row = rows
             .entry((d.unit.clone(), d.dimension.clone()))
-            .or_insert_with(|| vec![String::new(); raters.len()]);
+            .or_insert_with(|| vec![String::new(); view.raters.len()]);
         row[col] = if d.codes.is_empty() {
             "(none)".into()
         } else {
             d.codes.join(";")
         };
     }
-    Ok(rows
-        .into_iter()
+    rows.into_iter()
         .map(|((u, d), cells)| {
             let mut r = vec![u, d];
             r.extend(cells);
             r
         })
-        .collect())
+        .collect()
 }
 
 /// Columns of `distributions.csv`.
@@ -501,16 +615,15 @@ pub const DISTRIBUTIONS_COLUMNS: [&str; 8] = [
 
 /// `distributions.csv`: per rater, dimension and code, how many units got the code, over all
 /// units that rater decided (`kind` empty) and within each project kind as that rater coded it.
-fn distribution_rows(study: &Study) -> Result<Vec<Vec<String>>> {
+fn distribution_rows(study: &Study, view: &View) -> Result<Vec<Vec<String>>> {
     let book = study.codebook()?;
-    let decisions = study.decisions(None)?;
+    let decisions = &view.decisions;
     let kind_dim = book.dimensions.iter().find(|d| {
         d.unit == crate::codebook::UnitKind::Project
             && d.cardinality == crate::codebook::Cardinality::One
     });
     let mut rows = Vec::new();
-    let raters: Vec<String> = study.raters()?.into_iter().map(|r| r.name).collect();
-    for rater in &raters {
+    for rater in &view.raters {
         let mine: Vec<_> = decisions.iter().filter(|d| &d.rater == rater).collect();
         let kind_of: std::collections::HashMap<&str, &str> = match kind_dim {
             Some(k) => mine
@@ -565,7 +678,9 @@ fn distribution_rows(study: &Study) -> Result<Vec<Vec<String>>> {
 /// Columns of `history.csv`.
 pub const HISTORY_COLUMNS: [&str; 7] = ["id", "at", "actor", "action", "subject", "old", "new"];
 
-fn history_rows(study: &Study) -> Result<Vec<Vec<String>>> {
+/// `history.csv`: every change, except the viewer may not read other raters' decisions and
+/// evidence on blind units there either (their rows are left out until the round is revealed).
+fn history_rows(study: &Study, view: &View) -> Result<Vec<Vec<String>>> {
     let mut stmt = study
         .conn()
         .prepare("SELECT id, at, actor, action, subject, old, new FROM history ORDER BY id")?;
@@ -580,17 +695,68 @@ fn history_rows(study: &Study) -> Result<Vec<Vec<String>>> {
             r.get::<_, Option<String>>(6)?.unwrap_or_default(),
         ])
     })?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    let mut out = Vec::new();
+    for row in rows {
+        let row = row?;
+        if hides_history(view, &row[3], &row[4]) {
+            continue;
+        }
+        out.push(row);
+    }
+    Ok(out)
+}
+
+/// Whether a history row (`action`, `subject`) tells the viewer another rater's codes, memo or
+/// evidence on a blind unit: `decision.*` and `evidence.*` rows are `rater|unit|dimension`.
+fn hides_history(view: &View, action: &str, subject: &str) -> bool {
+    if view.blind.is_empty() || !(action.starts_with("decision.") || action.starts_with("evidence.")) {
+        return false;
+    }
+    // The rater comes first and the dimension last; the unit in between may hold a '|'.
+    match (subject.split_once('|'), subject.rsplit_once('|')) {
+        (Some((rater, rest)), Some((_, dim))) => match rest.rsplit_once('|') {
+            Some((unit, _)) => view.blind.hides(view.viewer.as_deref(), rater, unit, dim),
+            None => false,
+        },
+        _ => false,
+    }
 }
 
 fn write_atomic(path: &Path, bytes: &[u8], rows: usize) -> Result<Written> {
-    let tmp = path.with_extension("csv.partial");
-    std::fs::write(&tmp, bytes).map_err(|e| Error::io(&tmp, e))?;
-    std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))?;
+    write_file_atomic(path, bytes)?;
     Ok(Written {
         path: path.to_path_buf(),
         rows,
     })
+}
+
+/// Writes `bytes` to `path` so that a reader sees the old file or the whole new one, and a
+/// crash leaves one of the two: a temporary file beside it is written, flushed to disk
+/// (fsync), renamed over `path`, and the folder is flushed so the rename is durable too.
+pub(crate) fn write_file_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    use std::io::Write;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = path.with_file_name(format!(".{name}.partial"));
+    let mut f = std::fs::File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
+    f.write_all(bytes)
+        .and_then(|()| f.sync_all())
+        .map_err(|e| Error::io(&tmp, e))?;
+    drop(f);
+    std::fs::rename(&tmp, path).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        Error::io(path, e)
+    })?;
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        // Flushing a folder is how POSIX makes a rename durable; where a platform cannot
+        // open a folder (Windows) the rename is already durable once it returns.
+        if let Ok(d) = std::fs::File::open(dir) {
+            let _ = d.sync_all();
+        }
+    }
+    Ok(())
 }
 
 /// Columns of `images.csv`: one row per analysed image reference and platform.
@@ -777,7 +943,7 @@ mod tests {
         let mut s = crate::sample::create(&dir.path().join("s.codebench")).unwrap();
         // An empty study exports headers only.
         let out = dir.path().join("empty");
-        let w = export_all(&s, &out).unwrap();
+        let w = export_all(&s, &out, &Default::default()).unwrap().0;
         assert_eq!(w.len(), 11, "codings, 8 more tables, consensus, agreement");
         let cons = std::fs::read_to_string(out.join("consensus.csv")).unwrap();
         assert_eq!(
@@ -816,7 +982,7 @@ mod tests {
         })
         .unwrap();
         let out = dir.path().join("full");
-        let w = export_all(&s, &out).unwrap();
+        let w = export_all(&s, &out, &Default::default()).unwrap().0;
         assert_eq!(
             w.iter()
                 .find(|w| w.path.ends_with("consensus.csv"))

@@ -10,14 +10,14 @@ use std::path::{Path, PathBuf};
 pub use codebench_figures::{BarFigure, BoxFigure, BoxGroup, Figure, Series};
 use serde::Serialize;
 
-use crate::report::{Compare, Report, Table};
+use crate::report::{Compare, Labels, Report, Table};
 use crate::{Error, Result, Study};
 
 /// Most categories a bar figure shows (the rest are in the report's tables).
 const MAX_BARS: usize = 15;
 
 /// A figure rendered for display: its id, title and SVG document.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct RenderedFigure {
     /// File stem (`kinds`, `purposes`, ...).
     pub id: String,
@@ -30,8 +30,13 @@ pub struct RenderedFigure {
 impl Study {
     /// The paper's figures from one rater's labels (see the module documentation), with the
     /// published figures beside where `compare` asks for them and the study has them.
-    pub fn figures(&self, rater: &str, compare: Compare) -> Result<Vec<Figure>> {
-        let report = self.report(rater, compare)?;
+    pub fn figures(
+        &self,
+        labels: &Labels,
+        viewer: Option<&str>,
+        compare: Compare,
+    ) -> Result<Vec<Figure>> {
+        let report = self.report(labels, viewer, compare)?;
         let mut out = Vec::new();
         if let Some(t) = table(&report, "kinds") {
             out.push(kinds(t, compare));
@@ -70,24 +75,35 @@ impl Study {
                 "Base-image type",
             ));
         }
-        out.extend(self.image_boxes(rater)?);
+        out.extend(self.image_boxes(labels, viewer)?);
         Ok(out)
     }
 
     /// Writes every figure as `<id>.svg` and `<id>.png` into `dir` (created if missing);
     /// returns the files written.
-    pub fn write_figures(&self, rater: &str, compare: Compare, dir: &Path) -> Result<Vec<PathBuf>> {
+    pub fn write_figures(
+        &self,
+        labels: &Labels,
+        viewer: Option<&str>,
+        compare: Compare,
+        dir: &Path,
+    ) -> Result<Vec<PathBuf>> {
         std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
         let mut written = Vec::new();
-        for f in self.figures(rater, compare)? {
+        for f in self.figures(labels, viewer, compare)? {
             written.extend(codebench_figures::write(&f, dir)?);
         }
         Ok(written)
     }
 
     /// Every figure as SVG, for the app.
-    pub fn figures_svg(&self, rater: &str, compare: Compare) -> Result<Vec<RenderedFigure>> {
-        self.figures(rater, compare)?
+    pub fn figures_svg(
+        &self,
+        labels: &Labels,
+        viewer: Option<&str>,
+        compare: Compare,
+    ) -> Result<Vec<RenderedFigure>> {
+        self.figures(labels, viewer, compare)?
             .iter()
             .map(|f| {
                 Ok(RenderedFigure {
@@ -103,12 +119,12 @@ impl Study {
     }
 
     /// Box plots of the images' files and deepest directory level per kind.
-    fn image_boxes(&self, rater: &str) -> Result<Vec<Figure>> {
+    fn image_boxes(&self, labels: &Labels, viewer: Option<&str>) -> Result<Vec<Figure>> {
         let book = self.cached_codebook()?;
         let Some(kind_dim) = crate::report::kind_dimension(&book) else {
             return Ok(Vec::new());
         };
-        let kind_of = crate::report::kind_of_projects(&self.decisions(Some(rater))?, kind_dim);
+        let kind_of = crate::report::kind_of_projects(&self.labels(labels, viewer)?.0, kind_dim);
         let by_kind = crate::report::images_by_kind(self, &kind_of)?;
         let groups = |f: &dyn Fn(&crate::image::ImageMetrics) -> f64| -> Vec<BoxGroup> {
             kind_dim
@@ -304,7 +320,7 @@ mod tests {
     #[test]
     fn figures_carry_the_reports_numbers() {
         let (dir, s) = coded();
-        let figures = s.figures("ana", Compare::Ease2022).unwrap();
+        let figures = s.figures(&Labels::Rater("ana".into()), None, Compare::Ease2022).unwrap();
         let ids: Vec<&str> = figures.iter().map(|f| f.id()).collect();
         assert_eq!(
             ids,
@@ -318,7 +334,7 @@ mod tests {
                 "image_directory_levels"
             ]
         );
-        let report = s.report("ana", Compare::Ease2022).unwrap();
+        let report = s.report(&Labels::Rater("ana".into()), None, Compare::Ease2022).unwrap();
         let kinds = table(&report, "kinds").unwrap();
         let Figure::Bars(b) = &figures[0] else {
             panic!("bars")
@@ -351,7 +367,7 @@ mod tests {
         assert!(files.groups.is_empty());
 
         let out = dir.path().join("figs");
-        let written = s.write_figures("ana", Compare::None, &out).unwrap();
+        let written = s.write_figures(&Labels::Rater("ana".into()), None, Compare::None, &out).unwrap();
         assert_eq!(written.len(), 14);
         for w in &written {
             let bytes = std::fs::read(w).unwrap();
@@ -365,7 +381,7 @@ mod tests {
                 );
             }
         }
-        let svgs = s.figures_svg("ana", Compare::None).unwrap();
+        let svgs = s.figures_svg(&Labels::Rater("ana".into()), None, Compare::None).unwrap();
         assert_eq!(svgs.len(), 7);
         assert_eq!(svgs[0].title, "Project kinds");
         assert!(svgs[0].svg.contains("Application"));
@@ -374,7 +390,7 @@ mod tests {
     #[test]
     fn an_unknown_rater_is_named() {
         let (_d, s) = coded();
-        let e = s.figures("nobody", Compare::None).unwrap_err().to_string();
+        let e = s.figures(&Labels::Rater("nobody".into()), None, Compare::None).unwrap_err().to_string();
         assert!(e.contains("nobody"), "{e}");
     }
 }

@@ -16,7 +16,7 @@ use crate::image::{self, JobLayers, RunLayers};
 use crate::{Error, Result, Study};
 
 /// What a job computes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum JobKind {
     /// Dockerfile analyses of a project's stored Dockerfile texts (target: `owner/name`).
@@ -47,7 +47,7 @@ impl FromStr for JobKind {
 }
 
 /// Where a job stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum JobState {
     /// Waiting to run (maybe not before `not_before`).
@@ -90,7 +90,7 @@ impl FromStr for JobState {
 }
 
 /// One job as stored.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct Job {
     /// Its id (what `codebench jobs cancel|retry` take).
     pub id: i64,
@@ -137,6 +137,16 @@ pub struct RunOptions {
     /// Retryable failures are retried automatically (once `not_before` passed) until a job
     /// was started this many times; `jobs retry` always can.
     pub max_attempts: i64,
+    /// Set (a Cancel button) to stop starting jobs; the jobs under way finish their step.
+    pub cancel: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
+}
+
+impl RunOptions {
+    fn cancelled(&self) -> bool {
+        self.cancel
+            .as_ref()
+            .is_some_and(|c| c.load(std::sync::atomic::Ordering::SeqCst))
+    }
 }
 
 impl Default for RunOptions {
@@ -150,12 +160,13 @@ impl Default for RunOptions {
             kinds: None,
             project: None,
             max_attempts: 3,
+            cancel: None,
         }
     }
 }
 
 /// What happened to a job during a run, for progress displays.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct JobEvent {
     /// The job as it now stands.
     pub job: Job,
@@ -168,7 +179,7 @@ pub struct JobEvent {
 }
 
 /// What a run did.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, ts_rs::TS)]
 pub struct RunSummary {
     /// Jobs that finished.
     pub done: usize,
@@ -224,7 +235,7 @@ fn load_job(c: &Connection, id: i64) -> Result<Job> {
     finish_row(row.ok_or_else(|| Error::Unknown {
         what: "job",
         name: id.to_string(),
-        hint: " (see `codebench jobs`)".into(),
+        context: String::new(),
     })?)
 }
 
@@ -486,6 +497,9 @@ impl Study {
             .into_iter()
             .partition(|j| j.kind == JobKind::DockerfileMetrics);
         for job in dockerfile_jobs {
+            if opts.cancelled() {
+                break;
+            }
             let Some(job) = self.claim(job.id)? else {
                 continue;
             };
@@ -504,7 +518,7 @@ impl Study {
         let mut pending = image_jobs.into_iter();
         let mut active = 0usize;
         let result: Result<()> = std::thread::scope(|s| loop {
-            while active < opts.concurrency.max(1) {
+            while active < opts.concurrency.max(1) && !opts.cancelled() {
                 let Some(next) = pending.next() else { break };
                 let Some(job) = self.claim(next.id)? else {
                     continue;

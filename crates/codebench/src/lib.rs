@@ -6,23 +6,27 @@
 //! `codebench` command are thin shells over these modules.
 
 pub mod agreement;
+pub mod api;
 pub mod codebook;
 pub mod coding;
+pub mod consensus;
 pub mod corpus;
 pub mod dockerfile;
 pub mod error;
 pub mod evidence;
 pub mod export;
 pub mod figures;
+pub(crate) mod history;
 pub mod image;
 pub mod jobs;
 pub mod merge;
 pub mod overview;
-pub mod qdc;
 pub mod readme;
+pub mod rater;
 pub mod reconcile;
 pub mod report;
 pub mod round;
+pub mod rules;
 pub mod sample;
 pub mod study;
 

@@ -24,7 +24,7 @@ use crate::corpus::sha256_hex;
 use crate::{Error, Result, Study};
 
 /// What a merge brought in.
-#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq, ts_rs::TS)]
 pub struct MergeReport {
     /// Raters this study did not have.
     pub raters_added: Vec<String>,
@@ -143,7 +143,7 @@ impl Study {
             for (name, created_at) in raters {
                 let n = tx.execute("INSERT OR IGNORE INTO rater (name, created_at) VALUES (?1, ?2)", params![name, created_at])?;
                 if n > 0 {
-                    crate::study::record(tx, "system", "rater.add", &name, None, Some(&serde_json::json!({ "name": name, "merged_from": oname })))?;
+                    crate::history::record(tx, "system", "rater.add", &name, None, Some(&serde_json::json!({ "name": name, "merged_from": oname })))?;
                     report.raters_added.push(name);
                 }
             }
@@ -169,7 +169,7 @@ impl Study {
                             params![full_name, source, location, metadata, changed, problem, created_at],
                         )?;
                         let id = tx.last_insert_rowid();
-                        crate::study::record(tx, "system", "project.import", &full_name, None, Some(&serde_json::json!({ "outcome": "merged", "merged_from": oname })))?;
+                        crate::history::record(tx, "system", "project.import", &full_name, None, Some(&serde_json::json!({ "outcome": "merged", "merged_from": oname })))?;
                         report.projects_added.push(full_name.clone());
                         id
                     }
@@ -280,7 +280,7 @@ impl Study {
                     .optional()?;
                 if let Some((id, adjudicator, rationale)) = mine {
                     let codes: BTreeSet<String> = rows(tx, &format!("SELECT code FROM consensus_code WHERE consensus_id = {id}"), |r| r.get(0))?.into_iter().collect();
-                    let auto = crate::reconcile::AUTO_ADJUDICATOR;
+                    let auto = crate::rules::AUTO_ADJUDICATOR;
                     if adjudicator == auto && c.adjudicator != auto {
                         // An adjudicator's decision there replaces our automatic one.
                         tx.execute("DELETE FROM consensus WHERE id = ?1", [id])?;
@@ -328,12 +328,12 @@ impl Study {
                 )));
             }
             for (unit_id, unit, dim) in &touched {
-                if crate::reconcile::sync_auto_consensus(tx, &ours, *unit_id, unit, dim)?.is_some() {
+                if crate::rules::sync_auto_consensus(tx, &ours, *unit_id, unit, dim)?.is_some() {
                     report.auto_consensus += 1;
                 }
             }
             if report.changed() {
-                crate::study::record(tx, "system", "study.merge", &oname, None, Some(&serde_json::to_value(&report)?))?;
+                crate::history::record(tx, "system", "study.merge", &oname, None, Some(&serde_json::to_value(&report)?))?;
             }
             Ok(report)
         })
@@ -431,7 +431,7 @@ fn merge_rounds(
                         params![rid, unit],
                     )?;
                 }
-                crate::study::record(
+                crate::history::record(
                     tx,
                     "system",
                     "round.merge",
@@ -746,6 +746,7 @@ mod tests {
             stratify: None,
             seed: Some(3),
             extend: None,
+            by: None,
         })
         .unwrap();
         let sample: Vec<String> = b.round_units("pilot").unwrap().into_iter().collect();
@@ -790,6 +791,7 @@ mod tests {
             stratify: None,
             seed: Some(3),
             extend: None,
+            by: None,
         };
         a.create_round(&spec).unwrap();
         b.create_round(&spec).unwrap();

@@ -12,7 +12,7 @@ use crate::round::RoundInfo;
 use crate::{Result, Study};
 
 /// One rater's progress over the whole study.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, ts_rs::TS)]
 pub struct RaterOverview {
     /// The rater.
     pub rater: String,
@@ -25,7 +25,7 @@ pub struct RaterOverview {
 }
 
 /// How often a code was given, over the decisions the viewer may see.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, ts_rs::TS)]
 pub struct CodeCount {
     /// Dimension id.
     pub dimension: String,
@@ -40,7 +40,7 @@ pub struct CodeCount {
 }
 
 /// The study at a glance for one viewer.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct Overview {
     /// Units in the study.
     pub units: usize,
@@ -56,8 +56,15 @@ pub struct Overview {
 }
 
 impl Study {
-    /// The overview as `viewer` may see it (see the module documentation).
-    pub fn overview(&self, viewer: &str) -> Result<Overview> {
+    /// The overview as `viewer` may see it (see the module documentation). The distribution
+    /// pools every decision the viewer may see, or counts one source's labels (`labels`: a
+    /// rater or the consensus), over every unit or one round's (`round`).
+    pub fn overview(
+        &self,
+        viewer: Option<&str>,
+        labels: Option<&crate::report::Labels>,
+        round: Option<&str>,
+    ) -> Result<Overview> {
         let book = self.cached_codebook()?;
         let units = self.units()?;
         let kind_of: BTreeMap<&str, &str> = units
@@ -71,38 +78,49 @@ impl Study {
                 .count()
         };
         let decisions = self.decisions(None)?;
-        // Per rater: decisions per unit, decisions, flagged decisions.
+        let blind = self.blind()?;
+        let in_round: Option<std::collections::BTreeSet<String>> =
+            round.map(|r| self.round_units(r)).transpose()?;
+        // Per rater: decisions per unit, decisions, flagged decisions (counts reveal no codes).
         let mut per_rater: BTreeMap<String, (BTreeMap<&str, usize>, usize, usize)> = self
             .raters()?
             .into_iter()
             .map(|r| (r.name, Default::default()))
             .collect();
-        let mut counts: BTreeMap<(&str, &str), usize> = BTreeMap::new();
-        let mut hidden = 0;
-        let mut blind: BTreeMap<(&str, &str), bool> = BTreeMap::new();
         for d in &decisions {
             let e = per_rater.entry(d.rater.clone()).or_default();
             *e.0.entry(d.unit.as_str()).or_default() += 1;
             e.1 += 1;
             e.2 += usize::from(d.flagged);
-            if d.rater != viewer {
-                let key = (d.unit.as_str(), d.dimension.as_str());
-                let is_blind = match blind.get(&key) {
-                    Some(b) => *b,
-                    None => {
-                        let b = crate::round::is_blinded(self.conn(), &d.unit, &d.dimension)?;
-                        blind.insert(key, b);
-                        b
-                    }
-                };
-                if is_blind {
-                    hidden += 1;
-                    continue;
-                }
+        }
+        // The distribution: what the viewer may see of the chosen source.
+        let counted: Vec<crate::coding::Decision> = match labels {
+            Some(l) => self.labels(l, viewer)?.0,
+            None => decisions
+                .iter()
+                .filter(|d| !blind.hides(viewer, &d.rater, &d.unit, &d.dimension))
+                .cloned()
+                .collect(),
+        };
+        let hidden = match labels {
+            Some(crate::report::Labels::Rater(r)) => decisions
+                .iter()
+                .filter(|d| &d.rater == r && blind.hides(viewer, &d.rater, &d.unit, &d.dimension))
+                .count(),
+            Some(crate::report::Labels::Consensus) => 0,
+            None => decisions
+                .iter()
+                .filter(|d| blind.hides(viewer, &d.rater, &d.unit, &d.dimension))
+                .count(),
+        };
+        let mut counts: BTreeMap<(String, String), usize> = BTreeMap::new();
+        for d in &counted {
+            if in_round.as_ref().is_some_and(|u| !u.contains(&d.unit)) {
+                continue;
             }
             for c in &d.codes {
                 *counts
-                    .entry((d.dimension.as_str(), c.as_str()))
+                    .entry((d.dimension.clone(), c.clone()))
                     .or_default() += 1;
             }
         }
@@ -130,7 +148,7 @@ impl Study {
                     name: c.name.clone(),
                     parent: c.parent.clone(),
                     count: counts
-                        .get(&(d.id.as_str(), c.id.as_str()))
+                        .get(&(d.id.clone(), c.id.clone()))
                         .copied()
                         .unwrap_or(0),
                 });
@@ -185,6 +203,7 @@ mod tests {
             stratify: None,
             seed: Some(1),
             extend: None,
+            by: None,
         })
         .unwrap();
         let blind: Vec<String> = s.round_units("r1").unwrap().into_iter().collect();
@@ -201,7 +220,7 @@ mod tests {
                 .count
         };
 
-        let o = s.overview("ana").unwrap();
+        let o = s.overview(Some("ana"), None, None).unwrap();
         assert_eq!(o.units, units.len());
         assert_eq!(o.rounds.len(), 1);
         // ana sees her two models and ben's open toolkit, not his blind one.
@@ -217,7 +236,7 @@ mod tests {
         assert_eq!(o.distribution.len(), all);
         // Once revealed, everything counts.
         s.reveal_round("r1", "dana", true).unwrap();
-        let o = s.overview("ana").unwrap();
+        let o = s.overview(Some("ana"), None, None).unwrap();
         assert_eq!(
             (count(&o, "model"), count(&o, "toolkit"), o.hidden),
             (2, 2, 0)

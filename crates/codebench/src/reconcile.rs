@@ -20,44 +20,20 @@
 
 use std::collections::BTreeMap;
 
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::params;
 use serde::{Deserialize, Serialize};
 
-use crate::codebook::{Cardinality, Codebook, Dimension};
+use crate::codebook::{Codebook, Dimension};
 use crate::coding::Change;
-use crate::corpus::{unit_by_name, UnitInfo};
+pub use crate::consensus::{Consensus, RaterCodes};
+use crate::consensus::{clear_consensus, consensus_of, consensus_row, rater_codes, set_consensus};
+use crate::corpus::unit_by_name;
+pub use crate::rules::AUTO_ADJUDICATOR;
+use crate::rules::{auto_enabled, is_blinded, blinding_rounds, sync_auto_consensus, AUTO_SETTING};
 use crate::{Error, Result, Study};
 
-/// Adjudicator name recorded on automatic consensus (and by [`Study::auto_consensus`]).
-pub const AUTO_ADJUDICATOR: &str = "auto";
-
-/// The `meta` key of the automatic-consensus setting ('1' on, '0' off; absent means on).
-const AUTO_SETTING: &str = "auto_consensus";
-
-/// The rationale written on an automatic consensus.
-const AUTO_RATIONALE: &str = "all raters chose these codes";
-
-/// The consensus on one unit in one dimension.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-pub struct Consensus {
-    /// The unit's public name.
-    pub unit: String,
-    /// The dimension id.
-    pub dimension: String,
-    /// Code ids in codebook order.
-    pub codes: Vec<String>,
-    /// Who decided it.
-    pub adjudicator: String,
-    /// Why (required when it overrides every rater).
-    pub rationale: String,
-    /// `decided` (by hand), `unanimous` or `majority` (accepted in bulk).
-    pub method: String,
-    /// When (ISO 8601, UTC).
-    pub decided_at: String,
-}
-
 /// What an adjudicator decides on a unit.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ts_rs::TS)]
 pub struct ConsensusInput {
     /// The unit's public name.
     pub unit: String,
@@ -71,21 +47,8 @@ pub struct ConsensusInput {
     pub rationale: String,
 }
 
-/// One rater's decision as shown in the queue.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-pub struct RaterCodes {
-    /// The rater's name.
-    pub rater: String,
-    /// Code ids in codebook order.
-    pub codes: Vec<String>,
-    /// The rater's memo.
-    pub memo: String,
-    /// Flagged for discussion.
-    pub flagged: bool,
-}
-
 /// One unit of the reconciliation queue.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct QueueItem {
     /// The unit's public name.
     pub unit: String,
@@ -100,7 +63,7 @@ pub struct QueueItem {
 }
 
 /// The reconciliation queue.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct Queue {
     /// Units on which raters differ (and, when asked, those already resolved).
     pub items: Vec<QueueItem>,
@@ -109,7 +72,7 @@ pub struct Queue {
 }
 
 /// A rule for accepting consensus in bulk.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, ts_rs::TS)]
 #[serde(rename_all = "lowercase")]
 pub enum Rule {
     /// Every rater who decided the unit (at least two) chose the same codes.
@@ -129,7 +92,7 @@ impl Rule {
 }
 
 /// What a bulk acceptance did.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, ts_rs::TS)]
 pub struct AcceptReport {
     /// Consensus rows written.
     pub accepted: Vec<Consensus>,
@@ -161,7 +124,7 @@ impl Study {
                 if decisions.len() < 2 {
                     continue;
                 }
-                if crate::round::is_blinded(self.conn(), &unit, &dim.id)? {
+                if is_blinded(self.conn(), &unit, &dim.id)? {
                     blinded += 1;
                     continue;
                 }
@@ -201,14 +164,13 @@ impl Study {
         self.write(|tx| {
             let dim = book.require_dimension(&input.dimension)?;
             let (unit_id, unit) = unit_by_name(tx, &input.unit)?;
-            check_kind(dim, &unit)?;
-            let codes = validate_codes(dim, &input.codes)?;
-            if crate::round::is_blinded(tx, &unit.name, &dim.id)? {
-                return Err(Error::Invalid(format!(
-                    "'{}' is in a round that is not revealed yet ({}); reveal the round before reconciling it",
-                    unit.name,
-                    crate::round::blinding_rounds(tx, &unit.name, &dim.id)?.join(", ")
-                )));
+            dim.check_unit(&unit.name, &unit.kind)?;
+            let codes = dim.codes_of(&input.codes)?;
+            if is_blinded(tx, &unit.name, &dim.id)? {
+                return Err(Error::Blind {
+                    what: format!("'{}' ({})", unit.name, dim.id),
+                    rounds: blinding_rounds(tx, &unit.name, &dim.id)?,
+                });
             }
             let raters = rater_codes(tx, &book, unit_id, &dim.id)?;
             let rationale = input.rationale.trim().to_string();
@@ -217,8 +179,8 @@ impl Study {
                     .iter()
                     .map(|r| format!("{} [{}]", r.rater, r.codes.join(", ")))
                     .collect();
-                return Err(Error::Invalid(format!(
-                    "consensus [{}] on '{}' ({}) overrides every rater ({}); give the reason with --why",
+                return Err(Error::NeedsRationale(format!(
+                    "consensus [{}] on '{}' ({}) overrides every rater ({})",
                     codes.join(", "),
                     unit.name,
                     dim.id,
@@ -242,24 +204,11 @@ impl Study {
         let by = check_adjudicator(by)?;
         let dim = book.require_dimension(dimension)?.id.clone();
         self.write(|tx| {
-            let (unit_id, unit) = unit_by_name(tx, unit)?;
+            let (unit_id, _) = unit_by_name(tx, unit)?;
             let Some(old) = consensus_row(tx, &book, unit_id, &dim)? else {
                 return Ok(false);
             };
-            tx.execute(
-                "DELETE FROM consensus WHERE unit_id = ?1 AND dimension = ?2",
-                params![unit_id, dim],
-            )?;
-            let old_v = serde_json::to_value(&old)?;
-            let new_v = serde_json::json!({ "reopened_because": why });
-            crate::study::record(
-                tx,
-                &by,
-                "consensus.clear",
-                &format!("{}|{dim}", unit.name),
-                Some(&old_v),
-                Some(&new_v),
-            )?;
+            clear_consensus(tx, unit_id, &old, &by, why)?;
             Ok(true)
         })
     }
@@ -274,8 +223,19 @@ impl Study {
         by: &str,
         why: Option<&str>,
     ) -> Result<AcceptReport> {
-        let book = self.cached_codebook()?;
         let by = check_adjudicator(by)?;
+        self.accept_consensus_by(dimension, rule, &by, why)
+    }
+
+    /// [`Study::accept_consensus`] on behalf of an adjudicator already checked (or `auto`).
+    fn accept_consensus_by(
+        &mut self,
+        dimension: &str,
+        rule: Rule,
+        by: &str,
+        why: Option<&str>,
+    ) -> Result<AcceptReport> {
+        let book = self.cached_codebook()?;
         let dim = book.require_dimension(dimension)?.clone();
         let groups = decisions_by_unit(self, &dim.id)?;
         let rationale = why
@@ -292,7 +252,7 @@ impl Study {
                 if decisions.len() < 2 {
                     continue;
                 }
-                if crate::round::is_blinded(tx, &unit, &dim.id)? {
+                if is_blinded(tx, &unit, &dim.id)? {
                     report.blinded += 1;
                     continue;
                 }
@@ -324,7 +284,7 @@ impl Study {
     /// Makes every unit where all raters (at least two) agree a consensus, decided by
     /// [`AUTO_ADJUDICATOR`]: `accept_consensus(dimension, Rule::Unanimous, "auto", None)`.
     pub fn auto_consensus(&mut self, dimension: &str) -> Result<AcceptReport> {
-        self.accept_consensus(dimension, Rule::Unanimous, AUTO_ADJUDICATOR, None)
+        self.accept_consensus_by(dimension, Rule::Unanimous, AUTO_ADJUDICATOR, None)
     }
 
     /// Whether units where all raters agree become consensus automatically (on unless
@@ -348,7 +308,7 @@ impl Study {
                 params![AUTO_SETTING, if on { "1" } else { "0" }],
             )?;
             if was != on {
-                crate::study::record(
+                crate::history::record(
                     tx,
                     &by,
                     "setting.auto_consensus",
@@ -377,80 +337,6 @@ impl Study {
     }
 }
 
-fn auto_enabled(c: &Connection) -> Result<bool> {
-    let v: Option<String> = c
-        .prepare_cached("SELECT value FROM meta WHERE key = ?1")?
-        .query_row([AUTO_SETTING], |r| r.get(0))
-        .optional()?;
-    Ok(v.as_deref() != Some("0"))
-}
-
-/// [`sync_auto_consensus`] for a unit given by name.
-pub(crate) fn sync_auto_consensus_of(
-    tx: &Connection,
-    book: &Codebook,
-    unit: &str,
-    dim: &str,
-) -> Result<Option<Consensus>> {
-    let (unit_id, _) = unit_by_name(tx, unit)?;
-    sync_auto_consensus(tx, book, unit_id, unit, dim)
-}
-
-/// Brings the automatic consensus of one unit in one dimension in line with its decisions,
-/// inside the caller's transaction: made when all raters (at least two) agree and there is
-/// no consensus; withdrawn or changed when it was automatic and the raters' codes moved.
-/// Does nothing while automatic consensus is off, while the unit is blind in an unrevealed
-/// round, or when an adjudicator decided the unit. Returns the consensus written, if any.
-pub(crate) fn sync_auto_consensus(
-    tx: &Connection,
-    book: &Codebook,
-    unit_id: i64,
-    unit: &str,
-    dim: &str,
-) -> Result<Option<Consensus>> {
-    if !auto_enabled(tx)? || crate::round::is_blinded(tx, unit, dim)? {
-        return Ok(None);
-    }
-    let Some(dimension) = book.dimension(dim) else {
-        return Ok(None);
-    };
-    let raters = rater_codes(tx, book, unit_id, dim)?;
-    let agreed = (raters.len() >= 2 && raters.iter().all(|r| r.codes == raters[0].codes))
-        .then(|| raters[0].codes.clone());
-    let existing = consensus_row(tx, book, unit_id, dim)?;
-    match (existing, agreed) {
-        (Some(c), _) if c.adjudicator != AUTO_ADJUDICATOR => Ok(None),
-        (Some(c), Some(codes)) if c.codes == codes => Ok(None),
-        (_, Some(codes)) => {
-            let (_, c) = set_consensus(
-                tx,
-                unit_id,
-                unit,
-                dimension,
-                &codes,
-                AUTO_ADJUDICATOR,
-                AUTO_RATIONALE,
-                Rule::Unanimous.as_str(),
-            )?;
-            Ok(Some(c))
-        }
-        (Some(old), None) => {
-            tx.prepare_cached("DELETE FROM consensus WHERE unit_id = ?1 AND dimension = ?2")?
-                .execute(params![unit_id, dim])?;
-            crate::study::record(
-                tx,
-                AUTO_ADJUDICATOR,
-                "consensus.clear",
-                &format!("{unit}|{dim}"),
-                Some(&serde_json::to_value(&old)?),
-                Some(&serde_json::json!({ "reopened_because": "the raters no longer agree" })),
-            )?;
-            Ok(None)
-        }
-        (None, None) => Ok(None),
-    }
-}
-
 /// The codes every rater (unanimous) or most raters (majority) chose, if the rule holds.
 fn rule_holds(rule: Rule, decisions: &[RaterCodes]) -> Option<Vec<String>> {
     let mut counts: BTreeMap<&Vec<String>, usize> = BTreeMap::new();
@@ -476,87 +362,18 @@ fn check_adjudicator(name: &str) -> Result<String> {
     let name = name.trim();
     if name.is_empty() || name.len() > 100 || name.chars().any(char::is_control) {
         return Err(Error::Invalid(format!(
-            "adjudicator '{name}': give a name (1 to 100 characters, no control characters) with --by"
+            "adjudicator '{name}': give a name (1 to 100 characters, no control characters)"
+        )));
+    }
+    if crate::rater::RESERVED_NAMES
+        .iter()
+        .any(|r| r.eq_ignore_ascii_case(name))
+    {
+        return Err(Error::Invalid(format!(
+            "adjudicator '{name}': the name is reserved for the automatic consensus; give a person's name"
         )));
     }
     Ok(name.to_string())
-}
-
-/// Refuses a unit of the wrong kind for the dimension.
-pub(crate) fn check_kind(dim: &Dimension, unit: &UnitInfo) -> Result<()> {
-    if unit.kind != dim.unit.as_str() {
-        return Err(Error::Invalid(format!(
-            "dimension '{}' is decided on {} units, but '{}' is a {} unit",
-            dim.id,
-            dim.unit.as_str(),
-            unit.name,
-            unit.kind
-        )));
-    }
-    Ok(())
-}
-
-/// Resolves code labels to ids in codebook order and checks the dimension's cardinality.
-pub(crate) fn validate_codes(dim: &Dimension, labels: &[String]) -> Result<Vec<String>> {
-    let mut codes = std::collections::BTreeSet::new();
-    for label in labels {
-        codes.insert(dim.require_code(label)?.id.clone());
-    }
-    if dim.cardinality == Cardinality::One && codes.len() != 1 {
-        return Err(Error::Invalid(format!(
-            "dimension '{}' takes exactly one code per decision, {} given ({})",
-            dim.id,
-            codes.len(),
-            codes.iter().cloned().collect::<Vec<_>>().join(", ")
-        )));
-    }
-    let mut sorted: Vec<String> = codes.into_iter().collect();
-    sort_codes(dim, &mut sorted);
-    Ok(sorted)
-}
-
-/// Sorts code ids in codebook order.
-pub(crate) fn sort_codes(dim: &Dimension, codes: &mut [String]) {
-    codes.sort_by_key(|c| {
-        dim.codes
-            .iter()
-            .position(|x| &x.id == c)
-            .unwrap_or(usize::MAX)
-    });
-}
-
-/// Every rater's decision on a unit in a dimension, by rater name.
-fn rater_codes(
-    c: &Connection,
-    book: &Codebook,
-    unit_id: i64,
-    dim: &str,
-) -> Result<Vec<RaterCodes>> {
-    let dimension = book.require_dimension(dim)?;
-    let mut stmt = c.prepare_cached(
-        "SELECT d.id, r.name, d.memo, d.flagged FROM decision d JOIN rater r ON r.id = d.rater_id
-         WHERE d.unit_id = ?1 AND d.dimension = ?2 ORDER BY r.name",
-    )?;
-    let rows: Vec<(i64, String, String, i64)> = stmt
-        .query_map(params![unit_id, dim], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
-        })?
-        .collect::<Result<_, _>>()?;
-    let mut codes_of = c.prepare_cached("SELECT code FROM decision_code WHERE decision_id = ?1")?;
-    let mut out = Vec::new();
-    for (id, rater, memo, flagged) in rows {
-        let mut codes: Vec<String> = codes_of
-            .query_map([id], |r| r.get(0))?
-            .collect::<Result<_, _>>()?;
-        sort_codes(dimension, &mut codes);
-        out.push(RaterCodes {
-            rater,
-            codes,
-            memo,
-            flagged: flagged != 0,
-        });
-    }
-    Ok(out)
 }
 
 /// Every decision of one dimension grouped by unit name (units in name order).
@@ -574,162 +391,6 @@ fn decisions_by_unit(study: &Study, dim: &str) -> Result<BTreeMap<String, Vec<Ra
         });
     }
     Ok(out)
-}
-
-/// The consensus rows of a dimension (every dimension when `None`), by unit name.
-pub(crate) fn consensus_of(
-    c: &Connection,
-    book: &Codebook,
-    dim: Option<&str>,
-) -> Result<BTreeMap<String, Consensus>> {
-    let mut stmt = c.prepare_cached(&format!(
-        "{CONSENSUS_SELECT} WHERE ?1 IS NULL OR c.dimension = ?1 ORDER BY c.dimension, u.name"
-    ))?;
-    let rows: Vec<(i64, Consensus)> = stmt
-        .query_map([dim], consensus_from_row)?
-        .collect::<Result<_, _>>()?;
-    let mut out = BTreeMap::new();
-    for (id, cons) in rows {
-        let cons = with_codes(c, book, id, cons)?;
-        out.insert(cons.unit.clone(), cons);
-    }
-    Ok(out)
-}
-
-/// The columns [`consensus_from_row`] reads, from `consensus c` joined to its unit `u`.
-const CONSENSUS_SELECT: &str =
-    "SELECT c.id, u.name, c.dimension, c.adjudicator, c.rationale, c.method, c.decided_at
-     FROM consensus c JOIN unit u ON u.id = c.unit_id";
-
-/// A consensus row (without its codes) and its id, from a [`CONSENSUS_SELECT`] row.
-fn consensus_from_row(r: &rusqlite::Row) -> rusqlite::Result<(i64, Consensus)> {
-    Ok((
-        r.get(0)?,
-        Consensus {
-            unit: r.get(1)?,
-            dimension: r.get(2)?,
-            codes: Vec::new(),
-            adjudicator: r.get(3)?,
-            rationale: r.get(4)?,
-            method: r.get(5)?,
-            decided_at: r.get(6)?,
-        },
-    ))
-}
-
-/// `cons` with the codes of consensus `id`, in codebook order.
-fn with_codes(c: &Connection, book: &Codebook, id: i64, mut cons: Consensus) -> Result<Consensus> {
-    cons.codes = c
-        .prepare_cached("SELECT code FROM consensus_code WHERE consensus_id = ?1")?
-        .query_map([id], |r| r.get(0))?
-        .collect::<Result<_, _>>()?;
-    if let Some(d) = book.dimension(&cons.dimension) {
-        sort_codes(d, &mut cons.codes);
-    }
-    Ok(cons)
-}
-
-fn consensus_row(
-    c: &Connection,
-    book: &Codebook,
-    unit_id: i64,
-    dim: &str,
-) -> Result<Option<Consensus>> {
-    let row: Option<(i64, Consensus)> = c
-        .prepare_cached(&format!(
-            "{CONSENSUS_SELECT} WHERE c.unit_id = ?1 AND c.dimension = ?2"
-        ))?
-        .query_row(params![unit_id, dim], consensus_from_row)
-        .optional()?;
-    row.map(|(id, cons)| with_codes(c, book, id, cons))
-        .transpose()
-}
-
-/// Writes the consensus on a unit with its history row; `Unchanged` when it already is so.
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn set_consensus(
-    tx: &Connection,
-    unit_id: i64,
-    unit: &str,
-    dim: &Dimension,
-    codes: &[String],
-    adjudicator: &str,
-    rationale: &str,
-    method: &str,
-) -> Result<(Change, Consensus)> {
-    let at = crate::now();
-    let old: Option<(i64, Vec<String>, String, String, String, String)> = {
-        let row: Option<(i64, String, String, String, String)> = tx
-            .prepare_cached(
-                "SELECT id, adjudicator, rationale, method, decided_at FROM consensus WHERE unit_id = ?1 AND dimension = ?2",
-            )?
-            .query_row(params![unit_id, dim.id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
-            .optional()?;
-        match row {
-            Some((id, a, r, m, t)) => {
-                let mut codes: Vec<String> = tx
-                    .prepare_cached("SELECT code FROM consensus_code WHERE consensus_id = ?1")?
-                    .query_map([id], |r| r.get(0))?
-                    .collect::<Result<_, _>>()?;
-                sort_codes(dim, &mut codes);
-                Some((id, codes, a, r, m, t))
-            }
-            None => None,
-        }
-    };
-    let new = Consensus {
-        unit: unit.to_string(),
-        dimension: dim.id.clone(),
-        codes: codes.to_vec(),
-        adjudicator: adjudicator.to_string(),
-        rationale: rationale.to_string(),
-        method: method.to_string(),
-        decided_at: at.clone(),
-    };
-    let (change, id, old_v) = match old {
-        Some((id, old_codes, a, r, m, t)) => {
-            if old_codes == codes && a == adjudicator && r == rationale && m == method {
-                return Ok((
-                    Change::Unchanged,
-                    Consensus {
-                        decided_at: t,
-                        ..new
-                    },
-                ));
-            }
-            let old_v = serde_json::json!({ "codes": old_codes, "adjudicator": a, "rationale": r, "method": m, "decided_at": t });
-            tx.prepare_cached(
-                "UPDATE consensus SET adjudicator = ?2, rationale = ?3, method = ?4, decided_at = ?5 WHERE id = ?1",
-            )?
-            .execute(params![id, adjudicator, rationale, method, at])?;
-            tx.prepare_cached("DELETE FROM consensus_code WHERE consensus_id = ?1")?
-                .execute([id])?;
-            (Change::Updated, id, Some(old_v))
-        }
-        None => {
-            tx.prepare_cached(
-                "INSERT INTO consensus (unit_id, dimension, adjudicator, rationale, method, decided_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            )?
-            .execute(params![unit_id, dim.id, adjudicator, rationale, method, at])?;
-            (Change::Created, tx.last_insert_rowid(), None)
-        }
-    };
-    let mut put = tx.prepare_cached(
-        "INSERT INTO consensus_code (consensus_id, dimension, code) VALUES (?1, ?2, ?3)",
-    )?;
-    for code in codes {
-        put.execute(params![id, dim.id, code])?;
-    }
-    let new_v = serde_json::json!({ "codes": codes, "adjudicator": adjudicator, "rationale": rationale, "method": method });
-    crate::study::record(
-        tx,
-        adjudicator,
-        "consensus.set",
-        &format!("{unit}|{}", dim.id),
-        old_v.as_ref(),
-        Some(&new_v),
-    )?;
-    Ok((change, new))
 }
 
 #[cfg(test)]
@@ -1049,6 +710,7 @@ mod tests {
             stratify: None,
             seed: Some(7),
             extend: None,
+            by: None,
         })
         .unwrap();
         let sample: Vec<String> = s.round_units("r1").unwrap().into_iter().collect();

@@ -3,8 +3,10 @@
 //! base images and their types. With [`Compare::Ease2022`] the published figures stand beside
 //! this study's (restated in [`ease2022`]).
 //!
-//! Labels come from one source: a rater's decisions (`--rater`), which is how the published
-//! labels themselves are brought in (a rater named `ease2022`).
+//! Labels come from one source ([`Labels`]): the reconciled consensus, which is what a paper
+//! reports, or one rater's decisions, which is how the published labels themselves are brought
+//! in (a rater named `ease2022`). A report names its source and lists, per dimension, the
+//! units that source has no label for.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -102,7 +104,7 @@ pub enum Compare {
 }
 
 /// One table of the report.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct Table {
     /// Short id, also the CSV file stem (e.g. `kinds`).
     pub id: String,
@@ -117,12 +119,57 @@ pub struct Table {
 }
 
 /// All tables.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct Report {
-    /// Whose labels were used.
+    /// Whose labels were used: `consensus`, or a rater's name.
     pub source: String,
     /// The tables, in order.
     pub tables: Vec<Table>,
+    /// Per dimension, the units the source has no label for (for the consensus: units not
+    /// reconciled yet), so a table's counts can be read with what they leave out.
+    pub unlabelled: Vec<Unlabelled>,
+}
+
+/// The units of one dimension without a label from the report's source.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+pub struct Unlabelled {
+    /// Dimension id.
+    pub dimension: String,
+    /// Units of the dimension's kind.
+    pub units_total: usize,
+    /// The units without a label, by name.
+    pub units: Vec<String>,
+}
+
+/// Where a report's labels come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Labels {
+    /// The reconciled consensus.
+    Consensus,
+    /// One rater's decisions (as the viewer may see them).
+    Rater(String),
+}
+
+/// The label source name that means the consensus (a rater may not be called so).
+pub const CONSENSUS_LABELS: &str = "consensus";
+
+impl Labels {
+    /// `consensus`, or a rater's name.
+    pub fn parse(name: &str) -> Labels {
+        if name.trim() == CONSENSUS_LABELS {
+            Labels::Consensus
+        } else {
+            Labels::Rater(name.trim().to_string())
+        }
+    }
+
+    /// The source's name as reports print it.
+    pub fn name(&self) -> &str {
+        match self {
+            Labels::Consensus => CONSENSUS_LABELS,
+            Labels::Rater(r) => r,
+        }
+    }
 }
 
 /// What a project's analysed Dockerfiles add up to.
@@ -164,39 +211,90 @@ fn num(x: Option<f64>) -> String {
 }
 
 impl Study {
-    /// Whose labels a report uses: the rater named, or else the study's only rater (the
-    /// `ease2022` labels of a published study, or a lone coder); with several and none named,
-    /// an error lists them.
-    pub fn report_rater(&self, named: Option<&str>) -> Result<String> {
-        if let Some(r) = named {
-            return Ok(r.to_string());
-        }
+    /// Whose labels a report uses when none is named: the study's only rater (the `ease2022`
+    /// labels of a published study, or a lone coder); else the consensus once there is one;
+    /// else an error naming the choices.
+    pub fn default_labels(&self) -> Result<Labels> {
         let raters = self.raters()?;
-        match raters.as_slice() {
-            [only] => Ok(only.name.clone()),
-            [] => Err(Error::Invalid(
-                "this study has no rater yet, so no labels to report".into(),
-            )),
-            _ => Err(Error::Invalid(format!(
-                "say whose labels to report with --rater (one of: {})",
-                raters
-                    .iter()
-                    .map(|r| r.name.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ))),
+        if let [only] = raters.as_slice() {
+            return Ok(Labels::Rater(only.name.clone()));
         }
+        if !self.consensus(None)?.is_empty() {
+            return Ok(Labels::Consensus);
+        }
+        if raters.is_empty() {
+            return Err(Error::Invalid(
+                "this study has no rater yet, so no labels to report".into(),
+            ));
+        }
+        Err(Error::Invalid(format!(
+            "say whose labels to report: consensus (none reconciled yet) or one of {}",
+            raters
+                .iter()
+                .map(|r| r.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )))
     }
 
-    /// Computes the report from one rater's labels.
-    pub fn report(&self, rater: &str, compare: Compare) -> Result<Report> {
-        if !self.raters()?.iter().any(|r| r.name == rater) {
-            return Err(Error::Unknown {
-                what: "rater",
-                name: rater.into(),
-                hint: " (report --rater NAME)".into(),
-            });
-        }
+    /// The labels of a source as decisions (a consensus as a decision of `consensus`), as
+    /// `viewer` may see them, and per dimension the units without one.
+    pub fn labels(
+        &self,
+        labels: &Labels,
+        viewer: Option<&str>,
+    ) -> Result<(Vec<crate::coding::Decision>, Vec<Unlabelled>)> {
+        let decisions = match labels {
+            Labels::Rater(rater) => {
+                if !self.raters()?.iter().any(|r| &r.name == rater) {
+                    return Err(Error::unknown("rater", rater.clone()));
+                }
+                self.decisions_seen_by(viewer, Some(rater))?.items
+            }
+            Labels::Consensus => self
+                .consensus(None)?
+                .into_iter()
+                .map(|c| crate::coding::Decision {
+                    rater: CONSENSUS_LABELS.into(),
+                    unit: c.unit,
+                    dimension: c.dimension,
+                    codes: c.codes,
+                    memo: c.rationale,
+                    flagged: false,
+                    coded_at: c.decided_at,
+                })
+                .collect(),
+        };
+        let book = self.cached_codebook()?;
+        let units = self.units()?;
+        let have: BTreeSet<(&str, &str)> = decisions
+            .iter()
+            .map(|d| (d.unit.as_str(), d.dimension.as_str()))
+            .collect();
+        let unlabelled = book
+            .dimensions
+            .iter()
+            .map(|d| {
+                let of_kind: Vec<&crate::corpus::UnitInfo> =
+                    units.iter().filter(|u| u.kind == d.unit.as_str()).collect();
+                Unlabelled {
+                    dimension: d.id.clone(),
+                    units_total: of_kind.len(),
+                    units: of_kind
+                        .iter()
+                        .filter(|u| !have.contains(&(u.name.as_str(), d.id.as_str())))
+                        .map(|u| u.name.clone())
+                        .collect(),
+                }
+            })
+            .collect();
+        Ok((decisions, unlabelled))
+    }
+
+    /// Computes the report from a source's labels, as `viewer` may see them.
+    pub fn report(&self, labels: &Labels, viewer: Option<&str>, compare: Compare) -> Result<Report> {
+        let (decisions, unlabelled) = self.labels(labels, viewer)?;
+        let rater = labels.name();
         let book = self.cached_codebook()?;
         let kind_dim = kind_dimension(&book).ok_or_else(|| {
             Error::Invalid("the codebook has no one-code project dimension to group by".into())
@@ -205,7 +303,6 @@ impl Study {
             .dimensions
             .iter()
             .find(|d| d.unit == UnitKind::Dockerfile);
-        let decisions = self.decisions(Some(rater))?;
         let kind_of = kind_of_projects(&decisions, kind_dim);
         let name_of = |id: &str| {
             kind_dim
@@ -514,6 +611,7 @@ impl Study {
         Ok(Report {
             source: rater.into(),
             tables,
+            unlabelled,
         })
     }
 
@@ -671,7 +769,21 @@ pub(crate) fn images_by_kind(
 impl Report {
     /// The report as Markdown: one section and one pipe table per table.
     pub fn to_markdown(&self) -> String {
-        let mut out = format!("# Codebench report\n\nLabels: rater `{}`.\n", self.source);
+        let mut out = if self.source == CONSENSUS_LABELS {
+            "# Codebench report\n\nLabels: the consensus.\n".to_string()
+        } else {
+            format!("# Codebench report\n\nLabels: rater `{}`.\n", self.source)
+        };
+        for u in self.unlabelled.iter().filter(|u| !u.units.is_empty()) {
+            out.push_str(&format!(
+                "\n{} of {} units have no {} label in `{}`: {}.\n",
+                u.units.len(),
+                u.units_total,
+                if self.source == CONSENSUS_LABELS { "reconciled" } else { "" },
+                u.dimension,
+                u.units.join(", ")
+            ));
+        }
         for t in &self.tables {
             out.push_str(&format!("\n## {}\n\n", t.title));
             if !t.note.is_empty() {

@@ -54,10 +54,12 @@ pub struct RoundSpec {
     pub seed: Option<u64>,
     /// An earlier round whose units this one keeps and grows.
     pub extend: Option<String>,
+    /// Who creates it (kept in the history; `None`: `system`).
+    pub by: Option<String>,
 }
 
 /// One assigned rater's progress in a round.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, ts_rs::TS)]
 pub struct RaterProgress {
     /// The rater's name.
     pub rater: String,
@@ -68,7 +70,7 @@ pub struct RaterProgress {
 }
 
 /// A round as stored.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct RoundInfo {
     /// The round's name.
     pub name: String,
@@ -93,7 +95,7 @@ pub struct RoundInfo {
 }
 
 /// Decisions an assigned rater still owes a round.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, ts_rs::TS)]
 pub struct Missing {
     /// The rater.
     pub rater: String,
@@ -128,7 +130,7 @@ impl Study {
                 let info = self.round(p)?;
                 if info.dimension.as_deref() != dim.as_ref().map(|d| d.id.as_str()) {
                     return Err(Error::Invalid(format!(
-                        "round '{name}' extends '{p}', which codes {} but this round codes {}; use the same --dimension",
+                        "round '{name}' extends '{p}', which codes {} but this round codes {}; a round that extends another codes the same dimension",
                         info.dimension.as_deref().unwrap_or("every dimension"),
                         dim.as_ref().map(|d| d.id.as_str()).unwrap_or("every dimension")
                     )));
@@ -142,7 +144,7 @@ impl Study {
             RoundSize::Fraction(f) => {
                 if !(f > 0.0 && f <= 1.0) {
                     return Err(Error::Invalid(format!(
-                        "round '{name}': --fraction {f} must be above 0 and at most 1"
+                        "round '{name}': the fraction {f} must be above 0 and at most 1"
                     )));
                 }
                 let n = (f * pool.len() as f64 - 1e-9).ceil() as usize;
@@ -155,7 +157,7 @@ impl Study {
             } => {
                 let Some(d) = &dim else {
                     return Err(Error::Invalid(format!(
-                        "round '{name}': planning the size needs --dimension (the category shares come from it)"
+                        "round '{name}': planning the size needs a dimension (the category shares come from it)"
                     )));
                 };
                 let marginals = plan_marginals(self, &book, &d.id)?;
@@ -194,14 +196,15 @@ impl Study {
                 .duration_since(std::time::UNIX_EPOCH)
                 .map(|d| d.as_nanos() as u64)
                 .unwrap_or(0);
-            t & 0x7fff_ffff_ffff_ffff
+            // 53 bits: the seed survives a round trip through JSON numbers (the app, scripts).
+            t & 0x001f_ffff_ffff_ffff
         });
         let strata: BTreeMap<String, Vec<String>> = match &spec.stratify {
             Some(s) => {
                 let sd = book.require_dimension(s)?;
                 if sd.unit != UnitKind::Project || sd.cardinality != Cardinality::One {
                     return Err(Error::Invalid(format!(
-                        "round '{name}': --stratify {s}: stratify by a one-code project dimension (e.g. kind)"
+                        "round '{name}': cannot stratify by '{s}': stratify by a one-code project dimension (e.g. kind)"
                     )));
                 }
                 strata_of(self, &book, &sd.id, &pool)?
@@ -233,14 +236,14 @@ impl Study {
                 put.execute(params![id, u])?;
             }
             let new = serde_json::json!({ "seed": seed, "units": chosen.len(), "extends": spec.extend, "plan": plan });
-            crate::study::record(tx, "system", "round.create", &name, None, Some(&new))?;
+            crate::history::record(tx, spec.by.as_deref().unwrap_or("system"), "round.create", &name, None, Some(&new))?;
             Ok(())
         })?;
         self.round(&name)
     }
 
     /// Assigns raters to a round (raters already assigned stay).
-    pub fn assign_round(&mut self, name: &str, raters: &[String]) -> Result<RoundInfo> {
+    pub fn assign_round(&mut self, name: &str, raters: &[String], by: &str) -> Result<RoundInfo> {
         if raters.is_empty() {
             return Err(Error::Invalid(format!(
                 "round '{name}': name the raters to assign"
@@ -257,16 +260,16 @@ impl Study {
                     .ok_or_else(|| Error::Unknown {
                         what: "rater",
                         name: r.clone(),
-                        hint: " (add them with `codebench raters add NAME`)".into(),
+                        context: String::new(),
                     })?;
                 if tx.execute(
                     "INSERT OR IGNORE INTO round_rater (round_id, rater_id) VALUES (?1, ?2)",
                     params![id, rid],
                 )? > 0
                 {
-                    crate::study::record(
+                    crate::history::record(
                         tx,
-                        "system",
+                        by,
                         "round.assign",
                         &format!("{name}|{r}"),
                         None,
@@ -388,8 +391,8 @@ impl Study {
         }
         if !force {
             if info.raters.is_empty() {
-                return Err(Error::Invalid(format!(
-                    "round '{name}' has no raters assigned (`codebench round assign {name} --raters A,B`); --force reveals it anyway"
+                return Err(Error::Incomplete(format!(
+                    "round '{name}' has no raters assigned"
                 )));
             }
             let missing = self.round_missing(name)?;
@@ -411,8 +414,8 @@ impl Study {
                         )
                     })
                     .collect();
-                return Err(Error::Invalid(format!(
-                    "round '{name}' cannot be revealed yet: {}; --force reveals it anyway",
+                return Err(Error::Incomplete(format!(
+                    "round '{name}' cannot be revealed yet: {}",
                     parts.join("; ")
                 )));
             }
@@ -424,7 +427,7 @@ impl Study {
                 "UPDATE round SET revealed_at = ?2, revealed_by = ?3 WHERE name = ?1",
                 params![name, crate::now(), by],
             )?;
-            crate::study::record(
+            crate::history::record(
                 tx,
                 &by,
                 "round.reveal",
@@ -436,7 +439,7 @@ impl Study {
             // become consensus (when the study has automatic consensus on).
             let pairs = decided_in_round(tx, name)?;
             for (unit_id, unit, dim) in pairs {
-                crate::reconcile::sync_auto_consensus(tx, &book, unit_id, &unit, &dim)?;
+                crate::rules::sync_auto_consensus(tx, &book, unit_id, &unit, &dim)?;
             }
             Ok(())
         })?;
@@ -453,18 +456,12 @@ impl Study {
             if d.unit != unit {
                 continue;
             }
-            if d.rater == viewer || !is_blinded(self.conn(), unit, &d.dimension)? {
+            if d.rater == viewer || !crate::rules::is_blinded(self.conn(), unit, &d.dimension)? {
                 out.push(d);
             }
         }
         Ok(out)
     }
-}
-
-/// Whether decisions on `unit` in `dimension` are blind (the unit is in an unrevealed round
-/// coding that dimension, or every dimension).
-pub(crate) fn is_blinded(c: &Connection, unit: &str, dimension: &str) -> Result<bool> {
-    Ok(!blinding_rounds(c, unit, dimension)?.is_empty())
 }
 
 /// The (unit id, unit, dimension) pairs with decisions inside a round's sample.
@@ -480,18 +477,6 @@ pub(crate) fn decided_in_round(c: &Connection, round: &str) -> Result<Vec<(i64, 
         .query_map([round], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
         .collect::<std::result::Result<_, _>>()?;
     Ok(pairs)
-}
-
-/// The unrevealed rounds that make `unit` blind in `dimension`.
-pub(crate) fn blinding_rounds(c: &Connection, unit: &str, dimension: &str) -> Result<Vec<String>> {
-    let mut stmt = c.prepare_cached(
-        "SELECT r.name FROM round_unit ru JOIN round r ON r.id = ru.round_id JOIN unit u ON u.id = ru.unit_id
-         WHERE u.name = ?1 AND r.revealed_at IS NULL AND (r.dimension IS NULL OR r.dimension = ?2) ORDER BY r.id",
-    )?;
-    let names = stmt
-        .query_map(params![unit, dimension], |r| r.get(0))?
-        .collect::<Result<_, _>>()?;
-    Ok(names)
 }
 
 /// A round row: dimension, seed, extended round's name, plan, created, revealed at, by.
@@ -522,7 +507,7 @@ fn round_id(c: &Connection, name: &str) -> Result<i64> {
         .ok_or_else(|| Error::Unknown {
             what: "round",
             name: name.to_string(),
-            hint: " (see `codebench round list`)".into(),
+            context: String::new(),
         })
 }
 
@@ -575,7 +560,7 @@ fn strata_of(
     pool: &[String],
 ) -> Result<BTreeMap<String, Vec<String>>> {
     let d = book.require_dimension(dim)?;
-    let consensus = crate::reconcile::consensus_of(study.conn(), book, Some(dim))?;
+    let consensus = crate::consensus::consensus_of(study.conn(), book, Some(dim))?;
     let mut votes: BTreeMap<String, BTreeMap<usize, usize>> = BTreeMap::new();
     for dec in study.decisions(None)? {
         if dec.dimension != dim {
@@ -768,6 +753,7 @@ mod tests {
             stratify: None,
             seed: Some(7),
             extend: None,
+            by: None,
         }
     }
 
@@ -848,7 +834,7 @@ mod tests {
         let r = s.create_round(&spec("r", RoundSize::Count(2))).unwrap();
         let e = s.reveal_round("r", "lead", false).unwrap_err().to_string();
         assert!(e.contains("no raters assigned"), "{e}");
-        s.assign_round("r", &["alice".into(), "bob".into()])
+        s.assign_round("r", &["alice".into(), "bob".into()], "lead")
             .unwrap();
         let (u0, u1) = (&r.units[0], &r.units[1]);
         code(&mut s, "alice", u0, "model");

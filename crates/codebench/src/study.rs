@@ -39,7 +39,7 @@ pub struct Study {
     conn: Connection,
     path: PathBuf,
     /// The codebook as last read, with the `codebook_rev` it was read at.
-    book: std::cell::RefCell<Option<(String, std::rc::Rc<Codebook>)>>,
+    book: std::sync::Mutex<Option<(String, std::sync::Arc<Codebook>)>>,
 }
 
 impl std::fmt::Debug for Study {
@@ -77,7 +77,7 @@ impl Study {
                 params![crate::now(), env!("CARGO_PKG_VERSION")],
             )?;
             crate::codebook::store(tx, codebook)?;
-            record(tx, "system", "study.create", &codebook.id, None, None)?;
+            crate::history::record(tx, "system", "study.create", &codebook.id, None, None)?;
             Ok(())
         })?;
         Ok(study)
@@ -132,18 +132,21 @@ impl Study {
 
     /// The study's codebook, read again only when the codebook tables changed (in this
     /// process or another).
-    pub(crate) fn cached_codebook(&self) -> Result<std::rc::Rc<Codebook>> {
+    pub(crate) fn cached_codebook(&self) -> Result<std::sync::Arc<Codebook>> {
         let rev: String = self
             .conn
             .prepare_cached("SELECT value FROM meta WHERE key = 'codebook_rev'")?
             .query_row([], |r| r.get(0))?;
-        if let Some((r, book)) = self.book.borrow().as_ref() {
+        // A poisoned lock only means another thread panicked while holding the cache: the
+        // cache is then read again, never trusted.
+        let mut slot = self.book.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((r, book)) = slot.as_ref() {
             if *r == rev {
                 return Ok(book.clone());
             }
         }
-        let book = std::rc::Rc::new(crate::codebook::load(&self.conn)?);
-        *self.book.borrow_mut() = Some((rev, book.clone()));
+        let book = std::sync::Arc::new(crate::codebook::load(&self.conn)?);
+        *slot = Some((rev, book.clone()));
         Ok(book)
     }
 
@@ -197,7 +200,7 @@ impl Study {
             if again == version {
                 tx.execute_batch(MIGRATIONS[version as usize])?;
                 tx.pragma_update(None, "user_version", version + 1)?;
-                record(
+                crate::history::record(
                     &tx,
                     "system",
                     "study.migrate",
@@ -293,31 +296,8 @@ fn check_header(path: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Appends one row to the history. Called inside the transaction that makes the change, so
-/// the change and its record land together or not at all.
-pub(crate) fn record(
-    tx: &Connection,
-    actor: &str,
-    action: &str,
-    subject: &str,
-    old: Option<&serde_json::Value>,
-    new: Option<&serde_json::Value>,
-) -> Result<()> {
-    tx.prepare_cached("INSERT INTO history (at, actor, action, subject, old, new) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?.execute(
-        params![
-            crate::now(),
-            actor,
-            action,
-            subject,
-            old.map(|v| v.to_string()),
-            new.map(|v| v.to_string())
-        ],
-    )?;
-    Ok(())
-}
-
 /// What `codebench status` shows.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct Status {
     /// The study file.
     pub path: String,
@@ -342,7 +322,7 @@ pub struct Status {
 }
 
 /// One rater's progress.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct RaterStatus {
     /// The rater's name.
     pub name: String,
@@ -351,7 +331,7 @@ pub struct RaterStatus {
 }
 
 /// A count of decisions in one dimension.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct DimensionCount {
     /// Dimension id.
     pub dimension: String,

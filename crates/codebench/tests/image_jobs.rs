@@ -146,7 +146,7 @@ fn image_metrics_reach_images_csv_layers_csv_and_table_2() {
     assert_eq!(sum.failed, 0, "{:?}", s.jobs().unwrap());
 
     let out = dir.path().join("export");
-    codebench::export::export_all(&s, &out).unwrap();
+    codebench::export::export_all(&s, &out, &Default::default()).unwrap();
     let read = |name: &str| {
         let mut r = csv::Reader::from_path(out.join(name)).unwrap();
         let header: Vec<String> = r.headers().unwrap().iter().map(String::from).collect();

@@ -83,7 +83,7 @@ pub enum ImportProgress {
 }
 
 /// What the import did with one repository.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct RepoImport {
     /// The name as requested.
     pub requested: String,
@@ -102,7 +102,7 @@ pub struct RepoImport {
 }
 
 /// Totals of one import.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, ts_rs::TS)]
 pub struct GithubImportSummary {
     /// Repositories named (after removing repeats).
     pub requested: usize,
@@ -427,7 +427,7 @@ impl Study {
                     };
                     // The list's image still links the project to its image.
                     let n = store_image_refs(tx, id, &list_ref.cloned().into_iter().collect::<Vec<_>>())?;
-                    crate::study::record(
+                    crate::history::record(
                         tx,
                         "system",
                         "project.import_failed",
@@ -494,7 +494,7 @@ impl Study {
                     "{full_name} already has {reference} added by hand"
                 )));
             }
-            crate::study::record(
+            crate::history::record(
                 tx,
                 "user",
                 "image_ref.add",
@@ -527,7 +527,7 @@ impl Study {
             .collect();
         if found.is_empty() {
             return Err(Error::Invalid(format!(
-                "{project} has no image reference {reference} (see `codebench images --project {project}`)"
+                "{project} has no image reference {reference}"
             )));
         }
         self.write(|tx| {
@@ -537,7 +537,7 @@ impl Study {
                 params![id, reference],
             )?;
             for r in &found {
-                crate::study::record(
+                crate::history::record(
                     tx,
                     "user",
                     "image_ref.remove",
@@ -574,7 +574,7 @@ fn check_reference(raw: &str) -> Result<String> {
 }
 
 /// One image reference of a project and where it was found.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct ImageRefInfo {
     /// The project's `owner/name`.
     pub project: String,

@@ -60,7 +60,7 @@ pub fn read_checkout(dir: &Path, lenient: bool) -> Result<SnapshotInput> {
                 && !matches!(f.content, FileContent::Text(_))
         }) {
             return Err(Error::Invalid(format!(
-                "{}: {} is {}; nothing was imported (--lenient records such files without their text)",
+                "{}: {} is {}; nothing was imported (a lenient import records such files without their text)",
                 dir.join(&f.path).display(),
                 if f.role == Role::Readme { "the README" } else { "a Dockerfile" },
                 f.content.problem(f.size).unwrap_or_default()
@@ -83,7 +83,7 @@ pub fn read_checkout(dir: &Path, lenient: bool) -> Result<SnapshotInput> {
 }
 
 /// What `import local` did for one folder.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct LocalImport {
     /// The folder.
     pub dir: String,

@@ -20,7 +20,7 @@ use crate::{Error, Result, Study};
 pub const MAX_FILE_BYTES: u64 = 1024 * 1024;
 
 /// Where a project came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "lowercase")]
 pub enum Source {
     /// A checkout on disk.
@@ -125,7 +125,7 @@ pub struct SnapshotInput {
 }
 
 /// What storing a snapshot did.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct StoredSnapshot {
     /// `owner/name`.
     pub project: String,
@@ -310,7 +310,7 @@ pub(crate) fn store_snapshot(tx: &Connection, input: &SnapshotInput) -> Result<S
         }
     }
     let outcome = if existing.is_some() { "updated" } else { "new" };
-    crate::study::record(
+    crate::history::record(
         tx,
         "system",
         "project.import",
@@ -332,7 +332,7 @@ pub fn unit_name(project: &str, path: Option<&str>) -> String {
 }
 
 /// A project in a list.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct ProjectSummary {
     /// `owner/name`.
     pub name: String,
@@ -351,7 +351,7 @@ pub struct ProjectSummary {
 }
 
 /// A unit in a list.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, ts_rs::TS)]
 pub struct UnitInfo {
     /// Public unit name.
     pub name: String,
@@ -364,7 +364,7 @@ pub struct UnitInfo {
 }
 
 /// One file as shown to a rater.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct FileView {
     /// Path inside the repository.
     pub path: String,
@@ -379,7 +379,7 @@ pub struct FileView {
 }
 
 /// A project as a rater reads it: the current snapshot.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct ProjectView {
     /// `owner/name`.
     pub name: String,
@@ -501,6 +501,69 @@ impl Study {
     }
 }
 
+/// What removing a project took away.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+pub struct ProjectRemoval {
+    /// The project removed.
+    pub project: String,
+    /// Its units removed (the project and its Dockerfiles).
+    pub units: usize,
+    /// Its snapshots removed.
+    pub snapshots: usize,
+}
+
+impl Study {
+    /// Removes a project, its snapshots, units, image references and jobs, on behalf of `by`,
+    /// with a history row. Refused while a decision, consensus or round holds one of its units:
+    /// removing it would lose coding (remove or merge those first).
+    pub fn remove_project(&mut self, name: &str, by: &str) -> Result<ProjectRemoval> {
+        self.write(|tx| {
+            let pid: i64 = tx
+                .query_row("SELECT id FROM project WHERE full_name = ?1", [name], |r| {
+                    r.get(0)
+                })
+                .optional()?
+                .ok_or_else(|| Error::unknown("project", name))?;
+            let count = |sql: &str| -> Result<i64> { Ok(tx.query_row(sql, [pid], |r| r.get(0))?) };
+            let decisions = count(
+                "SELECT count(*) FROM decision d JOIN unit u ON u.id = d.unit_id WHERE u.project_id = ?1",
+            )?;
+            let consensus = count(
+                "SELECT count(*) FROM consensus c JOIN unit u ON u.id = c.unit_id WHERE u.project_id = ?1",
+            )?;
+            let rounds = count(
+                "SELECT count(DISTINCT ru.round_id) FROM round_unit ru JOIN unit u ON u.id = ru.unit_id WHERE u.project_id = ?1",
+            )?;
+            if decisions + consensus + rounds > 0 {
+                return Err(Error::Conflict(format!(
+                    "{name} cannot be removed: {decisions} decision(s), {consensus} consensus and {rounds} round(s) hold its units; nothing was removed"
+                )));
+            }
+            let units = count("SELECT count(*) FROM unit WHERE project_id = ?1")? as usize;
+            let snapshots = count("SELECT count(*) FROM snapshot WHERE project_id = ?1")? as usize;
+            let old = serde_json::json!({ "units": units, "snapshots": snapshots });
+            tx.execute("DELETE FROM unit WHERE project_id = ?1", [pid])?;
+            tx.execute(
+                "DELETE FROM file WHERE snapshot_id IN (SELECT id FROM snapshot WHERE project_id = ?1)",
+                [pid],
+            )?;
+            tx.execute("DELETE FROM snapshot WHERE project_id = ?1", [pid])?;
+            tx.execute("DELETE FROM image_ref WHERE project_id = ?1", [pid])?;
+            tx.execute(
+                "DELETE FROM job WHERE kind = 'dockerfile_metrics' AND target = ?1",
+                [name],
+            )?;
+            tx.execute("DELETE FROM project WHERE id = ?1", [pid])?;
+            crate::history::record(tx, by, "project.remove", name, Some(&old), None)?;
+            Ok(ProjectRemoval {
+                project: name.to_string(),
+                units,
+                snapshots,
+            })
+        })
+    }
+}
+
 fn files_of(c: &Connection, snapshot: i64) -> Result<Vec<(String, FileView)>> {
     let mut stmt = c.prepare_cached(
         "SELECT f.role, f.path, f.status, f.size, t.text, a.analysis FROM file f
@@ -535,6 +598,6 @@ pub(crate) fn unit_by_name(c: &Connection, name: &str) -> Result<(i64, UnitInfo)
     found.ok_or_else(|| Error::Unknown {
         what: "unit",
         name: name.to_string(),
-        hint: " (a unit is written owner/name for a project or owner/name:path/to/Dockerfile; see `codebench status`)".into(),
+        context: " (a unit is written owner/name for a project or owner/name:path/to/Dockerfile)".into(),
     })
 }
