@@ -2,14 +2,14 @@
 //!
 //! The shell parses its command line ([`args`]), opens one study and keeps it in the app state
 //! ([`state::AppState`]), and exposes the core to the web UI through the commands of
-//! [`commands`]. It holds no study logic of its own. Two guards keep untrusted README content
+//! [`commands`] (generated from the core's API) and [`shell`]. It holds no study logic of its own. Two guards keep untrusted README content
 //! in its place: the webview can never navigate away from the app ([`navigation`]), and web
-//! links are handed to the system browser ([`commands::open_external`]).
+//! links are handed to the system browser ([`shell::open_external`]).
 
 pub mod args;
 pub mod commands;
 pub mod navigation;
-pub mod secrets;
+pub mod shell;
 pub mod startup;
 pub mod state;
 
@@ -38,58 +38,7 @@ pub fn setup<R: Runtime>(builder: tauri::Builder<R>, args: args::Args) -> tauri:
     builder
         .manage(state)
         .plugin(navigation::guard())
-        .invoke_handler(tauri::generate_handler![
-            commands::study_info,
-            commands::list_projects,
-            commands::list_units,
-            commands::project_view,
-            commands::codebook,
-            commands::raters,
-            commands::add_rater,
-            commands::decisions,
-            commands::record_decision,
-            commands::clear_decision,
-            commands::open_external,
-            commands::evidence,
-            commands::add_evidence,
-            commands::remove_evidence,
-            commands::agreement,
-            commands::reconcile_queue,
-            commands::decide_consensus,
-            commands::accept_consensus,
-            commands::merge_from,
-            commands::rounds,
-            commands::auto_consensus,
-            commands::set_auto_consensus,
-            commands::report,
-            commands::figures,
-            commands::export_tables,
-            commands::export_figures,
-            commands::jobs,
-            startup::interactive,
-            commands::open_study,
-            commands::new_study,
-            commands::open_sample_study,
-            commands::code_uses,
-            commands::propose_code,
-            commands::rename_code,
-            commands::set_code_status,
-            commands::merge_codes,
-            commands::split_code,
-            commands::import_github,
-            commands::cancel_github_import,
-            commands::github_token_kept,
-            commands::save_github_token,
-            commands::forget_github_token,
-            commands::image_refs,
-            commands::add_image_ref,
-            commands::remove_image_ref,
-            commands::overview,
-            commands::enqueue_metrics,
-            commands::cancel_job,
-            commands::retry_job,
-            commands::run_jobs,
-        ])
+        .invoke_handler(commands::handler())
         .setup(move |app| {
             if sample {
                 let state = app.state::<state::AppState>();

@@ -15,7 +15,8 @@ pub fn mark_process_start() {
 
 /// The UI is interactive: under the probe, print the time since the process started and quit.
 #[tauri::command]
-pub fn interactive<R: tauri::Runtime>(app: tauri::AppHandle<R>) {
+pub fn interactive<R: tauri::Runtime>(app: tauri::AppHandle<R>, request: crate::shell::NoRequest) {
+    let _ = request;
     if std::env::var_os("CODEBENCH_STARTUP_PROBE").is_none() {
         return;
     }

@@ -1,12 +1,16 @@
-//! The app's state: the one open study, owned by a thread of its own.
+//! The app's state: the one open study, who is at the keyboard, and the long tasks running.
 //!
-//! A `Study` is not `Send` (it caches its codebook in an `Rc`), so it cannot sit in Tauri's
-//! shared state. It lives on one "study thread" instead, and commands send it work: each call
-//! runs on that thread, one at a time, in the order sent, which also serialises every write.
+//! A `Study` is `Send`, so it sits behind a mutex: each command locks it for the length of one
+//! API call, which serialises writes the way the study file wants them. Long tasks (a GitHub
+//! import, a metrics run) open a connection of their own on a thread, so the screens go on
+//! meanwhile (SQLite's WAL lets readers and one writer share the file).
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::mpsc;
+use std::sync::atomic::AtomicBool;
+use std::sync::{Arc, Mutex, MutexGuard};
 
+use codebench::api::{ApiError, ApiResult, Ctx, ErrorKind, SystemEnv};
 use codebench::Study;
 
 /// Where the study is and how it was opened, for the UI's header.
@@ -18,7 +22,7 @@ pub struct Opened {
     pub sample: bool,
 }
 
-/// What the study thread holds.
+/// The open study, or why there is none.
 #[derive(Debug, Default)]
 struct Slot {
     study: Option<Study>,
@@ -27,135 +31,142 @@ struct Slot {
     error: Option<String>,
 }
 
-type Job = Box<dyn FnOnce(&mut Slot) + Send>;
-
-/// What the app holds between commands: a handle on the study thread and the `--open` unit.
-#[derive(Debug)]
+/// What the app holds between commands.
+#[derive(Debug, Default)]
 pub struct AppState {
-    jobs: mpsc::Sender<Job>,
-    open_unit: std::sync::Mutex<Option<String>>,
+    slot: Mutex<Slot>,
+    open_unit: Mutex<Option<String>>,
+    viewer: Mutex<Option<String>>,
+    tasks: Mutex<HashMap<String, Arc<AtomicBool>>>,
+}
+
+/// A lock, even when a thread panicked while holding it (the data is still whole: every write
+/// to the study is a transaction).
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 impl AppState {
-    /// Starts the study thread, with no study yet; `open_unit` is the `--open` unit, if any.
-    /// The thread ends when the state is dropped.
+    /// No study yet; `open_unit` is the `--open` unit, if any.
     pub fn new(open_unit: Option<String>) -> AppState {
-        let (jobs, rx) = mpsc::channel::<Job>();
-        std::thread::Builder::new()
-            .name("study".into())
-            .spawn(move || {
-                let mut slot = Slot::default();
-                for job in rx {
-                    job(&mut slot);
-                }
-            })
-            .expect("the OS can start one thread");
         AppState {
-            jobs,
-            open_unit: std::sync::Mutex::new(open_unit),
+            open_unit: Mutex::new(open_unit),
+            ..Default::default()
         }
-    }
-
-    fn run<T: Send + 'static>(&self, f: impl FnOnce(&mut Slot) -> T + Send + 'static) -> T {
-        let (tx, rx) = mpsc::sync_channel(1);
-        let job: Job = Box::new(move |slot| {
-            // The receiver waits below; it is only gone if the caller itself went away.
-            let _ = tx.send(f(slot));
-        });
-        self.jobs
-            .send(job)
-            .expect("the study thread runs as long as the state exists");
-        rx.recv()
-            .expect("the study thread answers every job (a panic in the core would end it)")
     }
 
     /// Opens an existing study file; a failure is kept for the UI to show.
     pub fn open(&self, path: &Path) {
-        let path = path.to_path_buf();
-        self.run(move |slot| set(slot, &path, false, Study::open(&path)));
+        set(&mut lock(&self.slot), path, false, Study::open(path));
     }
 
     /// Opens the sample study at `path`, creating it when missing.
     pub fn open_sample(&self, path: &Path) {
-        let path = path.to_path_buf();
-        self.run(move |slot| {
-            let result = codebench::sample::open_or_create(&path);
-            set(slot, &path, true, result)
-        });
+        set(
+            &mut lock(&self.slot),
+            path,
+            true,
+            codebench::sample::open_or_create(path),
+        );
     }
 
     /// Records that no study could be opened, and why.
     pub fn fail(&self, path: PathBuf, why: String) {
-        self.run(move |slot| {
-            *slot = Slot {
-                study: None,
-                path: Some(path),
-                sample: false,
-                error: Some(why),
-            }
-        });
+        *lock(&self.slot) = Slot {
+            study: None,
+            path: Some(path),
+            sample: false,
+            error: Some(why),
+        };
     }
 
     /// The `--open` unit.
     pub fn open_unit(&self) -> Option<String> {
-        self.open_unit.lock().ok().and_then(|u| u.clone())
+        lock(&self.open_unit).clone()
     }
 
-    /// Opens another study file in place of the open one (the start screen), or creates it
-    /// with the shipped codebook when `create`; the `--open` unit no longer applies. Returns
-    /// why it failed; the study open before then stays open.
-    pub fn switch(&self, path: &Path, create: bool) -> Result<(), String> {
-        if let Ok(mut u) = self.open_unit.lock() {
-            *u = None;
-        }
-        let path = path.to_path_buf();
-        self.run(move |slot| {
-            let result = if create {
-                Study::create(&path, &codebench::codebook::Codebook::shipped())
-            } else {
-                Study::open(&path)
-            };
-            match result {
-                Ok(_) => {
-                    set(slot, &path, false, result);
-                    Ok(())
-                }
-                // A file that cannot be opened or created leaves the open study as it was.
-                Err(e) => Err(e.to_string()),
-            }
-        })
+    /// Opens another study file in place of the open one (the start screen); the `--open`
+    /// unit no longer applies. On failure the open study stays open.
+    pub fn switch(&self, path: &Path, sample: bool) -> ApiResult<()> {
+        let result = if sample {
+            codebench::sample::open_or_create(path)
+        } else {
+            Study::open(path)
+        };
+        let study = result.map_err(ApiError::from)?;
+        *lock(&self.open_unit) = None;
+        set(&mut lock(&self.slot), path, sample, Ok(study));
+        Ok(())
     }
 
-    /// Opens the sample study at `path` in place of the open one.
-    pub fn switch_to_sample(&self, path: &Path) -> Result<(), String> {
-        if let Ok(mut u) = self.open_unit.lock() {
-            *u = None;
-        }
-        self.open_sample(path);
-        self.with(|_, _| Ok(()))
+    /// Who is at the keyboard: every read is made on their behalf (blind rounds).
+    pub fn set_viewer(&self, viewer: Option<String>) {
+        *lock(&self.viewer) = viewer;
     }
 
-    /// Runs `f` on the open study (on the study thread), or returns why there is none.
-    pub fn with<T: Send + 'static>(
-        &self,
-        f: impl FnOnce(&mut Study, &Opened) -> codebench::Result<T> + Send + 'static,
-    ) -> Result<T, String> {
-        self.run(move |slot| match &mut slot.study {
+    /// The rater at the keyboard.
+    pub fn viewer(&self) -> Option<String> {
+        lock(&self.viewer).clone()
+    }
+
+    /// Runs `f` on the open study for the viewer, or says why there is none.
+    pub fn with<T>(&self, f: impl FnOnce(&mut Ctx<'_>, &Opened) -> ApiResult<T>) -> ApiResult<T> {
+        let viewer = self.viewer();
+        let mut slot = lock(&self.slot);
+        let opened = Opened {
+            path: slot.path.clone().unwrap_or_default(),
+            sample: slot.sample,
+        };
+        let error = slot.error.clone();
+        match slot.study.as_mut() {
             Some(study) => {
-                let opened = Opened {
-                    path: slot
-                        .path
-                        .clone()
-                        .unwrap_or_else(|| study.path().to_path_buf()),
-                    sample: slot.sample,
-                };
-                f(study, &opened).map_err(|e| e.to_string())
+                let env = SystemEnv;
+                let mut ctx = Ctx::new(study, viewer, &env);
+                f(&mut ctx, &opened)
             }
-            None => Err(slot
-                .error
-                .clone()
-                .unwrap_or_else(|| "no study is open".to_string())),
-        })
+            None => Err(ApiError::new(
+                ErrorKind::NoStudy,
+                error.unwrap_or_else(|| "no study is open".to_string()),
+            )),
+        }
+    }
+
+    /// Calls a study operation.
+    pub fn call<T>(&self, f: impl FnOnce(&mut Ctx<'_>) -> ApiResult<T>) -> ApiResult<T> {
+        self.with(|ctx, _| f(ctx))
+    }
+
+    /// The open study's file.
+    pub fn path(&self) -> ApiResult<PathBuf> {
+        self.with(|_, o| Ok(o.path.clone()))
+    }
+
+    /// Claims the slot of task `name` (one at a time); its cancel switch, or `None` when
+    /// one is already running.
+    pub fn claim_task(&self, name: &str) -> Option<Arc<AtomicBool>> {
+        let mut tasks = lock(&self.tasks);
+        if tasks.contains_key(name) {
+            return None;
+        }
+        let flag = Arc::new(AtomicBool::new(false));
+        tasks.insert(name.to_string(), flag.clone());
+        Some(flag)
+    }
+
+    /// Frees task `name`'s slot.
+    pub fn release_task(&self, name: &str) {
+        lock(&self.tasks).remove(name);
+    }
+
+    /// Asks task `name` to stop; false when it is not running.
+    pub fn cancel_task(&self, name: &str) -> bool {
+        match lock(&self.tasks).get(name) {
+            Some(flag) => {
+                flag.store(true, std::sync::atomic::Ordering::SeqCst);
+                true
+            }
+            None => false,
+        }
     }
 }
 
@@ -186,22 +197,21 @@ mod tests {
         let path = dir.path().join("data/org.codebench.app/sample.codebench");
         let state = AppState::new(None);
         assert_eq!(
-            state.with(|s, _| s.projects()).unwrap_err(),
+            state.call(|c| Ok(c.study.projects()?.len())).unwrap_err().message,
             "no study is open"
         );
         state.open_sample(&path);
         let (n, opened) = state
-            .with(|s, o| Ok((s.projects()?.len(), o.clone())))
+            .with(|c, o| Ok((c.study.projects()?.len(), o.clone())))
             .unwrap();
         assert_eq!(n, 12);
         assert!(opened.sample);
         assert_eq!(opened.path, path);
-        state.with(|s, _| s.add_rater("ana").map(|_| ())).unwrap();
+        state.call(|c| Ok(c.study.add_rater("ana").map(|_| ())?)).unwrap();
         // Opening it again keeps what was written.
         let again = AppState::new(None);
         again.open_sample(&path);
-        let raters = again.with(|s, _| s.raters()).unwrap();
-        assert_eq!(raters.len(), 1);
+        assert_eq!(again.call(|c| Ok(c.study.raters()?)).unwrap().len(), 1);
     }
 
     #[test]
@@ -211,8 +221,8 @@ mod tests {
         std::fs::write(&path, "not a study").unwrap();
         let state = AppState::new(None);
         state.open(&path);
-        let err = state.with(|s, _| s.projects()).unwrap_err();
-        assert!(err.contains("not a Codebench study"), "{err}");
+        let err = state.call(|c| Ok(c.study.projects()?)).unwrap_err();
+        assert!(err.message.contains("not a Codebench study"), "{}", err.message);
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "not a study");
     }
 
@@ -221,21 +231,17 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let state = AppState::new(Some("acme/x".into()));
         state.open_sample(&dir.path().join("sample.codebench"));
-        // A file that is not a study: refused, the sample stays open.
         let junk = dir.path().join("notes.txt");
         std::fs::write(&junk, "not a study").unwrap();
         let err = state.switch(&junk, false).unwrap_err();
-        assert!(err.contains("not a Codebench study"), "{err}");
-        assert_eq!(state.with(|s, _| s.projects()).unwrap().len(), 12);
-        // A new study: created and open, empty; the --open unit is forgotten.
+        assert!(err.message.contains("not a Codebench study"), "{}", err.message);
+        assert_eq!(state.call(|c| Ok(c.study.projects()?)).unwrap().len(), 12);
+        assert_eq!(state.open_unit(), Some("acme/x".into()));
         let new = dir.path().join("mine.codebench");
-        state.switch(&new, true).unwrap();
-        assert_eq!(state.with(|s, _| s.projects()).unwrap().len(), 0);
+        codebench::Study::create(&new, &codebench::codebook::Codebook::shipped()).unwrap();
+        state.switch(&new, false).unwrap();
+        assert_eq!(state.call(|c| Ok(c.study.projects()?)).unwrap().len(), 0);
         assert_eq!(state.open_unit(), None);
-        // Creating over an existing file is refused and changes nothing.
-        let err = state.switch(&junk, true).unwrap_err();
-        assert!(err.contains("already exists"), "{err}");
-        assert_eq!(std::fs::read_to_string(&junk).unwrap(), "not a study");
-        assert_eq!(state.with(|_, o| Ok(o.path.clone())).unwrap(), new);
+        assert_eq!(state.path().unwrap(), new);
     }
 }

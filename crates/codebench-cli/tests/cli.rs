@@ -439,7 +439,10 @@ fn import_labels_from_a_spreadsheet_column() {
     // The figures: SVG and PNG per figure; several raters need --rater.
     let figs = f.dir.path().join("figures");
     let m = fails(&f.study, &["report", "--figures", figs.to_str().unwrap()]);
-    assert!(m.contains("--rater (one of: alice, bob, ease2022)"), "{m}");
+    assert!(
+        m.contains("consensus (none reconciled yet) or one of alice, bob, ease2022"),
+        "{m}"
+    );
     let out = run(
         &f.study,
         &[

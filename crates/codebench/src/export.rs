@@ -1001,7 +1001,7 @@ mod tests {
         assert_eq!(lines.len(), 4, "{cons}");
         let ag = std::fs::read_to_string(out.join("agreement.csv")).unwrap();
         let expected =
-            crate::agreement::to_csv(&s.agreement(&[], None, &Default::default()).unwrap());
+            crate::agreement::to_csv(&s.agreement_for(&Default::default()).unwrap().0);
         assert_eq!(ag, expected);
         assert!(ag.contains("purpose"), "{ag}");
         assert!(!ag.replace("\r\n", "").contains('\n'), "CRLF line ends");

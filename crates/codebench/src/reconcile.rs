@@ -502,7 +502,7 @@ mod tests {
         let e = s.decide_consensus(&input).unwrap_err().to_string();
         assert!(
             e.contains("overrides every rater")
-                && e.contains("--why")
+                && e.contains("give the reason")
                 && e.contains("alice [model]"),
             "{e}"
         );
@@ -581,7 +581,7 @@ mod tests {
             .decide_consensus(&input)
             .unwrap_err()
             .to_string()
-            .contains("--by"));
+            .contains("give a name"));
         assert!(s.consensus(None).unwrap().is_empty());
     }
 

@@ -910,7 +910,7 @@ mod tests {
             .create_round(&nodim)
             .unwrap_err()
             .to_string()
-            .contains("needs --dimension"));
+            .contains("needs a dimension"));
     }
 
     #[test]

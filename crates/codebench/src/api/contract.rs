@@ -222,9 +222,12 @@ pub fn render() -> Contract {
     let mut table = String::from("| operation | CLI | app command | what it does |\n| --- | --- | --- | --- |\n");
     for op in OPERATIONS {
         table.push_str(&format!(
-            "| `{}` | `codebench {}` | `{}` | {} |\n",
+            "| `{}` | {} | `{}` | {} |\n",
             op.name,
-            op.cli,
+            op.commands()
+                .map(|c| format!("`codebench {c}`"))
+                .collect::<Vec<_>>()
+                .join(", "),
             op.name,
             op.summary.trim()
         ));

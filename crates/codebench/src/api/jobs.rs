@@ -134,13 +134,16 @@ pub struct RunJobs {
     pub registry_password: Option<String>,
 }
 
-/// The mirror URL, checked, and the credentials (the password from the request, else
-/// `$CODEBENCH_REGISTRY_PASSWORD`).
-fn registry(
-    ctx: &Ctx<'_>,
-    req: &RunJobs,
+/// How to reach registries: the mirror URL, checked, and the credentials (the password
+/// given, else `$CODEBENCH_REGISTRY_PASSWORD`). Shared by the metrics jobs and the CLI's
+/// `analyze image`.
+pub fn registry_access(
+    env: &dyn super::Env,
+    registry_url: Option<&str>,
+    registry_user: Option<&str>,
+    registry_password: Option<String>,
 ) -> ApiResult<(Option<String>, Option<crate::image::Credentials>)> {
-    let url = match &req.registry_url {
+    let url = match registry_url {
         Some(u) => {
             input::line("registry URL", u, MAX_URL)?;
             let host = u
@@ -156,10 +159,10 @@ fn registry(
         }
         None => None,
     };
-    let env_password = ctx.env.var("CODEBENCH_REGISTRY_PASSWORD");
-    let credentials = match &req.registry_user {
+    let env_password = env.var("CODEBENCH_REGISTRY_PASSWORD");
+    let credentials = match registry_user {
         None => {
-            if req.registry_password.is_some() || env_password.is_some() {
+            if registry_password.is_some() || env_password.is_some() {
                 return Err(ApiError::invalid(
                     "a registry password is given but no registry user names whose it is",
                 ));
@@ -168,7 +171,7 @@ fn registry(
         }
         Some(user) => {
             input::line("registry user", user, MAX_NAME)?;
-            let password = req.registry_password.clone().or(env_password).ok_or_else(|| {
+            let password = registry_password.or(env_password).ok_or_else(|| {
                 ApiError::invalid(format!(
                     "registry user {user}: give the password (CODEBENCH_REGISTRY_PASSWORD, or on standard input)"
                 ))
@@ -179,7 +182,7 @@ fn registry(
                 )));
             }
             Some(crate::image::Credentials {
-                username: user.clone(),
+                username: user.to_string(),
                 password,
             })
         }
@@ -195,7 +198,12 @@ pub fn run_jobs(ctx: &mut Ctx<'_>, req: RunJobs, task: &Task<'_, JobEvent>) -> A
     if !(1..=16).contains(&concurrency) {
         return Err(ApiError::invalid("concurrency: run 1 to 16 image jobs at once"));
     }
-    let (registry_base_url, credentials) = registry(ctx, &req)?;
+    let (registry_base_url, credentials) = registry_access(
+        ctx.env,
+        req.registry_url.as_deref(),
+        req.registry_user.as_deref(),
+        req.registry_password.clone(),
+    )?;
     let opts = RunOptions {
         kinds: req.kinds.clone(),
         project: req.project.clone(),

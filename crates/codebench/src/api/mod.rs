@@ -107,6 +107,13 @@ impl<'a, P> Task<'a, P> {
     }
 }
 
+impl Operation {
+    /// The `codebench` subcommands that call this operation.
+    pub fn commands(&self) -> impl Iterator<Item = &'static str> {
+        self.cli.split(", ")
+    }
+}
+
 /// The kinds of operation, see the module documentation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -120,13 +127,16 @@ pub enum OpKind {
 }
 
 /// One operation of the API, as listed for the parity test, the README and the generator.
+///
+/// [`Operation::commands`] splits [`Operation::cli`] into the subcommands.
 #[derive(Debug, Clone, Copy, serde::Serialize)]
 pub struct Operation {
     /// The function's (and the app command's) name.
     pub name: &'static str,
     /// Its kind.
     pub kind: OpKind,
-    /// The `codebench` subcommand that calls it (words separated by spaces).
+    /// The `codebench` subcommands that call it (words separated by spaces; several
+    /// separated by `, `).
     pub cli: &'static str,
     /// What it does, in one line.
     pub summary: &'static str,
@@ -236,7 +246,7 @@ macro_rules! for_each_operation {
                 /// Records the consensus on a unit (codes that override every rater need a rationale).
                 decide_consensus($crate::api::reconcile::DecideConsensus) => $crate::api::reconcile::Decided, cli "reconcile decide";
                 /// Accepts consensus in bulk where a rule (unanimous, majority) holds.
-                accept_consensus($crate::api::reconcile::AcceptConsensus) => $crate::reconcile::AcceptReport, cli "reconcile accept";
+                accept_consensus($crate::api::reconcile::AcceptConsensus) => $crate::reconcile::AcceptReport, cli "reconcile accept, reconcile auto";
                 /// Removes a consensus; the unit returns to the queue.
                 reopen_consensus($crate::api::reconcile::ReopenConsensus) => $crate::api::reconcile::Reopened, cli "reconcile reopen";
                 /// Whether units where all raters agree become consensus automatically.

@@ -68,8 +68,9 @@ pub struct AcceptConsensus {
     pub dimension: String,
     /// Unanimous or majority.
     pub rule: Rule,
-    /// Who accepts.
-    pub by: String,
+    /// Who accepts; none: the automatic rule (`auto`, unanimous only), whose consensus
+    /// follows the raters until an adjudicator decides the unit.
+    pub by: Option<String>,
     /// The rationale written on every accepted unit (none: the rule in words).
     pub why: Option<String>,
 }
@@ -77,13 +78,19 @@ pub struct AcceptConsensus {
 /// Accepts consensus in bulk in one dimension where the rule holds.
 pub fn accept_consensus(ctx: &mut Ctx<'_>, req: AcceptConsensus) -> ApiResult<AcceptReport> {
     input::line("dimension", &req.dimension, MAX_LABEL)?;
-    input::line("by", &req.by, MAX_NAME)?;
+    input::opt_line("by", &req.by, MAX_NAME)?;
     if let Some(w) = &req.why {
         input::text("the rationale", w, MAX_RATIONALE)?;
     }
-    Ok(ctx
-        .study
-        .accept_consensus(&req.dimension, req.rule, &req.by, req.why.as_deref())?)
+    match &req.by {
+        Some(by) => Ok(ctx
+            .study
+            .accept_consensus(&req.dimension, req.rule, by, req.why.as_deref())?),
+        None if req.rule == Rule::Unanimous => Ok(ctx.study.auto_consensus(&req.dimension)?),
+        None => Err(ApiError::invalid(
+            "accepting by majority needs the name of who accepts",
+        )),
+    }
 }
 
 /// `reopen_consensus`.

@@ -14,9 +14,10 @@ dimension: string,
  */
 rule: Rule, 
 /**
- * Who accepts.
+ * Who accepts; none: the automatic rule (`auto`, unanimous only), whose consensus
+ * follows the raters until an adjudicator decides the unit.
  */
-by: string, 
+by?: string, 
 /**
  * The rationale written on every accepted unit (none: the rule in words).
  */

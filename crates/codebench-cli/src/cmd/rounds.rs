@@ -1,12 +1,12 @@
 //! `codebench round`: samples of units coded blind, assigned raters, reveal.
 
-use std::path::Path;
-
-use anyhow::{bail, Result};
+use anyhow::Result;
 use clap::{Args, Subcommand};
-use codebench::round::{RoundInfo, RoundSize, RoundSpec};
+use codebench::api::{self, rounds as rd};
+use codebench::round::RoundInfo;
 
-use crate::{open, print_json, Format};
+use crate::shell::Shell;
+use crate::{say, Format};
 
 /// `codebench round ...`
 #[derive(Subcommand)]
@@ -79,29 +79,27 @@ pub struct CreateArgs {
     extend: Option<String>,
 }
 
-/// Runs a `round` subcommand on the study at `path`.
-pub fn run(path: &Path, cmd: RoundCmd) -> Result<()> {
+/// Runs a `round` subcommand.
+pub fn run(sh: &Shell, cmd: RoundCmd) -> Result<()> {
     match cmd {
         RoundCmd::Create(a) => {
-            let size = match (a.size, a.fraction, a.plan_width, a.expected_kappa) {
-                (Some(n), ..) => RoundSize::Count(n),
-                (_, Some(f), ..) => RoundSize::Fraction(f),
-                (_, _, Some(width), Some(expected_kappa)) => RoundSize::Plan {
-                    width,
-                    expected_kappa,
-                    confidence: a.confidence,
+            let info = sh.call(
+                api::create_round,
+                rd::CreateRound {
+                    name: a.name,
+                    size: a.size,
+                    fraction: a.fraction,
+                    plan_width: a.plan_width,
+                    expected_kappa: a.expected_kappa,
+                    confidence: a.plan_width.map(|_| a.confidence),
+                    dimension: a.dimension,
+                    stratify: a.stratify,
+                    seed: a.seed,
+                    extend: a.extend,
+                    by: sh.viewer.clone(),
                 },
-                _ => bail!("say how big the round is: --size N, --fraction F, or --plan-width W --expected-kappa K"),
-            };
-            let info = open(path)?.create_round(&RoundSpec {
-                name: a.name,
-                size,
-                dimension: a.dimension,
-                stratify: a.stratify,
-                seed: a.seed,
-                extend: a.extend,
-            })?;
-            println!(
+            )?;
+            say!(
                 "created round {} with {} units (seed {}){}",
                 info.name,
                 info.units.len(),
@@ -112,43 +110,56 @@ pub fn run(path: &Path, cmd: RoundCmd) -> Result<()> {
                     .unwrap_or_default()
             );
             if let Some(n) = info.plan.get("plan").and_then(|p| p.get("planned")) {
-                println!("planned size {n} (pool {})", info.plan["pool"]);
+                say!("planned size {n} (pool {})", info.plan["pool"]);
             }
         }
         RoundCmd::Assign { name, raters } => {
-            let info = open(path)?.assign_round(&name, &raters)?;
+            let info = sh.call(
+                api::assign_round,
+                rd::AssignRound {
+                    round: name,
+                    raters,
+                    by: sh.viewer.clone(),
+                },
+            )?;
             let names: Vec<&str> = info.raters.iter().map(|r| r.rater.as_str()).collect();
-            println!("round {}: raters {}", info.name, names.join(", "));
+            say!("round {}: raters {}", info.name, names.join(", "));
         }
         RoundCmd::List { format } => {
-            let rounds = open(path)?.rounds()?;
+            let rounds = sh.call(api::rounds, rd::RoundsRequest {})?;
             if format == Format::Json {
-                return print_json(&rounds);
+                return crate::out::json(&rounds);
             }
             if rounds.is_empty() {
-                println!("no rounds yet (`codebench round create NAME --fraction 0.5`)");
+                say!("no rounds yet (`codebench round create NAME --fraction 0.5`)");
             }
             for r in &rounds {
-                print_round(r);
+                print_round(r)?;
             }
         }
         RoundCmd::Show { name, format } => {
-            let study = open(path)?;
-            let r = study.round(&name)?;
+            let d = sh.call(api::round, rd::RoundRequest { round: name })?;
             if format == Format::Json {
-                return print_json(&r);
+                return crate::out::json(&d.round);
             }
-            print_round(&r);
-            for u in &r.units {
-                println!("  unit {u}");
+            print_round(&d.round)?;
+            for u in &d.round.units {
+                say!("  unit {u}");
             }
-            for m in study.round_missing(&name)? {
-                println!("  {} still owes: {}", m.rater, m.pairs.join(", "));
+            for m in d.missing {
+                say!("  {} still owes: {}", m.rater, m.pairs.join(", "));
             }
         }
         RoundCmd::Reveal { name, by, force } => {
-            let r = open(path)?.reveal_round(&name, &by, force)?;
-            println!(
+            let r = sh.call(
+                api::reveal_round,
+                rd::RevealRound {
+                    round: name,
+                    by,
+                    force,
+                },
+            )?;
+            say!(
                 "round {} revealed at {}",
                 r.name,
                 r.revealed_at.unwrap_or_default()
@@ -158,13 +169,13 @@ pub fn run(path: &Path, cmd: RoundCmd) -> Result<()> {
     Ok(())
 }
 
-fn print_round(r: &RoundInfo) {
+fn print_round(r: &RoundInfo) -> Result<()> {
     let progress: Vec<String> = r
         .raters
         .iter()
         .map(|p| format!("{} {}/{}", p.rater, p.decided, p.total))
         .collect();
-    println!(
+    say!(
         "{:<12} {:>4} units  {:<10} {}  {}{}",
         r.name,
         r.units.len(),
@@ -184,4 +195,5 @@ fn print_round(r: &RoundInfo) {
             .map(|e| format!("  (extends {e})"))
             .unwrap_or_default()
     );
+    Ok(())
 }

@@ -1,12 +1,12 @@
 //! `codebench reconcile`: the queue of disagreements, consensus decisions, bulk acceptance.
 
-use std::path::Path;
-
 use anyhow::Result;
 use clap::{Args, Subcommand};
+use codebench::api::{self, reconcile as rc};
 use codebench::reconcile::{AcceptReport, ConsensusInput, Rule};
 
-use crate::{open, print_json, Format};
+use crate::shell::Shell;
+use crate::{say, Format};
 
 /// `codebench reconcile ...`
 #[derive(Subcommand)]
@@ -106,20 +106,26 @@ pub struct AcceptArgs {
     why: Option<String>,
 }
 
-/// Runs a `reconcile` subcommand on the study at `path`.
-pub fn run(path: &Path, cmd: ReconcileCmd) -> Result<()> {
+/// Runs a `reconcile` subcommand.
+pub fn run(sh: &Shell, cmd: ReconcileCmd) -> Result<()> {
     match cmd {
         ReconcileCmd::List {
             dimension,
             all,
             format,
         } => {
-            let q = open(path)?.reconcile_queue(dimension.as_deref(), all)?;
+            let q = sh.call(
+                api::reconcile_queue,
+                rc::QueueRequest {
+                    dimension,
+                    include_resolved: all,
+                },
+            )?;
             if format == Format::Json {
-                return print_json(&q);
+                return crate::out::json(&q);
             }
             if q.items.is_empty() {
-                println!("nothing to reconcile");
+                say!("nothing to reconcile");
             }
             for item in &q.items {
                 let state = match (&item.consensus, item.agree) {
@@ -136,9 +142,9 @@ pub fn run(path: &Path, cmd: ReconcileCmd) -> Result<()> {
                     (None, true) => "raters agree".into(),
                     (None, false) => "raters differ".into(),
                 };
-                println!("{} ({})  {state}", item.unit, item.dimension);
+                say!("{} ({})  {state}", item.unit, item.dimension);
                 for d in &item.decisions {
-                    println!(
+                    say!(
                         "  {:<16} [{}]{}{}",
                         d.rater,
                         d.codes.join(", "),
@@ -152,7 +158,7 @@ pub fn run(path: &Path, cmd: ReconcileCmd) -> Result<()> {
                 }
             }
             if q.blinded > 0 {
-                println!(
+                say!(
                     "{} unit{} left out: in a round not revealed yet",
                     q.blinded,
                     if q.blinded == 1 { "" } else { "s" }
@@ -166,14 +172,18 @@ pub fn run(path: &Path, cmd: ReconcileCmd) -> Result<()> {
             by,
             why,
         } => {
-            let (change, c) = open(path)?.decide_consensus(&ConsensusInput {
-                unit,
-                dimension,
-                codes,
-                adjudicator: by,
-                rationale: why,
-            })?;
-            println!(
+            let d = sh.call(
+                api::decide_consensus,
+                ConsensusInput {
+                    unit,
+                    dimension,
+                    codes,
+                    adjudicator: by,
+                    rationale: why,
+                },
+            )?;
+            let (change, c) = (d.change, d.consensus);
+            say!(
                 "{change:?}: consensus {} {} = [{}] by {}",
                 c.unit,
                 c.dimension,
@@ -187,83 +197,102 @@ pub fn run(path: &Path, cmd: ReconcileCmd) -> Result<()> {
             } else {
                 Rule::Unanimous
             };
-            let r = open(path)?.accept_consensus(&a.dimension, rule, &a.by, a.why.as_deref())?;
-            print_accept(&r);
+            let r = sh.call(
+                api::accept_consensus,
+                rc::AcceptConsensus {
+                    dimension: a.dimension,
+                    rule,
+                    by: Some(a.by),
+                    why: a.why,
+                },
+            )?;
+            print_accept(&r)?;
         }
         ReconcileCmd::Auto { dimension } => {
-            let r = open(path)?.auto_consensus(&dimension)?;
-            print_accept(&r);
+            let r = sh.call(
+                api::accept_consensus,
+                rc::AcceptConsensus {
+                    dimension,
+                    rule: Rule::Unanimous,
+                    by: None,
+                    why: None,
+                },
+            )?;
+            print_accept(&r)?;
         }
-        ReconcileCmd::Automatic { state, by } => {
-            let mut study = open(path)?;
-            match state {
-                None => println!(
-                    "automatic consensus is {}",
-                    if study.auto_consensus_enabled()? {
-                        "on"
-                    } else {
-                        "off"
-                    }
-                ),
-                Some(state) => {
-                    let Some(by) = by else {
-                        anyhow::bail!("say who changes the setting with --by NAME");
-                    };
-                    let on = matches!(state, Switch::On);
-                    let made = study.set_auto_consensus(on, &by)?;
-                    for c in &made {
-                        println!(
-                            "accepted {} ({}) = [{}]",
-                            c.unit,
-                            c.dimension,
-                            c.codes.join(", ")
-                        );
-                    }
-                    println!(
-                        "automatic consensus is {}{}",
-                        if on { "on" } else { "off" },
-                        if on {
-                            format!(
-                                " ({} units where all raters agree made consensus)",
-                                made.len()
-                            )
-                        } else {
-                            String::new()
-                        }
+        ReconcileCmd::Automatic { state, by } => match state {
+            None => {
+                let on = sh.call(api::auto_consensus, rc::AutoRequest {})?;
+                say!("automatic consensus is {}", if on { "on" } else { "off" });
+            }
+            Some(state) => {
+                let Some(by) = by else {
+                    anyhow::bail!("say who changes the setting with --by NAME");
+                };
+                let on = matches!(state, Switch::On);
+                let made = sh.call(api::set_auto_consensus, rc::SetAuto { on, by })?;
+                for c in &made {
+                    say!(
+                        "accepted {} ({}) = [{}]",
+                        c.unit,
+                        c.dimension,
+                        c.codes.join(", ")
                     );
                 }
+                say!(
+                    "automatic consensus is {}{}",
+                    if on { "on" } else { "off" },
+                    if on {
+                        format!(
+                            " ({} units where all raters agree made consensus)",
+                            made.len()
+                        )
+                    } else {
+                        String::new()
+                    }
+                );
             }
-        }
+        },
         ReconcileCmd::Reopen {
             unit,
             dimension,
             by,
             why,
         } => {
-            if open(path)?.reopen_consensus(&unit, &dimension, &by, &why)? {
-                println!("reopened {unit} ({dimension})");
+            let r = sh.call(
+                api::reopen_consensus,
+                rc::ReopenConsensus {
+                    unit: unit.clone(),
+                    dimension: dimension.clone(),
+                    by,
+                    why,
+                },
+            )?;
+            if r.reopened {
+                say!("reopened {unit} ({dimension})");
             } else {
-                println!("{unit} ({dimension}) had no consensus");
+                say!("{unit} ({dimension}) had no consensus");
             }
         }
     }
     Ok(())
 }
 
-fn print_accept(r: &AcceptReport) {
+fn print_accept(r: &AcceptReport) -> Result<()> {
     for c in &r.accepted {
-        println!(
+        say!(
             "accepted {} ({}) = [{}]",
             c.unit,
             c.dimension,
             c.codes.join(", ")
         );
     }
-    println!(
+    say!(
         "{} accepted, {} already decided, {} where the rule does not hold, {} blind (unrevealed round)",
         r.accepted.len(),
         r.already_decided,
         r.not_met,
         r.blinded
     );
+    Ok(())
 }

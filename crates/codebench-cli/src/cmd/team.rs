@@ -1,11 +1,13 @@
 //! `codebench merge OTHER`: bring another copy of the study (a rater's) into this one.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::Result;
 use clap::Args;
+use codebench::api::{self, team};
 
-use crate::{open, print_json, Format};
+use crate::shell::{abs, Shell};
+use crate::{say, Format};
 
 /// `codebench merge`.
 #[derive(Args)]
@@ -16,14 +18,14 @@ pub struct MergeArgs {
     pub format: Format,
 }
 
-/// Merges `args.other` into the study at `path`.
-pub fn run(path: &Path, args: MergeArgs) -> Result<()> {
-    let r = open(path)?.merge_from(&args.other)?;
+/// Merges `args.other` into the study.
+pub fn merge(sh: &Shell, args: MergeArgs) -> Result<()> {
+    let r = sh.call(api::merge_study, team::MergeStudy { path: abs(&args.other)? })?;
     if args.format == Format::Json {
-        return print_json(&r);
+        return crate::out::json(&r);
     }
     if !r.changed() {
-        println!(
+        say!(
             "nothing new in {} ({} decisions already here)",
             args.other.display(),
             r.decisions_same
@@ -31,27 +33,27 @@ pub fn run(path: &Path, args: MergeArgs) -> Result<()> {
         return Ok(());
     }
     if !r.raters_added.is_empty() {
-        println!("raters added: {}", r.raters_added.join(", "));
+        say!("raters added: {}", r.raters_added.join(", "));
     }
     if !r.projects_added.is_empty() {
-        println!("projects added: {}", r.projects_added.join(", "));
+        say!("projects added: {}", r.projects_added.join(", "));
     }
     if !r.rounds_added.is_empty() {
-        println!("rounds added: {}", r.rounds_added.join(", "));
+        say!("rounds added: {}", r.rounds_added.join(", "));
     }
     if !r.rounds_revealed.is_empty() {
-        println!(
+        say!(
             "rounds revealed there, now here: {}",
             r.rounds_revealed.join(", ")
         );
     }
     if r.auto_consensus > 0 {
-        println!(
+        say!(
             "{} units where all raters now agree became consensus (automatic consensus is on)",
             r.auto_consensus
         );
     }
-    println!(
+    say!(
         "{} snapshots, {} units, {} decisions ({} already here), {} consensus, {} history rows added",
         r.snapshots_added,
         r.units_added,

@@ -3,16 +3,18 @@
 
 use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::Mutex;
 use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
 use clap::{ArgGroup, Args, Subcommand};
+use codebench::api::{self, jobs as jb};
 use codebench::image::{self, AnalyzeOptions, ImageReport, Platform, RegistryOptions};
-use codebench::jobs::{Job, JobEvent, JobKind, JobState, RunOptions};
-use codebench::Study;
+use codebench::jobs::{Job, JobEvent, JobKind, JobState};
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 
-use crate::Format;
+use crate::shell::Shell;
+use crate::{say, Format};
 
 /// How to reach a registry: a mirror and credentials. The password is never a command-line
 /// argument (other users can read those): it comes from `CODEBENCH_REGISTRY_PASSWORD` or, with
@@ -32,52 +34,26 @@ pub struct RegistryFlags {
 }
 
 impl RegistryFlags {
-    /// The mirror URL, checked, and the credentials, read from the environment or stdin.
+    /// The password read from standard input, when asked for.
+    fn password(&self) -> Result<Option<String>> {
+        if !self.registry_password_stdin {
+            return Ok(None);
+        }
+        let mut line = String::new();
+        std::io::stdin()
+            .read_line(&mut line)
+            .context("reading the registry password from standard input")?;
+        Ok(Some(line.trim_end_matches(['\r', '\n']).to_string()))
+    }
+
+    /// The mirror URL and credentials, checked as the API checks them.
     pub fn resolve(&self) -> Result<(Option<String>, Option<image::Credentials>)> {
-        let url = match &self.registry_url {
-            Some(u) => {
-                let host = u
-                    .strip_prefix("http://")
-                    .or_else(|| u.strip_prefix("https://"))
-                    .map(|rest| rest.split('/').next().unwrap_or(""));
-                if !matches!(host, Some(h) if !h.is_empty() && !h.contains(char::is_whitespace)) {
-                    bail!("--registry-url '{u}': give an http:// or https:// URL with a host");
-                }
-                Some(u.trim_end_matches('/').to_string())
-            }
-            None => None,
-        };
-        let credentials = match &self.registry_user {
-            None => {
-                if std::env::var_os("CODEBENCH_REGISTRY_PASSWORD").is_some() {
-                    bail!("CODEBENCH_REGISTRY_PASSWORD is set but no --registry-user names whose it is");
-                }
-                None
-            }
-            Some(user) => {
-                let password = if self.registry_password_stdin {
-                    let mut line = String::new();
-                    std::io::stdin()
-                        .read_line(&mut line)
-                        .context("reading the registry password from standard input")?;
-                    line.trim_end_matches(['\r', '\n']).to_string()
-                } else {
-                    std::env::var("CODEBENCH_REGISTRY_PASSWORD").map_err(|_| {
-                        anyhow::anyhow!(
-                            "--registry-user {user}: give the password in CODEBENCH_REGISTRY_PASSWORD or with --registry-password-stdin"
-                        )
-                    })?
-                };
-                if password.is_empty() {
-                    bail!("--registry-user {user}: the password is empty");
-                }
-                Some(image::Credentials {
-                    username: user.clone(),
-                    password,
-                })
-            }
-        };
-        Ok((url, credentials))
+        Ok(api::jobs::registry_access(
+            &api::SystemEnv,
+            self.registry_url.as_deref(),
+            self.registry_user.as_deref(),
+            self.password()?,
+        )?)
     }
 }
 
@@ -137,9 +113,9 @@ pub fn analyze(a: ImageArgs) -> Result<()> {
         bail!("name an image: a reference, --oci-layout, --docker-archive or --skopeo-dir");
     };
     if a.format == Format::Json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        crate::out::json(&report)?;
     } else {
-        print_report(&report);
+        print_report(&report)?;
     }
     let failed = report
         .platforms
@@ -161,10 +137,10 @@ fn mib(b: u64) -> String {
     format!("{:.1} MiB", b as f64 / 1048576.0)
 }
 
-fn print_report(r: &ImageReport) {
-    println!("{}", r.source);
+fn print_report(r: &ImageReport) -> Result<()> {
+    say!("{}", r.source);
     if let Some(d) = &r.root_digest {
-        println!("  digest {d} ({})", r.root_media_type);
+        say!("  digest {d} ({})", r.root_media_type);
     }
     for p in &r.platforms {
         let name = p
@@ -172,9 +148,9 @@ fn print_report(r: &ImageReport) {
             .as_ref()
             .map(|p| p.to_string())
             .unwrap_or_else(|| "unknown".into());
-        println!("  platform {name}  manifest {}", p.manifest_digest);
+        say!("  platform {name}  manifest {}", p.manifest_digest);
         if let Some(e) = &p.error {
-            println!(
+            say!(
                 "    error ({}{}): {}",
                 e.kind,
                 if e.retryable { ", retryable" } else { "" },
@@ -184,13 +160,13 @@ fn print_report(r: &ImageReport) {
         }
         let Some(m) = &p.image else { continue };
         let fs = &m.filesystem;
-        println!(
+        say!(
             "    {} layers, {} compressed, {} uncompressed",
             m.layer_count,
             mib(m.compressed_bytes),
             mib(m.uncompressed_bytes)
         );
-        println!(
+        say!(
             "    {} files, {} directories, {} symlinks, {} in files, max directory level {}",
             fs.files,
             fs.directories,
@@ -198,7 +174,7 @@ fn print_report(r: &ImageReport) {
             mib(fs.total_bytes),
             fs.max_directory_level
         );
-        println!(
+        say!(
             "    {} environment variables, {} labels, {} exposed ports, efficiency {:.3}, wasted {}",
             m.env_count,
             m.labels.len(),
@@ -207,10 +183,10 @@ fn print_report(r: &ImageReport) {
             mib(fs.wasted_bytes)
         );
         for (i, l) in p.layers.iter().enumerate() {
-            println!(
+            say!(
                 "    layer {:>2} {}  {} files, {}, max level {}",
                 i + 1,
-                &l.digest[..l.digest.len().min(19)],
+                l.digest.get(..19).unwrap_or(&l.digest),
                 l.files,
                 mib(l.uncompressed_bytes),
                 l.max_directory_level
@@ -218,85 +194,78 @@ fn print_report(r: &ImageReport) {
         }
     }
     if r.attestations_skipped > 0 {
-        println!(
+        say!(
             "  {} attestation manifest(s) skipped",
             r.attestations_skipped
         );
     }
+    Ok(())
+}
+/// `codebench metrics ...`
+#[derive(Subcommand)]
+pub enum MetricsCmd {
+    /// Compute what is missing (or, with --all, the Dockerfile analyses again).
+    Run {
+        /// Dockerfile analyses (stored per distinct Dockerfile text).
+        #[arg(long)]
+        dockerfiles: bool,
+        /// Recompute even what is already there.
+        #[arg(long)]
+        all: bool,
+        /// Image metrics, as jobs (references from the study, and --image).
+        #[arg(long)]
+        images: bool,
+        /// Only this project (owner/name).
+        #[arg(long, value_name = "OWNER/NAME")]
+        project: Option<String>,
+        /// Also queue this image reference; repeat for several (implies --images).
+        #[arg(long = "image", value_name = "REF")]
+        image_refs: Vec<String>,
+        /// Images analysed at once.
+        #[arg(long, default_value_t = 2)]
+        concurrency: usize,
+        #[command(flatten)]
+        registry: RegistryFlags,
+    },
 }
 
-/// What `codebench metrics run` asks for, beyond the study.
-pub struct MetricsRequest {
-    /// Dockerfile metrics.
-    pub dockerfiles: bool,
-    /// Image metrics.
-    pub images: bool,
-    /// Recompute Dockerfile analyses even when present (study-wide only).
-    pub all: bool,
-    /// Only this project.
-    pub project: Option<String>,
-    /// Image references to queue explicitly.
-    pub image_refs: Vec<String>,
-    /// Image jobs at once.
-    pub concurrency: usize,
-    /// Mirror and credentials.
-    pub registry: RegistryFlags,
-}
-
-/// `codebench metrics run`: without `--project`, `--dockerfiles` analyses every stored
-/// Dockerfile text as before; everything else is queued as jobs and run with a progress line
-/// per job.
-pub fn run_metrics(study: &mut Study, req: MetricsRequest) -> Result<()> {
-    let images = req.images || !req.image_refs.is_empty();
-    if !req.dockerfiles && !images {
-        bail!("say which metrics to run: --dockerfiles and/or --images");
+/// `codebench metrics run`: plans (study-wide Dockerfile metrics at once, the rest as jobs),
+/// then runs the jobs with a progress line per job.
+pub fn metrics(sh: &Shell, cmd: MetricsCmd) -> Result<()> {
+    let MetricsCmd::Run {
+        dockerfiles,
+        all,
+        images,
+        project,
+        image_refs,
+        concurrency,
+        registry,
+    } = cmd;
+    let planned = sh.call(
+        api::enqueue_metrics,
+        jb::EnqueueMetrics {
+            dockerfiles,
+            images,
+            project,
+            image_refs,
+            all,
+        },
+    )?;
+    if dockerfiles && planned.kinds.iter().all(|k| *k != JobKind::DockerfileMetrics) {
+        let n = planned.dockerfiles_analysed;
+        say!("analysed {n} Dockerfile text{}", if n == 1 { "" } else { "s" });
     }
-    let mut kinds = Vec::new();
-    if req.dockerfiles {
-        match &req.project {
-            None => {
-                let n = study.analyze_dockerfiles(req.all)?;
-                println!(
-                    "analysed {n} Dockerfile text{}",
-                    if n == 1 { "" } else { "s" }
-                );
-            }
-            Some(p) => {
-                study.enqueue_metrics_of(Some(p), &[JobKind::DockerfileMetrics])?;
-                kinds.push(JobKind::DockerfileMetrics);
-            }
-        }
-    }
-    if images {
-        for r in &req.image_refs {
-            study.enqueue_image(r)?;
-        }
-        study.enqueue_metrics_of(req.project.as_deref(), &[JobKind::ImageMetrics])?;
-        kinds.push(JobKind::ImageMetrics);
-    }
-    if kinds.is_empty() {
+    if planned.kinds.is_empty() {
         return Ok(());
     }
-    let (registry_base_url, credentials) = req.registry.resolve()?;
-    let opts = RunOptions {
-        kinds: Some(kinds),
-        // Explicit references are not tied to a project: run every queued image job then.
-        project: if req.image_refs.is_empty() {
-            req.project.clone()
-        } else {
-            None
-        },
-        concurrency: req.concurrency.max(1),
-        registry_base_url,
-        credentials,
-        ..Default::default()
-    };
     let bars = MultiProgress::new();
     let style = ProgressStyle::with_template("{spinner} {msg}")
         .unwrap_or_else(|_| ProgressStyle::default_spinner());
-    let mut open: HashMap<i64, ProgressBar> = HashMap::new();
-    let summary = study.run_jobs(&opts, &mut |e: &JobEvent| {
+    let open: Mutex<HashMap<i64, ProgressBar>> = Mutex::new(HashMap::new());
+    let lines: Mutex<Vec<String>> = Mutex::new(Vec::new());
+    let on_progress = |e: JobEvent| {
         let label = format!("{} {}", e.job.kind.as_str(), e.job.target);
+        let Ok(mut open) = open.lock() else { return };
         match e.job.state {
             JobState::Running => {
                 let bar = open.entry(e.job.id).or_insert_with(|| {
@@ -315,11 +284,34 @@ pub fn run_metrics(study: &mut Study, req: MetricsRequest) -> Result<()> {
                     b.finish_and_clear();
                 }
                 let line = finished_line(&e.job, e.layers_analysed, e.layers_reused);
-                bars.suspend(|| println!("{line}"));
+                // Printed after the run: a closed pipe must not end a run half way.
+                if let Ok(mut l) = lines.lock() {
+                    l.push(line);
+                }
             }
         }
-    })?;
-    println!(
+    };
+    let (password, user, url) = (
+        registry.password()?,
+        registry.registry_user.clone(),
+        registry.registry_url.clone(),
+    );
+    let summary = sh.task(
+        api::run_jobs,
+        jb::RunJobs {
+            kinds: Some(planned.kinds.clone()),
+            project: planned.project.clone(),
+            concurrency: Some(concurrency.max(1)),
+            registry_url: url,
+            registry_user: user,
+            registry_password: password,
+        },
+        &on_progress,
+    )?;
+    for l in lines.into_inner().unwrap_or_default() {
+        say!("{l}");
+    }
+    say!(
         "{} done, {} failed, {} waiting for a retry time{}; layers: {} analysed, {} from cache",
         summary.done,
         summary.failed,
@@ -384,21 +376,20 @@ pub enum JobsCmd {
 }
 
 /// `codebench jobs`.
-pub fn jobs(study: &mut Study, cmd: Option<JobsCmd>) -> Result<()> {
+pub fn jobs(sh: &Shell, cmd: Option<JobsCmd>) -> Result<()> {
     match cmd.unwrap_or(JobsCmd::List {
         format: Format::Text,
     }) {
         JobsCmd::List { format } => {
-            let jobs = study.jobs()?;
+            let jobs = sh.call(api::jobs, jb::JobsRequest {})?;
             if format == Format::Json {
-                println!("{}", serde_json::to_string_pretty(&jobs)?);
-                return Ok(());
+                return crate::out::json(&jobs);
             }
             if jobs.is_empty() {
-                println!("no jobs (queue some with `codebench metrics run --images`)");
+                say!("no jobs (queue some with `codebench metrics run --images`)");
             }
             for j in &jobs {
-                println!(
+                say!(
                     "{:>4} {:<18} {:<9} {:>4.0}% {} attempt{}  {}{}",
                     j.id,
                     j.kind.as_str(),
@@ -415,12 +406,12 @@ pub fn jobs(study: &mut Study, cmd: Option<JobsCmd>) -> Result<()> {
             }
         }
         JobsCmd::Cancel { id } => {
-            let j = study.cancel_job(id)?;
-            println!("job {} {}: {}", j.id, j.target, j.state.as_str());
+            let j = sh.call(api::cancel_job, jb::JobRequest { id })?;
+            say!("job {} {}: {}", j.id, j.target, j.state.as_str());
         }
         JobsCmd::Retry { id } => {
-            let j = study.retry_job(id)?;
-            println!("job {} {}: {}", j.id, j.target, j.state.as_str());
+            let j = sh.call(api::retry_job, jb::JobRequest { id })?;
+            say!("job {} {}: {}", j.id, j.target, j.state.as_str());
         }
     }
     Ok(())

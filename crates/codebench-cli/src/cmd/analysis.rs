@@ -1,0 +1,221 @@
+//! `codebench agreement`, `overview`, `report` and `export`.
+
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+use codebench::api::{self, analysis as an};
+
+use crate::shell::{abs, Shell};
+use crate::{say, Format};
+
+/// How agreement is printed.
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum ReportFormat {
+    /// An aligned table.
+    Table,
+    /// JSON (what the app receives).
+    Json,
+    /// CSV (the shape of agreement.csv).
+    Csv,
+}
+
+/// `codebench agreement`.
+#[derive(Args)]
+pub struct AgreementArgs {
+    /// A dimension id; repeat for several (default: every dimension, or the round's).
+    #[arg(long = "dimension")]
+    dimensions: Vec<String>,
+    /// Raters to compare, comma-separated (default: the round's, else every rater with
+    /// decisions in the dimension).
+    #[arg(long, value_delimiter = ',')]
+    raters: Option<Vec<String>>,
+    #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
+    format: ReportFormat,
+    /// Only the units of this round (its raters and dimension unless given); refused until
+    /// the round is revealed.
+    #[arg(long)]
+    round: Option<String>,
+}
+
+/// Prints agreement.
+pub fn agreement(sh: &Shell, a: AgreementArgs) -> anyhow::Result<()> {
+    let report = sh.call(
+        api::agreement,
+        an::AgreementRequest {
+            dimensions: a.dimensions,
+            raters: a.raters,
+            round: a.round,
+        },
+    )?;
+    use codebench::agreement as ag;
+    match a.format {
+        ReportFormat::Json => crate::out::json(&report),
+        ReportFormat::Csv => crate::out::raw(&ag::to_csv(&report)),
+        ReportFormat::Table => crate::out::raw(&ag::to_table(&report)),
+    }
+}
+
+/// `codebench overview`.
+#[derive(Args)]
+pub struct OverviewArgs {
+    /// Count one source's codes: `consensus` or a rater (default: every decision you may see).
+    #[arg(long)]
+    labels: Option<String>,
+    /// Count only this round's units.
+    #[arg(long)]
+    round: Option<String>,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+}
+
+/// Prints the overview.
+pub fn overview(sh: &Shell, a: OverviewArgs) -> anyhow::Result<()> {
+    let o = sh.call(
+        api::overview,
+        an::OverviewRequest {
+            labels: a.labels,
+            round: a.round,
+        },
+    )?;
+    if a.format == Format::Json {
+        return crate::out::json(&o);
+    }
+    say!("{} units", o.units);
+    for r in &o.raters {
+        say!(
+            "rater {:<16} {} units coded, {} decisions, {} flagged",
+            r.rater,
+            r.coded_units,
+            r.decisions,
+            r.flagged
+        );
+    }
+    for r in &o.rounds {
+        let progress: Vec<String> = r
+            .raters
+            .iter()
+            .map(|p| format!("{} {}/{}", p.rater, p.decided, p.total))
+            .collect();
+        say!(
+            "round {:<12} {} units, {}  {}",
+            r.name,
+            r.units.len(),
+            if r.revealed_at.is_some() { "revealed" } else { "blind" },
+            progress.join(", ")
+        );
+    }
+    let mut dim = String::new();
+    for c in o.distribution.iter().filter(|c| c.count > 0) {
+        if c.dimension != dim {
+            dim = c.dimension.clone();
+            say!("{dim}:");
+        }
+        say!("  {:<40} {}", c.name, c.count);
+    }
+    if o.hidden > 0 {
+        say!(
+            "{} decisions of other raters not counted: their rounds are not revealed yet",
+            o.hidden
+        );
+    }
+    Ok(())
+}
+
+/// Whose labels to compare with.
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum CompareWith {
+    /// EASE 2022: 406 ML projects with Docker images.
+    Ease2022,
+}
+
+/// How the report is printed.
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum ReportOut {
+    /// Markdown.
+    Md,
+    /// One long CSV (table,row,column,value).
+    Csv,
+    /// JSON (what the app receives).
+    Json,
+}
+
+/// `codebench report`.
+#[derive(Args)]
+pub struct ReportArgs {
+    /// Whose labels: `consensus` or a rater (default: the only rater, else the consensus).
+    #[arg(long, visible_alias = "rater")]
+    labels: Option<String>,
+    /// Put the published figures of a study beside this study's.
+    #[arg(long, value_enum)]
+    compare: Option<CompareWith>,
+    #[arg(long, value_enum, default_value_t = ReportOut::Md)]
+    format: ReportOut,
+    /// Also draw the paper's figures into this folder, each as SVG and PNG.
+    #[arg(long)]
+    figures: Option<PathBuf>,
+}
+
+/// Prints the report (and writes the figures).
+pub fn report(sh: &Shell, a: ReportArgs) -> anyhow::Result<()> {
+    let ease2022 = a.compare == Some(CompareWith::Ease2022);
+    if let Some(dir) = &a.figures {
+        let written = sh.call(
+            api::export_figures,
+            an::ExportFigures {
+                dir: abs(dir)?,
+                labels: a.labels.clone(),
+                ease2022,
+            },
+        )?;
+        eprintln!(
+            "{} figures written to {} ({} files, SVG and PNG)",
+            written.len() / 2,
+            dir.display(),
+            written.len()
+        );
+    }
+    let report = sh.call(
+        api::report,
+        an::ReportRequest {
+            labels: a.labels,
+            ease2022,
+        },
+    )?;
+    match a.format {
+        ReportOut::Md => crate::out::raw(&report.to_markdown()),
+        ReportOut::Csv => crate::out::raw(&report.to_csv()?),
+        ReportOut::Json => crate::out::json(&report),
+    }
+}
+
+/// `codebench export`.
+#[derive(Args)]
+pub struct ExportArgs {
+    /// The folder (created if missing).
+    #[arg(long, value_name = "DIR", default_value = "export")]
+    out: PathBuf,
+    /// Write text cells as they are: no `'` before cells a spreadsheet would run as formulas.
+    #[arg(long)]
+    raw: bool,
+}
+
+/// Writes the export tables.
+pub fn export(sh: &Shell, a: ExportArgs) -> anyhow::Result<()> {
+    let e = sh.call(
+        api::export_tables,
+        an::ExportTables {
+            dir: abs(&a.out)?,
+            raw: a.raw,
+        },
+    )?;
+    for w in &e.files {
+        say!("wrote {} ({} rows)", w.path.display(), w.rows);
+    }
+    if e.withheld > 0 {
+        say!(
+            "{} decisions and evidence of other raters left out: their rounds are not revealed yet",
+            e.withheld
+        );
+    }
+    Ok(())
+}
