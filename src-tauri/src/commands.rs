@@ -40,33 +40,35 @@ where
         return Ok(false);
     };
     let thread_app = app.clone();
-    let spawned = std::thread::Builder::new().name(name.into()).spawn(move || {
-        let app = thread_app;
-        let outcome = (|| {
-            let mut study = codebench::Study::open(&path)?;
-            let env = SystemEnv;
-            let mut ctx = Ctx::new(&mut study, viewer, &env);
-            let progress_app = app.clone();
-            let progress = move |p: P| {
-                let _ = progress_app.emit(&format!("{name}:progress"), p);
+    let spawned = std::thread::Builder::new()
+        .name(name.into())
+        .spawn(move || {
+            let app = thread_app;
+            let outcome = (|| {
+                let mut study = codebench::Study::open(&path)?;
+                let env = SystemEnv;
+                let mut ctx = Ctx::new(&mut study, viewer, &env);
+                let progress_app = app.clone();
+                let progress = move |p: P| {
+                    let _ = progress_app.emit(&format!("{name}:progress"), p);
+                };
+                let task = Task::new(&progress, cancel);
+                work(&mut ctx, &task)
+            })();
+            use tauri::Manager;
+            app.state::<AppState>().release_task(name);
+            let finished = match outcome {
+                Ok(result) => Finished {
+                    result: Some(result),
+                    error: None,
+                },
+                Err(error) => Finished {
+                    result: None,
+                    error: Some(error),
+                },
             };
-            let task = Task::new(&progress, cancel);
-            work(&mut ctx, &task)
-        })();
-        use tauri::Manager;
-        app.state::<AppState>().release_task(name);
-        let finished = match outcome {
-            Ok(result) => Finished {
-                result: Some(result),
-                error: None,
-            },
-            Err(error) => Finished {
-                result: None,
-                error: Some(error),
-            },
-        };
-        let _ = app.emit(&format!("{name}:finished"), finished);
-    });
+            let _ = app.emit(&format!("{name}:finished"), finished);
+        });
     match spawned {
         Ok(_) => Ok(true),
         Err(e) => {

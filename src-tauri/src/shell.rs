@@ -221,7 +221,8 @@ mod tests {
 
     #[test]
     fn shell_contract_is_current() {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui/src/lib/generated/shell.ts");
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../ui/src/lib/generated/shell.ts");
         let c = contract();
         if std::env::var_os("CODEBENCH_WRITE_CONTRACT").is_some() {
             std::fs::write(&path, &c).unwrap();

@@ -197,7 +197,10 @@ mod tests {
         let path = dir.path().join("data/org.codebench.app/sample.codebench");
         let state = AppState::new(None);
         assert_eq!(
-            state.call(|c| Ok(c.study.projects()?.len())).unwrap_err().message,
+            state
+                .call(|c| Ok(c.study.projects()?.len()))
+                .unwrap_err()
+                .message,
             "no study is open"
         );
         state.open_sample(&path);
@@ -207,7 +210,9 @@ mod tests {
         assert_eq!(n, 12);
         assert!(opened.sample);
         assert_eq!(opened.path, path);
-        state.call(|c| Ok(c.study.add_rater("ana").map(|_| ())?)).unwrap();
+        state
+            .call(|c| Ok(c.study.add_rater("ana").map(|_| ())?))
+            .unwrap();
         // Opening it again keeps what was written.
         let again = AppState::new(None);
         again.open_sample(&path);
@@ -222,7 +227,11 @@ mod tests {
         let state = AppState::new(None);
         state.open(&path);
         let err = state.call(|c| Ok(c.study.projects()?)).unwrap_err();
-        assert!(err.message.contains("not a Codebench study"), "{}", err.message);
+        assert!(
+            err.message.contains("not a Codebench study"),
+            "{}",
+            err.message
+        );
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "not a study");
     }
 
@@ -234,7 +243,11 @@ mod tests {
         let junk = dir.path().join("notes.txt");
         std::fs::write(&junk, "not a study").unwrap();
         let err = state.switch(&junk, false).unwrap_err();
-        assert!(err.message.contains("not a Codebench study"), "{}", err.message);
+        assert!(
+            err.message.contains("not a Codebench study"),
+            "{}",
+            err.message
+        );
         assert_eq!(state.call(|c| Ok(c.study.projects()?)).unwrap().len(), 12);
         assert_eq!(state.open_unit(), Some("acme/x".into()));
         let new = dir.path().join("mine.codebench");

@@ -73,7 +73,12 @@ pub fn abs(p: &Path) -> anyhow::Result<String> {
         p.to_path_buf()
     } else {
         std::env::current_dir()
-            .map_err(|e| ApiError::new(codebench::api::ErrorKind::Io, format!("the working folder: {e}")))?
+            .map_err(|e| {
+                ApiError::new(
+                    codebench::api::ErrorKind::Io,
+                    format!("the working folder: {e}"),
+                )
+            })?
             .join(p)
     };
     Ok(full.display().to_string())

@@ -8,7 +8,7 @@ use std::path::Path;
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
-use crate::codebook::{Codebook};
+use crate::codebook::Codebook;
 use crate::corpus::unit_by_name;
 pub use crate::rater::Rater;
 use crate::rater::{check_rater_name, rater_id, rater_id_or_add};
@@ -534,7 +534,10 @@ fn set_decision(
     let sorted = dim.codes_of(&input.codes)?;
     let retired: Vec<&String> = sorted
         .iter()
-        .filter(|c| dim.code(c).is_some_and(|c| c.status == crate::codebook::CodeStatus::Retired))
+        .filter(|c| {
+            dim.code(c)
+                .is_some_and(|c| c.status == crate::codebook::CodeStatus::Retired)
+        })
         .collect();
     let rater: String = tx
         .prepare_cached("SELECT name FROM rater WHERE id = ?1")?

@@ -234,7 +234,6 @@ pub(crate) fn set_consensus(
     Ok((change, new))
 }
 
-
 /// Removes the consensus `old` of unit `unit_id` (it goes back to the queue), with a history
 /// row by `by` saying why.
 pub(crate) fn clear_consensus(

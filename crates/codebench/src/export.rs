@@ -159,7 +159,12 @@ fn codings_into(view: &View, raw: bool, out: impl std::io::Write) -> Result<()> 
         };
         for code in codes {
             let ev = evidence
-                .get(&(d.rater.as_str(), d.unit.as_str(), d.dimension.as_str(), code))
+                .get(&(
+                    d.rater.as_str(),
+                    d.unit.as_str(),
+                    d.dimension.as_str(),
+                    code,
+                ))
                 .map(|v| v.join(" | "))
                 .unwrap_or_default();
             w.row([
@@ -709,7 +714,9 @@ fn history_rows(study: &Study, view: &View) -> Result<Vec<Vec<String>>> {
 /// Whether a history row (`action`, `subject`) tells the viewer another rater's codes, memo or
 /// evidence on a blind unit: `decision.*` and `evidence.*` rows are `rater|unit|dimension`.
 fn hides_history(view: &View, action: &str, subject: &str) -> bool {
-    if view.blind.is_empty() || !(action.starts_with("decision.") || action.starts_with("evidence.")) {
+    if view.blind.is_empty()
+        || !(action.starts_with("decision.") || action.starts_with("evidence."))
+    {
         return false;
     }
     // The rater comes first and the dimension last; the unit in between may hold a '|'.
@@ -1000,8 +1007,7 @@ mod tests {
         );
         assert_eq!(lines.len(), 4, "{cons}");
         let ag = std::fs::read_to_string(out.join("agreement.csv")).unwrap();
-        let expected =
-            crate::agreement::to_csv(&s.agreement_for(&Default::default()).unwrap().0);
+        let expected = crate::agreement::to_csv(&s.agreement_for(&Default::default()).unwrap().0);
         assert_eq!(ag, expected);
         assert!(ag.contains("purpose"), "{ag}");
         assert!(!ag.replace("\r\n", "").contains('\n'), "CRLF line ends");

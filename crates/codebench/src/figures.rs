@@ -320,7 +320,9 @@ mod tests {
     #[test]
     fn figures_carry_the_reports_numbers() {
         let (dir, s) = coded();
-        let figures = s.figures(&Labels::Rater("ana".into()), None, Compare::Ease2022).unwrap();
+        let figures = s
+            .figures(&Labels::Rater("ana".into()), None, Compare::Ease2022)
+            .unwrap();
         let ids: Vec<&str> = figures.iter().map(|f| f.id()).collect();
         assert_eq!(
             ids,
@@ -334,7 +336,9 @@ mod tests {
                 "image_directory_levels"
             ]
         );
-        let report = s.report(&Labels::Rater("ana".into()), None, Compare::Ease2022).unwrap();
+        let report = s
+            .report(&Labels::Rater("ana".into()), None, Compare::Ease2022)
+            .unwrap();
         let kinds = table(&report, "kinds").unwrap();
         let Figure::Bars(b) = &figures[0] else {
             panic!("bars")
@@ -367,7 +371,9 @@ mod tests {
         assert!(files.groups.is_empty());
 
         let out = dir.path().join("figs");
-        let written = s.write_figures(&Labels::Rater("ana".into()), None, Compare::None, &out).unwrap();
+        let written = s
+            .write_figures(&Labels::Rater("ana".into()), None, Compare::None, &out)
+            .unwrap();
         assert_eq!(written.len(), 14);
         for w in &written {
             let bytes = std::fs::read(w).unwrap();
@@ -381,7 +387,9 @@ mod tests {
                 );
             }
         }
-        let svgs = s.figures_svg(&Labels::Rater("ana".into()), None, Compare::None).unwrap();
+        let svgs = s
+            .figures_svg(&Labels::Rater("ana".into()), None, Compare::None)
+            .unwrap();
         assert_eq!(svgs.len(), 7);
         assert_eq!(svgs[0].title, "Project kinds");
         assert!(svgs[0].svg.contains("Application"));
@@ -390,7 +398,10 @@ mod tests {
     #[test]
     fn an_unknown_rater_is_named() {
         let (_d, s) = coded();
-        let e = s.figures(&Labels::Rater("nobody".into()), None, Compare::None).unwrap_err().to_string();
+        let e = s
+            .figures(&Labels::Rater("nobody".into()), None, Compare::None)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("nobody"), "{e}");
     }
 }

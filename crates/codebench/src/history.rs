@@ -29,4 +29,3 @@ pub(crate) fn record(
     )?;
     Ok(())
 }
-

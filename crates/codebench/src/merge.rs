@@ -1,33 +1,108 @@
-//! Merging raters' copies of one study: each rater codes in their own copy of the study file,
-//! then the copies are merged into one ([`Study::merge_from`]).
+//! Merging raters' copies of one study: each rater codes in their own copy (a hand-out copy,
+//! see [`crate::copy`]), then the copies are merged into one ([`Study::merge_from`]).
 //!
-//! A merge brings in what this study lacks: raters (by name), projects (by `owner/name`),
-//! snapshots (by commit and the SHA-256 of every file, texts checked against their digests),
-//! units (by name), decisions with their history rows, consensus rows with theirs, and rounds
-//! (by name, with their units and raters; a round revealed in either copy is revealed). An
-//! automatic consensus (adjudicator `auto`) gives way to an adjudicator's, and after the merge
-//! units where all raters now agree become consensus as they would have in one file. It is
-//! idempotent: merging the same copy again changes nothing. It never overwrites: a copy with
-//! another codebook, or a decision (or consensus) that differs between the copies, refuses
-//! the whole merge with a message naming it, and this study is left as it was (one
-//! transaction). The other copy is only read.
+//! A merge carries everything the other copy holds that this study lacks: raters, projects,
+//! snapshots (texts checked against their digests), units, decisions with their memos, flags and
+//! evidence, consensus, rounds with their units, raters and reveals, image references, metrics
+//! (image, layer and Dockerfile analyses, finished jobs), the codebook's changes (a code proposed
+//! there is added; a rename, an edited definition or a status change follows the newer edit by
+//! the two copies' histories), and the history rows of what it brings. It decides per item: what
+//! both copies hold alike is left, what only one holds is brought in, and what both hold
+//! differently is a **conflict**, listed with both sides and settled by the rule the user picks
+//! ([`Prefer`]: keep mine, take theirs, the newest) or one by one ([`MergeOptions::choices`]).
+//! With a conflict left unsettled nothing is written and the report lists the conflicts.
+//!
+//! Every incoming row is checked: the other copy must be a sound study file (SQLite's own checks,
+//! foreign keys), its codebook compatible (the same dimensions), and each decision must follow
+//! the codebook (dimension, unit kind, codes, cardinality) and name a valid rater. A copy handed
+//! out for one rater that brings another rater's decisions has those flagged and left out. A bad
+//! copy is refused with one message naming what is wrong, and this study is left as it was (one
+//! transaction). The other copy is only read (an older one is upgraded in a temporary copy). A
+//! merge is idempotent, and merges of copies that do not conflict give the same study in any
+//! order.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::Read;
 use std::path::Path;
 
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::codebook::Codebook;
 use crate::corpus::sha256_hex;
 use crate::{Error, Result, Study};
 
-/// What a merge brought in.
+/// How conflicts are settled when no choice is given for them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[serde(rename_all = "lowercase")]
+pub enum Prefer {
+    /// Keep this study's side.
+    Mine,
+    /// Take the other copy's side.
+    Theirs,
+    /// Take the side changed last.
+    Newest,
+}
+
+/// One side of a conflict to take.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[serde(rename_all = "lowercase")]
+pub enum Take {
+    /// This study's side.
+    Mine,
+    /// The other copy's side.
+    Theirs,
+}
+
+/// How to merge.
+#[derive(Debug, Clone, Default)]
+pub struct MergeOptions {
+    /// The rule for conflicts without a choice; `None`: list them and write nothing.
+    pub prefer: Option<Prefer>,
+    /// Choices per conflict, by [`Conflict::id`].
+    pub choices: BTreeMap<String, Take>,
+    /// Work out the merge and report it, writing nothing.
+    pub dry_run: bool,
+    /// Who merges (kept in the history).
+    pub by: String,
+}
+
+/// Something both copies hold differently.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+pub struct Conflict {
+    /// Stable id for a choice: `decision:RATER|UNIT|DIMENSION` or `consensus:UNIT|DIMENSION`.
+    pub id: String,
+    /// `decision` or `consensus`.
+    pub kind: String,
+    /// What it is about, for people.
+    pub subject: String,
+    /// This study's side, in words.
+    pub mine: String,
+    /// The other copy's side, in words.
+    pub theirs: String,
+    /// When this study's side was last changed.
+    pub mine_at: String,
+    /// When the other copy's side was last changed.
+    pub theirs_at: String,
+    /// The side taken, when a choice or the rule settled it.
+    pub taken: Option<Take>,
+}
+
+/// What a merge brought in (or, when `merged` is false, would bring in).
 #[derive(Debug, Clone, Default, Serialize, PartialEq, Eq, ts_rs::TS)]
 pub struct MergeReport {
+    /// Whether the merge was written (false: a dry run, or conflicts left unsettled).
+    pub merged: bool,
+    /// Whether the other copy is a copy of this study (the same study id).
+    pub same_study: bool,
+    /// The rater the other copy was handed out for, if it was.
+    pub handed_out_for: Option<String>,
     /// Raters this study did not have.
     pub raters_added: Vec<String>,
+    /// Codes proposed in the other copy, added here (`dimension|code`).
+    pub codes_added: Vec<String>,
+    /// Codes renamed, edited or re-statused there more recently, updated here.
+    pub codes_updated: Vec<String>,
     /// Projects this study did not have.
     pub projects_added: Vec<String>,
     /// Snapshots added (of new or known projects).
@@ -36,35 +111,58 @@ pub struct MergeReport {
     pub units_added: usize,
     /// Decisions added.
     pub decisions_added: usize,
+    /// Decisions replaced by the other copy's side of a conflict.
+    pub decisions_replaced: usize,
     /// Decisions both copies hold identically.
     pub decisions_same: usize,
-    /// Consensus rows added.
+    /// Evidence quotes added.
+    pub evidence_added: usize,
+    /// Consensus rows added or replaced.
     pub consensus_added: usize,
-    /// History rows copied (those of the added decisions and consensus rows).
+    /// History rows copied (those of the added decisions, evidence and consensus rows).
     pub history_added: usize,
     /// Rounds this study did not have (by name).
     pub rounds_added: Vec<String>,
     /// Rounds revealed in the other copy and not yet here: revealed by the merge.
     pub rounds_revealed: Vec<String>,
+    /// Image references added.
+    pub image_refs_added: usize,
+    /// Image, layer and Dockerfile metrics brought in, and jobs the other copy finished.
+    pub metrics_added: usize,
     /// Automatic consensus rows made or changed after the merge, because all raters of a unit
     /// now agree.
     pub auto_consensus: usize,
+    /// Conflicts, each with the side taken (none: unsettled).
+    pub conflicts: Vec<Conflict>,
+    /// Decisions left out because the copy was handed out for another rater.
+    pub flagged: Vec<String>,
 }
 
 impl MergeReport {
-    /// Whether the merge changed anything.
+    /// Whether the merge changes anything.
     pub fn changed(&self) -> bool {
         !self.raters_added.is_empty()
+            || !self.codes_added.is_empty()
+            || !self.codes_updated.is_empty()
             || !self.projects_added.is_empty()
             || !self.rounds_added.is_empty()
             || !self.rounds_revealed.is_empty()
             || self.snapshots_added
                 + self.units_added
                 + self.decisions_added
+                + self.decisions_replaced
+                + self.evidence_added
                 + self.consensus_added
                 + self.history_added
+                + self.image_refs_added
+                + self.metrics_added
                 + self.auto_consensus
                 > 0
+    }
+
+    /// Conflicts no choice or rule settled.
+    pub fn unsettled(&self) -> usize {
+        self.conflicts.iter().filter(|c| c.taken.is_none()).count()
     }
 }
 
@@ -93,7 +191,32 @@ fn fingerprint(commit: &Option<String>, files: &[FileRow]) -> Fingerprint {
     )
 }
 
+/// One evidence quote, as both copies identify it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct Quote {
+    code: String,
+    file: String,
+    quote: String,
+    line_start: Option<i64>,
+    line_end: Option<i64>,
+    created_at: String,
+}
+
+impl Quote {
+    /// What makes two quotes the same quote (not when they were attached).
+    fn key(&self) -> (&str, &str, &str, Option<i64>, Option<i64>) {
+        (
+            &self.code,
+            &self.file,
+            &self.quote,
+            self.line_start,
+            self.line_end,
+        )
+    }
+}
+
 struct OtherDecision {
+    id: i64,
     rater: String,
     unit: String,
     dimension: String,
@@ -102,6 +225,7 @@ struct OtherDecision {
     flagged: i64,
     coded_at: String,
     codes: BTreeSet<String>,
+    evidence: Vec<Quote>,
 }
 
 struct OtherConsensus {
@@ -114,9 +238,25 @@ struct OtherConsensus {
     codes: BTreeSet<String>,
 }
 
+fn list(codes: &BTreeSet<String>) -> String {
+    codes.iter().cloned().collect::<Vec<_>>().join(", ")
+}
+
 impl Study {
-    /// Merges another copy of this study into this one (see the module documentation).
+    /// Merges another copy of this study into this one, listing conflicts and writing nothing
+    /// while one is unsettled (see the module documentation).
     pub fn merge_from(&mut self, other: &Path) -> Result<MergeReport> {
+        self.merge_with(
+            other,
+            &MergeOptions {
+                by: "system".into(),
+                ..Default::default()
+            },
+        )
+    }
+
+    /// Merges another copy with the given rules (see the module documentation).
+    pub fn merge_with(&mut self, other: &Path, opts: &MergeOptions) -> Result<MergeReport> {
         let oname = other.display().to_string();
         if let (Ok(a), Ok(b)) = (
             std::fs::canonicalize(other),
@@ -128,22 +268,49 @@ impl Study {
                 )));
             }
         }
-        let oc = open_other(other)?;
-        let ours = self.cached_codebook()?;
-        let theirs = crate::codebook::load(&oc)?;
-        same_codebook(&ours, &theirs, &oname)?;
         let refuse = |what: String| Error::Invalid(format!("{oname}: {what}; nothing was merged"));
-
-        self.write(|tx| {
-            let mut report = MergeReport::default();
+        // An older copy is upgraded in a temporary copy; the file itself is only read.
+        let upgraded = tempdir_for(self.path())?;
+        let oc = open_other(other, &upgraded)?;
+        check_sound(&oc, &oname)?;
+        let ours = self.cached_codebook()?;
+        let theirs = crate::codebook::load(&oc)
+            .map_err(|e| refuse(format!("its codebook cannot be read ({e})")))?;
+        compatible_codebook(&ours, &theirs, &oname)?;
+        let meta = |c: &Connection, k: &str| -> Result<Option<String>> {
+            Ok(
+                c.query_row("SELECT value FROM meta WHERE key = ?1", [k], |r| r.get(0))
+                    .optional()?,
+            )
+        };
+        let handed_out_for = meta(&oc, crate::copy::HANDED_OUT_FOR)?;
+        let same_study = match (meta(self.conn(), "study_id")?, meta(&oc, "study_id")?) {
+            (Some(a), Some(b)) => a == b,
+            _ => false,
+        };
+        let their_decisions = other_decisions(&oc)?;
+        let their_consensus = other_consensus(&oc)?;
+        let commit = !opts.dry_run;
+        let book_after = merged_codebook(&ours, &theirs);
+        self.write_if(|tx| {
+            let mut report = MergeReport {
+                same_study,
+                handed_out_for: handed_out_for.clone(),
+                ..Default::default()
+            };
             // (unit id, unit, dimension) whose decisions or consensus the merge touched.
             let mut touched: BTreeSet<(i64, String, String)> = BTreeSet::new();
+            merge_codebook(&oc, tx, &ours, &theirs, &mut report, &opts.by)?;
             // Raters.
             let raters: Vec<(String, String)> = rows(&oc, "SELECT name, created_at FROM rater ORDER BY name", |r| Ok((r.get(0)?, r.get(1)?)))?;
             for (name, created_at) in raters {
+                let checked = crate::rater::check_rater_name(&name).map_err(|e| refuse(format!("rater '{name}': {e}")))?;
+                if checked != name {
+                    return Err(refuse(format!("rater name '{name}' has blanks around it")));
+                }
                 let n = tx.execute("INSERT OR IGNORE INTO rater (name, created_at) VALUES (?1, ?2)", params![name, created_at])?;
                 if n > 0 {
-                    crate::history::record(tx, "system", "rater.add", &name, None, Some(&serde_json::json!({ "name": name, "merged_from": oname })))?;
+                    crate::history::record(tx, &opts.by, "rater.add", &name, None, Some(&serde_json::json!({ "name": name, "merged_from": oname })))?;
                     report.raters_added.push(name);
                 }
             }
@@ -169,7 +336,7 @@ impl Study {
                             params![full_name, source, location, metadata, changed, problem, created_at],
                         )?;
                         let id = tx.last_insert_rowid();
-                        crate::history::record(tx, "system", "project.import", &full_name, None, Some(&serde_json::json!({ "outcome": "merged", "merged_from": oname })))?;
+                        crate::history::record(tx, &opts.by, "project.import", &full_name, None, Some(&serde_json::json!({ "outcome": "merged", "merged_from": oname })))?;
                         report.projects_added.push(full_name.clone());
                         id
                     }
@@ -211,7 +378,9 @@ impl Study {
             let units: Vec<(i64, String, Option<String>, String)> =
                 rows(&oc, "SELECT project_id, kind, path, name FROM unit ORDER BY id", |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
             for (opid, kind, path, name) in units {
-                let pid = project_map[&opid];
+                let Some(&pid) = project_map.get(&opid) else {
+                    return Err(refuse(format!("unit '{name}' names a project the copy does not have")));
+                };
                 let have: Option<(i64, String)> = tx
                     .query_row("SELECT project_id, kind FROM unit WHERE name = ?1", [&name], |r| Ok((r.get(0)?, r.get(1)?)))
                     .optional()?;
@@ -224,83 +393,129 @@ impl Study {
                     }
                 }
             }
-            // Decisions.
-            let mut conflicts = Vec::new();
-            for d in other_decisions(&oc)? {
+            // Decisions, with their evidence.
+            for d in &their_decisions {
+                let dim = book_after
+                    .dimension(&d.dimension)
+                    .ok_or_else(|| refuse(format!("a decision on '{}' names dimension '{}', which the codebook lacks", d.unit, d.dimension)))?;
+                let (unit_id, unit) = crate::corpus::unit_by_name(tx, &d.unit).map_err(|e| refuse(e.to_string()))?;
+                dim.check_unit(&unit.name, &unit.kind).map_err(|e| refuse(format!("{} on '{}': {e}", d.rater, d.unit)))?;
+                let labels: Vec<String> = d.codes.iter().cloned().collect();
+                dim.codes_of(&labels).map_err(|e| refuse(format!("{}'s decision on '{}' ({}): {e}", d.rater, d.unit, d.dimension)))?;
+                if let Some(q) = d.evidence.iter().find(|q| !d.codes.contains(&q.code)) {
+                    return Err(refuse(format!("{}'s evidence on '{}' supports code '{}', which the decision does not have", d.rater, d.unit, q.code)));
+                }
                 let rater_id: i64 = tx.query_row("SELECT id FROM rater WHERE name = ?1", [&d.rater], |r| r.get(0))?;
-                let unit_id: i64 = tx.query_row("SELECT id FROM unit WHERE name = ?1", [&d.unit], |r| r.get(0))?;
-                let mine: Option<(i64, String, i64)> = tx
-                    .query_row(
-                        "SELECT id, memo, flagged FROM decision WHERE rater_id = ?1 AND unit_id = ?2 AND dimension = ?3",
-                        params![rater_id, unit_id, d.dimension],
-                        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-                    )
-                    .optional()?;
-                if let Some((id, memo, flagged)) = mine {
-                    let codes: BTreeSet<String> = rows(tx, &format!("SELECT code FROM decision_code WHERE decision_id = {id}"), |r| r.get(0))?.into_iter().collect();
-                    if codes == d.codes && memo == d.memo && flagged == d.flagged {
-                        report.decisions_same += 1;
-                    } else {
-                        conflicts.push(format!(
-                            "rater '{}' decided '{}' ({}) differently in the two copies: here [{}]{}, there [{}]{}",
-                            d.rater,
-                            d.unit,
-                            d.dimension,
-                            codes.iter().cloned().collect::<Vec<_>>().join(", "),
-                            if memo != d.memo { format!(" memo '{memo}'") } else { String::new() },
-                            d.codes.iter().cloned().collect::<Vec<_>>().join(", "),
-                            if memo != d.memo { format!(" memo '{}'", d.memo) } else { String::new() },
+                let mine = our_decision(tx, rater_id, unit_id, &d.dimension)?;
+                let same = mine.as_ref().is_some_and(|m| m.codes == d.codes && m.memo == d.memo && m.flagged == d.flagged);
+                if let Some(owner) = &handed_out_for {
+                    if &d.rater != owner && !same {
+                        report.flagged.push(format!(
+                            "{}'s decision on '{}' ({}) is in a copy handed out for {owner}; left out",
+                            d.rater, d.unit, d.dimension
                         ));
+                        continue;
                     }
-                    continue;
                 }
-                let snapshot = d.snapshot.and_then(|s| snapshot_map.get(&s).copied());
-                tx.execute(
-                    "INSERT INTO decision (rater_id, unit_id, dimension, snapshot_id, memo, flagged, coded_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                    params![rater_id, unit_id, d.dimension, snapshot, d.memo, d.flagged, d.coded_at],
-                )?;
-                let id = tx.last_insert_rowid();
-                for code in &d.codes {
-                    tx.execute("INSERT INTO decision_code (decision_id, dimension, code) VALUES (?1, ?2, ?3)", params![id, d.dimension, code])?;
-                }
-                report.decisions_added += 1;
-                touched.insert((unit_id, d.unit.clone(), d.dimension.clone()));
                 let subject = format!("{}|{}|{}", d.rater, d.unit, d.dimension);
-                report.history_added += copy_history(&oc, tx, &["decision.set", "decision.clear"], &subject)?;
+                match mine {
+                    None => {
+                        let snapshot = d.snapshot.and_then(|s| snapshot_map.get(&s).copied());
+                        tx.execute(
+                            "INSERT INTO decision (rater_id, unit_id, dimension, snapshot_id, memo, flagged, coded_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                            params![rater_id, unit_id, d.dimension, snapshot, d.memo, d.flagged, d.coded_at],
+                        )?;
+                        let id = tx.last_insert_rowid();
+                        for code in &d.codes {
+                            tx.execute("INSERT INTO decision_code (decision_id, dimension, code) VALUES (?1, ?2, ?3)", params![id, d.dimension, code])?;
+                        }
+                        report.evidence_added += add_quotes(tx, id, &d.evidence, &[])?;
+                        report.decisions_added += 1;
+                        touched.insert((unit_id, d.unit.clone(), d.dimension.clone()));
+                        report.history_added += copy_history(&oc, tx, &["decision.set", "decision.clear", "evidence.add", "evidence.remove"], &subject)?;
+                    }
+                    Some(m) if same => {
+                        report.decisions_same += 1;
+                        let added = add_quotes(tx, m.id, &d.evidence, &m.evidence)?;
+                        if added > 0 {
+                            report.evidence_added += added;
+                            report.history_added += copy_history(&oc, tx, &["evidence.add", "evidence.remove"], &subject)?;
+                        }
+                    }
+                    Some(m) => {
+                        let id = format!("decision:{subject}");
+                        let taken = settle(opts, &id, &m.coded_at, &d.coded_at);
+                        report.conflicts.push(Conflict {
+                            id,
+                            kind: "decision".into(),
+                            subject: format!("{}'s decision on '{}' ({})", d.rater, d.unit, d.dimension),
+                            mine: describe(&m.codes, &m.memo, m.flagged),
+                            theirs: describe(&d.codes, &d.memo, d.flagged),
+                            mine_at: m.coded_at.clone(),
+                            theirs_at: d.coded_at.clone(),
+                            taken,
+                        });
+                        match taken {
+                            Some(Take::Theirs) => {
+                                replace_decision(tx, &m, d, &opts.by, &subject)?;
+                                report.decisions_replaced += 1;
+                                touched.insert((unit_id, d.unit.clone(), d.dimension.clone()));
+                            }
+                            Some(Take::Mine) => {
+                                // Their quotes of codes this decision also has join it.
+                                let keep: Vec<Quote> = d.evidence.iter().filter(|q| m.codes.contains(&q.code)).cloned().collect();
+                                report.evidence_added += add_quotes(tx, m.id, &keep, &m.evidence)?;
+                            }
+                            None => {}
+                        }
+                    }
+                }
             }
             // Consensus.
-            for c in other_consensus(&oc)? {
-                let unit_id: i64 = tx.query_row("SELECT id FROM unit WHERE name = ?1", [&c.unit], |r| r.get(0))?;
-                let mine: Option<(i64, String, String)> = tx
+            for c in &their_consensus {
+                let (unit_id, _) = crate::corpus::unit_by_name(tx, &c.unit).map_err(|e| refuse(e.to_string()))?;
+                let dim = book_after
+                    .dimension(&c.dimension)
+                    .ok_or_else(|| refuse(format!("the consensus on '{}' names dimension '{}', which the codebook lacks", c.unit, c.dimension)))?;
+                let labels: Vec<String> = c.codes.iter().cloned().collect();
+                dim.codes_of(&labels).map_err(|e| refuse(format!("the consensus on '{}': {e}", c.unit)))?;
+                let mine: Option<(i64, String, String, String)> = tx
                     .query_row(
-                        "SELECT id, adjudicator, rationale FROM consensus WHERE unit_id = ?1 AND dimension = ?2",
+                        "SELECT id, adjudicator, rationale, decided_at FROM consensus WHERE unit_id = ?1 AND dimension = ?2",
                         params![unit_id, c.dimension],
-                        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
                     )
                     .optional()?;
-                if let Some((id, adjudicator, rationale)) = mine {
+                let auto = crate::rules::AUTO_ADJUDICATOR;
+                if let Some((id, adjudicator, rationale, decided_at)) = mine {
                     let codes: BTreeSet<String> = rows(tx, &format!("SELECT code FROM consensus_code WHERE consensus_id = {id}"), |r| r.get(0))?.into_iter().collect();
-                    let auto = crate::rules::AUTO_ADJUDICATOR;
-                    if adjudicator == auto && c.adjudicator != auto {
-                        // An adjudicator's decision there replaces our automatic one.
-                        tx.execute("DELETE FROM consensus WHERE id = ?1", [id])?;
-                    } else if c.adjudicator == auto
-                        || (codes == c.codes && adjudicator == c.adjudicator && rationale == c.rationale)
-                    {
+                    if c.adjudicator == auto || (codes == c.codes && adjudicator == c.adjudicator && rationale == c.rationale) {
                         // Theirs is automatic (ours stands; the sync below settles it), or the same.
                         touched.insert((unit_id, c.unit.clone(), c.dimension.clone()));
                         continue;
-                    } else {
-                        conflicts.push(format!(
-                            "the consensus on '{}' ({}) differs: here [{}] by {adjudicator}, there [{}] by {}",
-                            c.unit,
-                            c.dimension,
-                            codes.iter().cloned().collect::<Vec<_>>().join(", "),
-                            c.codes.iter().cloned().collect::<Vec<_>>().join(", "),
-                            c.adjudicator
-                        ));
-                        continue;
                     }
+                    if adjudicator != auto {
+                        let cid = format!("consensus:{}|{}", c.unit, c.dimension);
+                        let taken = settle(opts, &cid, &decided_at, &c.decided_at);
+                        report.conflicts.push(Conflict {
+                            id: cid,
+                            kind: "consensus".into(),
+                            subject: format!("the consensus on '{}' ({})", c.unit, c.dimension),
+                            mine: format!("[{}] by {adjudicator}: {rationale}", list(&codes)),
+                            theirs: format!("[{}] by {}: {}", list(&c.codes), c.adjudicator, c.rationale),
+                            mine_at: decided_at.clone(),
+                            theirs_at: c.decided_at.clone(),
+                            taken,
+                        });
+                        if taken != Some(Take::Theirs) {
+                            continue;
+                        }
+                    }
+                    // An adjudicator's decision there replaces ours (automatic, or set aside by
+                    // the choice); the old one stays in the history.
+                    let old = serde_json::json!({ "codes": codes, "adjudicator": adjudicator, "rationale": rationale, "decided_at": decided_at });
+                    crate::history::record(tx, &opts.by, "consensus.clear", &format!("{}|{}", c.unit, c.dimension), Some(&old), Some(&serde_json::json!({ "replaced_by_merge_of": oname })))?;
+                    tx.execute("DELETE FROM consensus WHERE id = ?1", [id])?;
                 }
                 tx.execute(
                     "INSERT INTO consensus (unit_id, dimension, adjudicator, rationale, method, decided_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -313,31 +528,175 @@ impl Study {
                 report.consensus_added += 1;
                 report.history_added += copy_history(&oc, tx, &["consensus.set", "consensus.clear"], &format!("{}|{}", c.unit, c.dimension))?;
             }
-            merge_rounds(&oc, tx, &mut report, &mut conflicts)?;
+            let mut structural = Vec::new();
+            merge_rounds(&oc, tx, &mut report, &mut structural, &opts.by)?;
+            if !structural.is_empty() {
+                return Err(refuse(structural.join("; ")));
+            }
             for name in &report.rounds_revealed {
                 touched.extend(crate::round::decided_in_round(tx, name)?);
             }
-            if !conflicts.is_empty() {
-                let n = conflicts.len();
-                conflicts.truncate(5);
-                return Err(refuse(format!(
-                    "{n} conflict{}: {}{}; make the two copies agree on these (or clear one side) and merge again",
-                    if n == 1 { "" } else { "s" },
-                    conflicts.join("; "),
-                    if n > 5 { format!("; and {} more", n - 5) } else { String::new() }
-                )));
+            report.image_refs_added += merge_image_refs(&oc, tx, &project_map)?;
+            report.metrics_added += merge_metrics(&oc, tx)?;
+            if report.unsettled() > 0 {
+                // Nothing is written while a conflict waits for a choice.
+                return Ok((report, false));
             }
             for (unit_id, unit, dim) in &touched {
-                if crate::rules::sync_auto_consensus(tx, &ours, *unit_id, unit, dim)?.is_some() {
+                if crate::rules::sync_auto_consensus(tx, &book_after, *unit_id, unit, dim)?.is_some() {
                     report.auto_consensus += 1;
                 }
             }
-            if report.changed() {
-                crate::history::record(tx, "system", "study.merge", &oname, None, Some(&serde_json::to_value(&report)?))?;
+            report.merged = commit;
+            if report.changed() && commit {
+                crate::history::record(tx, &opts.by, "study.merge", &oname, None, Some(&serde_json::to_value(&report)?))?;
             }
-            Ok(report)
+            Ok((report, commit))
         })
     }
+}
+
+/// Settles a conflict by its choice, else by the rule; `None` when neither says.
+fn settle(opts: &MergeOptions, id: &str, mine_at: &str, theirs_at: &str) -> Option<Take> {
+    if let Some(t) = opts.choices.get(id) {
+        return Some(*t);
+    }
+    match opts.prefer? {
+        Prefer::Mine => Some(Take::Mine),
+        Prefer::Theirs => Some(Take::Theirs),
+        Prefer::Newest => Some(if theirs_at > mine_at {
+            Take::Theirs
+        } else {
+            Take::Mine
+        }),
+    }
+}
+
+fn describe(codes: &BTreeSet<String>, memo: &str, flagged: i64) -> String {
+    let mut s = format!("[{}]", list(codes));
+    if !memo.is_empty() {
+        s.push_str(&format!(" memo '{memo}'"));
+    }
+    if flagged != 0 {
+        s.push_str(" (flagged)");
+    }
+    s
+}
+
+/// This study's decision of a rater on a unit, with its codes and quotes.
+struct MyDecision {
+    id: i64,
+    memo: String,
+    flagged: i64,
+    coded_at: String,
+    codes: BTreeSet<String>,
+    evidence: Vec<Quote>,
+}
+
+fn our_decision(
+    tx: &Connection,
+    rater_id: i64,
+    unit_id: i64,
+    dim: &str,
+) -> Result<Option<MyDecision>> {
+    let row: Option<(i64, String, i64, String)> = tx
+        .query_row(
+            "SELECT id, memo, flagged, coded_at FROM decision WHERE rater_id = ?1 AND unit_id = ?2 AND dimension = ?3",
+            params![rater_id, unit_id, dim],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
+        .optional()?;
+    let Some((id, memo, flagged, coded_at)) = row else {
+        return Ok(None);
+    };
+    let codes: BTreeSet<String> = tx
+        .prepare_cached("SELECT code FROM decision_code WHERE decision_id = ?1")?
+        .query_map([id], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(Some(MyDecision {
+        id,
+        memo,
+        flagged,
+        coded_at,
+        codes,
+        evidence: quotes_of(tx, id)?,
+    }))
+}
+
+fn quotes_of(c: &Connection, decision: i64) -> Result<Vec<Quote>> {
+    let mut stmt = c.prepare_cached(
+        "SELECT code, file, quote, line_start, line_end, created_at FROM evidence WHERE decision_id = ?1 ORDER BY id",
+    )?;
+    let rows = stmt.query_map([decision], |r| {
+        Ok(Quote {
+            code: r.get(0)?,
+            file: r.get(1)?,
+            quote: r.get(2)?,
+            line_start: r.get(3)?,
+            line_end: r.get(4)?,
+            created_at: r.get(5)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Adds to decision `id` the quotes of `theirs` that `mine` lacks; returns how many.
+fn add_quotes(tx: &Connection, id: i64, theirs: &[Quote], mine: &[Quote]) -> Result<usize> {
+    let have: BTreeSet<_> = mine.iter().map(Quote::key).collect();
+    let mut n = 0;
+    for q in theirs {
+        if have.contains(&q.key()) {
+            continue;
+        }
+        tx.execute(
+            "INSERT INTO evidence (decision_id, code, file, quote, line_start, line_end, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![id, q.code, q.file, q.quote, q.line_start, q.line_end, q.created_at],
+        )?;
+        n += 1;
+    }
+    Ok(n)
+}
+
+/// Replaces this study's decision with the other copy's side of a conflict; the old one, with
+/// its quotes, stays in the history.
+fn replace_decision(
+    tx: &Connection,
+    m: &MyDecision,
+    d: &OtherDecision,
+    by: &str,
+    subject: &str,
+) -> Result<()> {
+    let old = serde_json::json!({
+        "codes": m.codes, "memo": m.memo, "flagged": m.flagged != 0, "coded_at": m.coded_at,
+        "evidence": m.evidence.iter().map(|q| serde_json::json!({"code": q.code, "file": q.file, "quote": q.quote, "line_start": q.line_start, "line_end": q.line_end})).collect::<Vec<_>>(),
+    });
+    tx.execute(
+        "UPDATE decision SET memo = ?2, flagged = ?3, coded_at = ?4 WHERE id = ?1",
+        params![m.id, d.memo, d.flagged, d.coded_at],
+    )?;
+    tx.execute("DELETE FROM decision_code WHERE decision_id = ?1", [m.id])?;
+    for code in &d.codes {
+        tx.execute(
+            "INSERT INTO decision_code (decision_id, dimension, code) VALUES (?1, ?2, ?3)",
+            params![m.id, d.dimension, code],
+        )?;
+    }
+    // Quotes of codes the decision no longer has go (they are in the history row); theirs join.
+    tx.execute(
+        "DELETE FROM evidence WHERE decision_id = ?1 AND code NOT IN (SELECT code FROM decision_code WHERE decision_id = ?1)",
+        [m.id],
+    )?;
+    let kept: Vec<Quote> = m
+        .evidence
+        .iter()
+        .filter(|q| d.codes.contains(&q.code))
+        .cloned()
+        .collect();
+    add_quotes(tx, m.id, &d.evidence, &kept)?;
+    let new = serde_json::json!({ "codes": d.codes, "memo": d.memo, "flagged": d.flagged != 0, "merge": "theirs" });
+    crate::history::record(tx, by, "decision.set", subject, Some(&old), Some(&new))?;
+    let _ = d.id;
+    Ok(())
 }
 
 /// Brings in the other copy's rounds: a round this study lacks is added with its units and
@@ -348,6 +707,7 @@ fn merge_rounds(
     tx: &Connection,
     report: &mut MergeReport,
     conflicts: &mut Vec<String>,
+    by: &str,
 ) -> Result<()> {
     type RoundRow = (
         i64,
@@ -433,7 +793,7 @@ fn merge_rounds(
                 }
                 crate::history::record(
                     tx,
-                    "system",
+                    by,
                     "round.merge",
                     &name,
                     None,
@@ -453,8 +813,23 @@ fn merge_rounds(
     Ok(())
 }
 
-/// Opens the other copy read-only after checking it is a study of this schema version.
-fn open_other(path: &Path) -> Result<Connection> {
+/// A folder for a temporary, upgraded copy of an older other copy, beside this study (the same
+/// file system, and removed when dropped).
+fn tempdir_for(study: &Path) -> Result<tempfile::TempDir> {
+    let dir = study
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    tempfile::Builder::new()
+        .prefix(".codebench-merge-")
+        .tempdir_in(dir)
+        .or_else(|_| tempfile::tempdir())
+        .map_err(|e| Error::io(dir, e))
+}
+
+/// Opens the other copy read-only after checking it is a study; a copy of an older schema is
+/// copied into `scratch` and upgraded there (the copy itself is never written).
+fn open_other(path: &Path, scratch: &tempfile::TempDir) -> Result<Connection> {
     let not = |why: String| Error::NotAStudy {
         path: path.into(),
         why,
@@ -477,49 +852,98 @@ fn open_other(path: &Path) -> Result<Connection> {
             "an SQLite database of another application (application_id {app:#x})"
         )));
     }
-    let version: i64 = c.pragma_query_value(None, "user_version", |r| r.get(0))?;
-    if version != crate::study::SCHEMA_VERSION {
-        return Err(Error::Invalid(format!(
-            "{}: study schema version {version}, this Codebench writes {}; open that copy once with this Codebench (e.g. `codebench --study {} status`) and merge again; nothing was merged",
-            path.display(),
-            crate::study::SCHEMA_VERSION,
-            path.display()
+    let version: i64 = c
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .map_err(|e| not(e.to_string()))?;
+    if !(1..=crate::study::SCHEMA_VERSION).contains(&version) {
+        if version > crate::study::SCHEMA_VERSION {
+            return Err(Error::TooNew {
+                path: path.into(),
+                found: version,
+                supported: crate::study::SCHEMA_VERSION,
+            });
+        }
+        return Err(not(format!(
+            "its schema version {version} is not one Codebench ever wrote"
         )));
     }
-    Ok(c)
+    if version == crate::study::SCHEMA_VERSION {
+        return Ok(c);
+    }
+    let up = scratch.path().join("upgraded.codebench");
+    c.execute("VACUUM INTO ?1", [up.display().to_string()])?;
+    drop(c);
+    drop(Study::open(&up)?);
+    Ok(Connection::open_with_flags(
+        &up,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?)
 }
 
-/// Refuses a copy whose codebook differs (id, version, dimension ids, code ids).
-fn same_codebook(ours: &Codebook, theirs: &Codebook, oname: &str) -> Result<()> {
-    let shape = |b: &Codebook| -> BTreeMap<String, BTreeSet<String>> {
-        b.dimensions
-            .iter()
-            .map(|d| (d.id.clone(), d.codes.iter().map(|c| c.id.clone()).collect()))
-            .collect()
+/// Refuses a damaged copy: SQLite's own quick check and every foreign key must hold (a unit
+/// whose project is missing, a decision of an unknown rater...).
+fn check_sound(c: &Connection, oname: &str) -> Result<()> {
+    let damaged = |why: String| {
+        Error::Invalid(format!(
+            "{oname}: the copy is damaged ({why}); nothing was merged"
+        ))
     };
-    let mut why = Vec::new();
-    if ours.id != theirs.id || ours.version != theirs.version {
-        why.push(format!(
-            "codebook {} {} here, {} {} there",
-            ours.id, ours.version, theirs.id, theirs.version
+    let problems: Vec<String> =
+        rows(c, "PRAGMA quick_check", |r| r.get(0)).map_err(|e| damaged(e.to_string()))?;
+    let problems: Vec<String> = problems.into_iter().filter(|p| p != "ok").collect();
+    if !problems.is_empty() {
+        return Err(damaged(
+            problems.into_iter().take(3).collect::<Vec<_>>().join("; "),
         ));
     }
+    let broken: Vec<(String, Option<i64>, String)> = rows(c, "PRAGMA foreign_key_check", |r| {
+        Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+    })
+    .map_err(|e| damaged(e.to_string()))?;
+    if let Some((table, row, parent)) = broken.first() {
+        return Err(damaged(format!(
+            "{} row(s) point nowhere, e.g. {table} row {} names a missing {parent}",
+            broken.len(),
+            row.map(|r| r.to_string()).unwrap_or_else(|| "?".into())
+        )));
+    }
+    Ok(())
+}
+
+/// Refuses a copy whose codebook cannot be merged: another codebook id, or dimensions that
+/// differ (ids, units, cardinality). Codes may differ: they are merged.
+fn compatible_codebook(ours: &Codebook, theirs: &Codebook, oname: &str) -> Result<()> {
+    let mut why = Vec::new();
+    if ours.id != theirs.id {
+        why.push(format!("codebook {} here, {} there", ours.id, theirs.id));
+    }
+    let shape = |b: &Codebook| -> BTreeMap<String, (String, String)> {
+        b.dimensions
+            .iter()
+            .map(|d| {
+                (
+                    d.id.clone(),
+                    (
+                        d.unit.as_str().to_string(),
+                        d.cardinality.as_str().to_string(),
+                    ),
+                )
+            })
+            .collect()
+    };
     let (a, b) = (shape(ours), shape(theirs));
-    if a != b {
-        for (d, codes) in &a {
-            match b.get(d) {
-                None => why.push(format!("dimension '{d}' is missing there")),
-                Some(other) if other != codes => {
-                    let only_here: Vec<&String> = codes.difference(other).collect();
-                    let only_there: Vec<&String> = other.difference(codes).collect();
-                    why.push(format!("dimension '{d}' codes differ (only here: {only_here:?}, only there: {only_there:?})"));
-                }
-                _ => {}
-            }
+    for (d, s) in &a {
+        match b.get(d) {
+            None => why.push(format!("dimension '{d}' is missing there")),
+            Some(o) if o != s => why.push(format!(
+                "dimension '{d}' is decided differently there ({} {} here, {} {} there)",
+                s.0, s.1, o.0, o.1
+            )),
+            _ => {}
         }
-        for d in b.keys().filter(|d| !a.contains_key(*d)) {
-            why.push(format!("dimension '{d}' is only there"));
-        }
+    }
+    for d in b.keys().filter(|d| !a.contains_key(*d)) {
+        why.push(format!("dimension '{d}' is only there"));
     }
     if why.is_empty() {
         return Ok(());
@@ -528,6 +952,235 @@ fn same_codebook(ours: &Codebook, theirs: &Codebook, oname: &str) -> Result<()> 
         "{oname}: another codebook ({}); merge only copies of the same study; nothing was merged",
         why.join("; ")
     )))
+}
+
+/// The codebook as it will be after the merge: ours with the codes only the other copy has.
+fn merged_codebook(ours: &Codebook, theirs: &Codebook) -> Codebook {
+    let mut out = ours.clone();
+    for d in &mut out.dimensions {
+        if let Some(t) = theirs.dimension(&d.id) {
+            for c in &t.codes {
+                if d.code(&c.id).is_none() {
+                    d.codes.push(c.clone());
+                }
+            }
+        }
+    }
+    out
+}
+
+/// When a code was last renamed, edited or re-statused in a study's history (`None`: never).
+fn last_edit(c: &Connection, dim: &str, code: &str, actions: &[&str]) -> Result<Option<String>> {
+    let mut latest: Option<String> = None;
+    for a in actions {
+        let at: Option<String> = c
+            .query_row(
+                "SELECT max(at) FROM history WHERE action = ?1 AND subject = ?2",
+                params![a, format!("{dim}|{code}")],
+                |r| r.get(0),
+            )
+            .optional()?
+            .flatten();
+        if at > latest {
+            latest = at;
+        }
+    }
+    Ok(latest)
+}
+
+/// Brings in the other copy's codebook changes: codes only there are added (after ours, in
+/// their order, with their parents); a name, definition or status changed there more recently
+/// than here follows theirs. Each change is a history row.
+fn merge_codebook(
+    oc: &Connection,
+    tx: &Connection,
+    ours: &Codebook,
+    theirs: &Codebook,
+    report: &mut MergeReport,
+    by: &str,
+) -> Result<()> {
+    for td in &theirs.dimensions {
+        let Some(od) = ours.dimension(&td.id) else {
+            continue;
+        };
+        // Parents first: a new sub-code's parent may be new too.
+        let mut pending: Vec<&crate::codebook::Code> = td
+            .codes
+            .iter()
+            .filter(|c| od.code(&c.id).is_none())
+            .collect();
+        let mut added: BTreeSet<String> = BTreeSet::new();
+        while !pending.is_empty() {
+            let before = pending.len();
+            pending.retain(|c| {
+                let ready = c.parent.as_ref().is_none_or(|p| od.code(p).is_some() || added.contains(p));
+                if !ready {
+                    return true;
+                }
+                let r = tx.execute(
+                    "INSERT INTO code (dimension, id, name, definition, include, exclude, example, aliases, grp, parent, status, position)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, (SELECT coalesce(max(position), 0) + 1 FROM code WHERE dimension = ?1))",
+                    params![td.id, c.id, c.name, c.definition, c.include, c.exclude, c.example,
+                        serde_json::to_string(&c.aliases).unwrap_or_else(|_| "[]".into()), c.group, c.parent, c.status.as_str()],
+                );
+                if r.is_ok() {
+                    added.insert(c.id.clone());
+                }
+                false
+            });
+            if pending.len() == before {
+                break;
+            }
+        }
+        for id in &added {
+            report.codes_added.push(format!("{}|{id}", td.id));
+            let subject = format!("{}|{id}", td.id);
+            report.history_added += copy_history(oc, tx, &["codebook.propose"], &subject)?;
+        }
+        for tc in &td.codes {
+            let Some(oc_code) = od.code(&tc.id) else {
+                continue;
+            };
+            let subject = format!("{}|{}", td.id, tc.id);
+            let mut changed = false;
+            for (actions, differs, apply) in [
+                (
+                    &["codebook.rename"][..],
+                    oc_code.name != tc.name,
+                    "UPDATE code SET name = ?3 WHERE dimension = ?1 AND id = ?2",
+                ),
+                (
+                    &["codebook.status"][..],
+                    oc_code.status != tc.status,
+                    "UPDATE code SET status = ?3 WHERE dimension = ?1 AND id = ?2",
+                ),
+            ] {
+                if !differs {
+                    continue;
+                }
+                if last_edit(oc, &td.id, &tc.id, actions)? > last_edit(tx, &td.id, &tc.id, actions)?
+                {
+                    let value = if actions[0] == "codebook.rename" {
+                        tc.name.clone()
+                    } else {
+                        tc.status.as_str().to_string()
+                    };
+                    tx.execute(apply, params![td.id, tc.id, value])?;
+                    changed = true;
+                }
+            }
+            let text_differs = (
+                oc_code.definition.as_str(),
+                oc_code.include.as_str(),
+                oc_code.exclude.as_str(),
+                oc_code.example.as_str(),
+            ) != (
+                tc.definition.as_str(),
+                tc.include.as_str(),
+                tc.exclude.as_str(),
+                tc.example.as_str(),
+            );
+            if text_differs
+                && last_edit(oc, &td.id, &tc.id, &["codebook.edit"])?
+                    > last_edit(tx, &td.id, &tc.id, &["codebook.edit"])?
+            {
+                tx.execute(
+                    "UPDATE code SET definition = ?3, include = ?4, exclude = ?5, example = ?6 WHERE dimension = ?1 AND id = ?2",
+                    params![td.id, tc.id, tc.definition, tc.include, tc.exclude, tc.example],
+                )?;
+                changed = true;
+            }
+            if changed {
+                report.codes_updated.push(subject.clone());
+                report.history_added += copy_history(
+                    oc,
+                    tx,
+                    &["codebook.rename", "codebook.status", "codebook.edit"],
+                    &subject,
+                )?;
+            }
+        }
+    }
+    if !report.codes_added.is_empty() || !report.codes_updated.is_empty() {
+        tx.execute(
+            "INSERT INTO meta (key, value) VALUES ('codebook_rev', ?1) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            [crate::now()],
+        )?;
+        let _ = by;
+    }
+    Ok(())
+}
+
+/// Brings in image references the other copy found (by project, reference and place).
+fn merge_image_refs(
+    oc: &Connection,
+    tx: &Connection,
+    projects: &HashMap<i64, i64>,
+) -> Result<usize> {
+    let refs: Vec<(i64, String, String, String, String)> = rows(
+        oc,
+        "SELECT project_id, reference, found_in, how, added_at FROM image_ref ORDER BY id",
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+    )?;
+    let mut n = 0;
+    for (opid, reference, found_in, how, added_at) in refs {
+        let Some(pid) = projects.get(&opid) else {
+            continue;
+        };
+        n += tx.execute(
+            "INSERT OR IGNORE INTO image_ref (project_id, reference, found_in, how, added_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![pid, reference, found_in, how, added_at],
+        )?;
+    }
+    Ok(n)
+}
+
+/// Brings in metrics the other copy computed (a shard of a metrics run, or a rater's copy that
+/// ran them): layer analyses by digest, image metrics by reference and platform (the newer
+/// analysis wins), and marks done here the jobs done there. (Dockerfile analyses follow the
+/// texts: they are made when a snapshot is brought in.)
+fn merge_metrics(oc: &Connection, tx: &Connection) -> Result<usize> {
+    let mut n = 0;
+    let layers: Vec<(String, String, Vec<u8>, String)> = rows(
+        oc,
+        "SELECT digest, metrics, paths, analyzed_at FROM layer_metrics ORDER BY digest",
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+    )?;
+    for (d, m, p, a) in layers {
+        n += tx.execute(
+            "INSERT OR IGNORE INTO layer_metrics (digest, metrics, paths, analyzed_at) VALUES (?1, ?2, ?3, ?4)",
+            params![d, m, p, a],
+        )?;
+    }
+    let images: Vec<(String, String, String, String, String)> = rows(
+        oc,
+        "SELECT reference, platform, manifest_digest, metrics, analyzed_at FROM image_metrics ORDER BY reference, platform",
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+    )?;
+    for (reference, platform, digest, metrics, at) in images {
+        n += tx.execute(
+            "INSERT INTO image_metrics (reference, platform, manifest_digest, metrics, analyzed_at) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (reference, platform) DO UPDATE SET manifest_digest = excluded.manifest_digest,
+                 metrics = excluded.metrics, analyzed_at = excluded.analyzed_at
+             WHERE excluded.analyzed_at > image_metrics.analyzed_at",
+            params![reference, platform, digest, metrics, at],
+        )?;
+    }
+    let done: Vec<(String, String, i64, String, String)> = rows(
+        oc,
+        "SELECT kind, target, attempts, created_at, updated_at FROM job WHERE state = 'done' ORDER BY id",
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+    )?;
+    for (kind, target, attempts, created, updated) in done {
+        n += tx.execute(
+            "INSERT INTO job (kind, target, state, progress, attempts, created_at, updated_at) VALUES (?1, ?2, 'done', 1, ?3, ?4, ?5)
+             ON CONFLICT (kind, target) DO UPDATE SET state = 'done', progress = 1, error = NULL, retryable = 0,
+                 not_before = NULL, lease_owner = NULL, lease_until = NULL, updated_at = excluded.updated_at
+             WHERE job.state <> 'done'",
+            params![kind, target, attempts, created, updated],
+        )?;
+    }
+    Ok(n)
 }
 
 fn rows<T>(
@@ -568,6 +1221,8 @@ fn other_decisions(c: &Connection) -> Result<Vec<OtherDecision>> {
             Ok((
                 r.get::<_, i64>(0)?,
                 OtherDecision {
+                    id: r.get(0)?,
+                    evidence: Vec::new(),
                     rater: r.get(1)?,
                     unit: r.get(2)?,
                     dimension: r.get(3)?,
@@ -585,6 +1240,7 @@ fn other_decisions(c: &Connection) -> Result<Vec<OtherDecision>> {
         d.codes = stmt
             .query_map([*id], |r| r.get(0))?
             .collect::<Result<_, _>>()?;
+        d.evidence = quotes_of(c, *id)?;
     }
     Ok(out.into_iter().map(|(_, d)| d).collect())
 }
@@ -821,34 +1477,115 @@ mod tests {
     }
 
     #[test]
-    fn conflicting_decisions_refuse_the_whole_merge() {
+    fn a_conflict_is_listed_and_settled_by_rule_or_choice() {
         let (_d, mut a, mut b, p) = copies();
         b.add_rater("alice").unwrap();
         code(&mut a, "alice", &p[0], "model");
         code(&mut b, "alice", &p[0], "toolkit");
         code(&mut b, "bob", &p[1], "toolkit");
         let before = a.decisions(None).unwrap();
-        let e = a.merge_from(b.path()).unwrap_err().to_string();
+        // No rule: the conflict is listed and nothing is written, not even bob.
+        let r = a.merge_from(b.path()).unwrap();
+        assert!(!r.merged);
+        assert_eq!(r.unsettled(), 1);
+        let c = &r.conflicts[0];
+        assert_eq!(c.id, format!("decision:alice|{}|kind", p[0]));
         assert!(
-            e.contains("rater 'alice' decided")
-                && e.contains("here [model]")
-                && e.contains("there [toolkit]")
-                && e.contains("nothing was merged"),
-            "{e}"
+            c.mine.contains("[model]") && c.theirs.contains("[toolkit]"),
+            "{c:?}"
         );
         assert_eq!(a.decisions(None).unwrap(), before);
         assert_eq!(a.raters().unwrap().len(), 1, "bob was not added either");
+        // Keep mine: everything else merges.
+        let mut keep = MergeOptions {
+            prefer: Some(Prefer::Mine),
+            by: "lead".into(),
+            ..Default::default()
+        };
+        let r = a
+            .merge_with(b.path(), &{
+                keep.dry_run = true;
+                keep.clone()
+            })
+            .unwrap();
+        assert!(
+            !r.merged && r.decisions_added == 1,
+            "a dry run says what it would do"
+        );
+        assert_eq!(a.decisions(None).unwrap(), before, "and writes nothing");
+        keep.dry_run = false;
+        let r = a.merge_with(b.path(), &keep).unwrap();
+        assert!(r.merged);
+        assert_eq!(r.decisions_added, 1);
+        assert_eq!(
+            a.decision("alice", &p[0], "kind").unwrap().unwrap().codes,
+            vec!["model"]
+        );
+        // One by one: take theirs; the old side stays in the history.
+        let mut choices = BTreeMap::new();
+        choices.insert(format!("decision:alice|{}|kind", p[0]), Take::Theirs);
+        let r = a
+            .merge_with(
+                b.path(),
+                &MergeOptions {
+                    choices,
+                    by: "lead".into(),
+                    ..Default::default()
+                },
+            )
+            .unwrap();
+        assert_eq!(r.decisions_replaced, 1);
+        assert_eq!(
+            a.decision("alice", &p[0], "kind").unwrap().unwrap().codes,
+            vec!["toolkit"]
+        );
+        let old: String = a
+            .conn()
+            .query_row(
+                "SELECT old FROM history WHERE action = 'decision.set' AND new LIKE '%\"merge\":\"theirs\"%'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert!(old.contains("model"), "{old}");
     }
 
     #[test]
-    fn another_codebook_is_refused() {
-        let (d, mut a, _b, _p) = copies();
-        let mut book = Codebook::shipped();
-        book.dimensions[0].codes.pop();
-        let other = Study::create(d.path().join("o.codebench"), &book).unwrap();
-        let e = a.merge_from(other.path()).unwrap_err().to_string();
+    fn another_codebook_is_refused_but_new_codes_are_merged() {
+        let (d, mut a, mut b, p) = copies();
+        // A code proposed in bob's copy and given there arrives with the decision.
+        let c = b
+            .propose_code("kind", "Edge Device", "On a device.", None, "bob")
+            .unwrap();
+        code(&mut b, "bob", &p[0], &c.id);
+        let r = a.merge_from(b.path()).unwrap();
+        assert!(r.merged, "{r:?}");
+        assert_eq!(r.codes_added, vec!["kind|edge-device"]);
+        assert_eq!(
+            a.decision("bob", &p[0], "kind").unwrap().unwrap().codes,
+            vec!["edge-device"]
+        );
+        // A rename there, later than here, follows.
+        b.rename_code("kind", "edge-device", "Edge Devices", "bob")
+            .unwrap();
+        let r = a.merge_from(b.path()).unwrap();
+        assert_eq!(r.codes_updated, vec!["kind|edge-device"]);
+        let book = a.codebook().unwrap();
+        assert_eq!(
+            book.dimension("kind")
+                .unwrap()
+                .code("edge-device")
+                .unwrap()
+                .name,
+            "Edge Devices"
+        );
+        // Another dimension shape is another codebook.
+        let mut other = Codebook::shipped();
+        other.dimensions.pop();
+        let o = Study::create(d.path().join("o.codebench"), &other).unwrap();
+        let e = a.merge_from(o.path()).unwrap_err().to_string();
         assert!(
-            e.contains("another codebook") && e.contains("only here"),
+            e.contains("another codebook") && e.contains("missing there"),
             "{e}"
         );
         let e = a
@@ -861,6 +1598,102 @@ mod tests {
             a.merge_from(&d.path().join("junk")).unwrap_err(),
             Error::NotAStudy { .. }
         ));
+    }
+
+    #[test]
+    fn evidence_and_image_references_come_with_the_merge() {
+        let (_d, mut a, mut b, p) = copies();
+        let u = "lumen-labs/tinyserve:Dockerfile";
+        b.record(&DecisionInput {
+            rater: "bob".into(),
+            unit: u.into(),
+            dimension: "purpose".into(),
+            codes: vec!["hosting".into()],
+            memo: Some("exposes ports".into()),
+            flagged: Some(true),
+        })
+        .unwrap();
+        b.add_evidence(&crate::evidence::EvidenceInput {
+            rater: "bob".into(),
+            unit: u.into(),
+            dimension: "purpose".into(),
+            code: "hosting".into(),
+            file: "Dockerfile".into(),
+            quote: "EXPOSE 8080".into(),
+            line_start: Some(3),
+            line_end: Some(3),
+        })
+        .unwrap();
+        b.add_image_ref(&p[0], "acme/img:1").unwrap();
+        let r = a.merge_from(b.path()).unwrap();
+        assert_eq!(
+            (r.decisions_added, r.evidence_added, r.image_refs_added),
+            (1, 1, 1),
+            "{r:?}"
+        );
+        let ev = a.evidence(Some("bob")).unwrap();
+        assert_eq!(ev[0].quote, "EXPOSE 8080");
+        let d = a.decision("bob", u, "purpose").unwrap().unwrap();
+        assert!(d.flagged && d.memo == "exposes ports");
+        // Merging again changes nothing.
+        assert!(!a.merge_from(b.path()).unwrap().changed());
+    }
+
+    #[test]
+    fn a_copy_for_bob_brings_only_bobs_decisions() {
+        let (d, mut a, b, p) = copies();
+        drop(b);
+        let copy = d.path().join("for-bob.codebench");
+        let e = a
+            .copy_to(&crate::copy::CopySpec {
+                out: copy.clone(),
+                for_rater: Some("nobody".into()),
+                round: None,
+                by: "lead".into(),
+            })
+            .unwrap_err();
+        assert!(e.to_string().contains("unknown rater 'nobody'"), "{e}");
+        assert!(!copy.exists());
+        a.add_rater("bob").unwrap();
+        a.copy_to(&crate::copy::CopySpec {
+            out: copy.clone(),
+            for_rater: Some("bob".into()),
+            round: None,
+            by: "lead".into(),
+        })
+        .unwrap();
+        let mut bob = Study::open(&copy).unwrap();
+        code(&mut bob, "bob", &p[0], "model");
+        // A decision recorded under alice's name in bob's copy is flagged, not merged.
+        code(&mut bob, "alice", &p[1], "toolkit");
+        let r = a.merge_from(&copy).unwrap();
+        assert_eq!(r.handed_out_for.as_deref(), Some("bob"));
+        assert_eq!(r.decisions_added, 1);
+        assert_eq!(r.flagged.len(), 1, "{r:?}");
+        assert!(r.flagged[0].contains("alice"));
+        assert!(a.decision("alice", &p[1], "kind").unwrap().is_none());
+    }
+
+    #[test]
+    fn a_damaged_copy_is_refused_with_nothing_changed() {
+        let (d, mut a, b, _p) = copies();
+        let bad = d.path().join("bad.codebench");
+        std::fs::copy(b.path(), &bad).unwrap();
+        drop(b);
+        {
+            let c = Connection::open(&bad).unwrap();
+            c.execute_batch(
+                "PRAGMA foreign_keys = OFF; INSERT INTO unit (project_id, kind, path, name) VALUES (9999, 'project', NULL, 'ghost/project');",
+            )
+            .unwrap();
+        }
+        let before = a.status().unwrap().decisions;
+        let e = a.merge_from(&bad).unwrap_err().to_string();
+        assert!(
+            e.contains("damaged") && e.contains("nothing was merged"),
+            "{e}"
+        );
+        assert_eq!(a.status().unwrap().decisions, before);
     }
 
     #[test]

@@ -119,9 +119,7 @@ impl Study {
                 continue;
             }
             for c in &d.codes {
-                *counts
-                    .entry((d.dimension.clone(), c.clone()))
-                    .or_default() += 1;
+                *counts.entry((d.dimension.clone(), c.clone())).or_default() += 1;
             }
         }
         let raters = per_rater

@@ -220,7 +220,6 @@ impl Study {
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
-
 }
 
 /// Names no rater may have: `auto` adjudicates the automatic consensus, `consensus` names the
@@ -241,10 +240,7 @@ pub(crate) fn check_rater_name(name: &str) -> Result<String> {
             "'{name}' is not a rater name (1 to 100 characters, no commas or control characters)"
         )));
     }
-    if RESERVED_NAMES
-        .iter()
-        .any(|r| r.eq_ignore_ascii_case(name))
-    {
+    if RESERVED_NAMES.iter().any(|r| r.eq_ignore_ascii_case(name)) {
         return Err(Error::Invalid(format!(
             "'{name}' is reserved (it names the automatic consensus or the consensus labels); choose another rater name"
         )));
@@ -312,7 +308,6 @@ pub(crate) fn rater_id(c: &Connection, name: &str) -> Result<i64> {
             context: String::new(),
         })
 }
-
 
 fn rater_by_id(c: &Connection, id: i64) -> Result<Rater> {
     Ok(c.query_row(

@@ -25,11 +25,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::codebook::{Codebook, Dimension};
 use crate::coding::Change;
-pub use crate::consensus::{Consensus, RaterCodes};
 use crate::consensus::{clear_consensus, consensus_of, consensus_row, rater_codes, set_consensus};
+pub use crate::consensus::{Consensus, RaterCodes};
 use crate::corpus::unit_by_name;
 pub use crate::rules::AUTO_ADJUDICATOR;
-use crate::rules::{auto_enabled, is_blinded, blinding_rounds, sync_auto_consensus, AUTO_SETTING};
+use crate::rules::{auto_enabled, blinding_rounds, is_blinded, sync_auto_consensus, AUTO_SETTING};
 use crate::{Error, Result, Study};
 
 /// What an adjudicator decides on a unit.
@@ -184,10 +184,23 @@ impl Study {
                     codes.join(", "),
                     unit.name,
                     dim.id,
-                    if said.is_empty() { "no rater decided it".to_string() } else { said.join("; ") }
+                    if said.is_empty() {
+                        "no rater decided it".to_string()
+                    } else {
+                        said.join("; ")
+                    }
                 )));
             }
-            set_consensus(tx, unit_id, &unit.name, dim, &codes, &adjudicator, &rationale, "decided")
+            set_consensus(
+                tx,
+                unit_id,
+                &unit.name,
+                dim,
+                &codes,
+                &adjudicator,
+                &rationale,
+                "decided",
+            )
         })
     }
 

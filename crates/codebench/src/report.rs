@@ -292,7 +292,12 @@ impl Study {
     }
 
     /// Computes the report from a source's labels, as `viewer` may see them.
-    pub fn report(&self, labels: &Labels, viewer: Option<&str>, compare: Compare) -> Result<Report> {
+    pub fn report(
+        &self,
+        labels: &Labels,
+        viewer: Option<&str>,
+        compare: Compare,
+    ) -> Result<Report> {
         let (decisions, unlabelled) = self.labels(labels, viewer)?;
         let rater = labels.name();
         let book = self.cached_codebook()?;
@@ -779,7 +784,11 @@ impl Report {
                 "\n{} of {} units have no {} label in `{}`: {}.\n",
                 u.units.len(),
                 u.units_total,
-                if self.source == CONSENSUS_LABELS { "reconciled" } else { "" },
+                if self.source == CONSENSUS_LABELS {
+                    "reconciled"
+                } else {
+                    ""
+                },
                 u.dimension,
                 u.units.join(", ")
             ));

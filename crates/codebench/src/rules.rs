@@ -184,7 +184,6 @@ pub(crate) fn sync_auto_consensus(
     }
 }
 
-
 /// What a read path returns to a viewer: the items they may see, and how many were withheld
 /// because they are other raters' on blind units.
 #[derive(Debug, Clone, serde::Serialize)]

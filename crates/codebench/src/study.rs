@@ -26,6 +26,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../schema/migrations/0004_image_refs.sql"),
     include_str!("../../../schema/migrations/0005_jobs_images.sql"),
     include_str!("../../../schema/migrations/0006_evidence.sql"),
+    include_str!("../../../schema/migrations/0007_team.sql"),
 ];
 
 /// The schema version this build writes and reads.
@@ -108,6 +109,11 @@ impl Study {
             )));
         }
         let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        if version < 0 {
+            return Err(not_a_study(format!(
+                "its schema version {version} is not one Codebench ever wrote"
+            )));
+        }
         if version > SCHEMA_VERSION {
             return Err(Error::TooNew {
                 path,
@@ -165,6 +171,22 @@ impl Study {
         Ok(out)
     }
 
+    /// Runs `f` in one immediate write transaction and commits it when `f` says so (a dry run
+    /// or a refused merge rolls it back); on error nothing is kept.
+    pub(crate) fn write_if<T>(
+        &mut self,
+        f: impl FnOnce(&Transaction<'_>) -> Result<(T, bool)>,
+    ) -> Result<T> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let (out, commit) = f(&tx)?;
+        if commit {
+            tx.commit()?;
+        }
+        Ok(out)
+    }
+
     /// Sets the connection up: WAL, foreign keys, full sync (a commit that returned is on disk),
     /// a busy timeout so the app and the CLI can share the file.
     fn configure(&mut self) -> Result<()> {
@@ -198,7 +220,18 @@ impl Study {
             // Another process may have migrated between our read and the lock.
             let again: i64 = tx.pragma_query_value(None, "user_version", |r| r.get(0))?;
             if again == version {
-                tx.execute_batch(MIGRATIONS[version as usize])?;
+                let Some(step) = usize::try_from(version)
+                    .ok()
+                    .and_then(|v| MIGRATIONS.get(v))
+                else {
+                    return Err(Error::NotAStudy {
+                        path: self.path.clone(),
+                        why: format!(
+                            "its schema version {version} is not one Codebench ever wrote"
+                        ),
+                    });
+                };
+                tx.execute_batch(step)?;
                 tx.pragma_update(None, "user_version", version + 1)?;
                 crate::history::record(
                     &tx,

@@ -188,7 +188,11 @@ fn image_metrics_reach_images_csv_layers_csv_and_table_2() {
 
     // Table 2: the model's one image, the toolkit's two.
     let report = s
-        .report(&codebench::report::Labels::Rater("ana".into()), None, codebench::report::Compare::Ease2022)
+        .report(
+            &codebench::report::Labels::Rater("ana".into()),
+            None,
+            codebench::report::Compare::Ease2022,
+        )
         .unwrap();
     let t = report.tables.iter().find(|t| t.id == "images").unwrap();
     let c = |name: &str| t.columns.iter().position(|h| h == name).unwrap();

@@ -100,7 +100,11 @@ pub fn overview(sh: &Shell, a: OverviewArgs) -> anyhow::Result<()> {
             "round {:<12} {} units, {}  {}",
             r.name,
             r.units.len(),
-            if r.revealed_at.is_some() { "revealed" } else { "blind" },
+            if r.revealed_at.is_some() {
+                "revealed"
+            } else {
+                "blind"
+            },
             progress.join(", ")
         );
     }

@@ -31,7 +31,10 @@ pub fn run(cmd: AnalyzeCmd) -> anyhow::Result<()> {
             let mut results = Vec::new();
             for f in &files {
                 let bytes = std::fs::read(f).with_context(|| format!("{}", f.display()))?;
-                results.push(codebench::dockerfile::analyze(&f.display().to_string(), &bytes));
+                results.push(codebench::dockerfile::analyze(
+                    &f.display().to_string(),
+                    &bytes,
+                ));
             }
             if format == Format::Json {
                 return crate::out::json(&results);

@@ -128,7 +128,11 @@ pub fn run(sh: &Shell, cmd: CodebookCmd) -> anyhow::Result<()> {
                     d.name,
                     d.unit.as_str(),
                     d.cardinality.as_str(),
-                    if d.cardinality.as_str() == "one" { "" } else { "s" }
+                    if d.cardinality.as_str() == "one" {
+                        ""
+                    } else {
+                        "s"
+                    }
                 );
                 for c in &d.codes {
                     let indent = if c.parent.is_some() { "    " } else { "  " };
@@ -309,7 +313,10 @@ pub fn run(sh: &Shell, cmd: CodebookCmd) -> anyhow::Result<()> {
             }
         }
         CodebookCmd::Import { file } => {
-            let b = sh.call(api::import_codebook, cb::ImportCodebook { file: abs(&file)? })?;
+            let b = sh.call(
+                api::import_codebook,
+                cb::ImportCodebook { file: abs(&file)? },
+            )?;
             say!(
                 "the study now codes with {} {} ({} dimensions)",
                 b.id,

@@ -170,7 +170,11 @@ pub fn code(sh: &Shell, a: CodeArgs) -> anyhow::Result<()> {
             a.rater,
             a.unit,
             a.dimension,
-            if r.cleared { "cleared" } else { "had no decision" }
+            if r.cleared {
+                "cleared"
+            } else {
+                "had no decision"
+            }
         );
         return Ok(());
     }

@@ -53,9 +53,14 @@ pub fn projects(sh: &Shell, cmd: ProjectsCmd) -> anyhow::Result<()> {
                     p.source,
                     p.dockerfiles,
                     if p.dockerfiles == 1 { " " } else { "s" },
-                    p.commit.as_deref().map(|c| c.get(..12).unwrap_or(c)).unwrap_or("-"),
+                    p.commit
+                        .as_deref()
+                        .map(|c| c.get(..12).unwrap_or(c))
+                        .unwrap_or("-"),
                     if p.changed { "  changed upstream" } else { "" },
-                    p.problem.map(|x| format!("  problem: {x}")).unwrap_or_default()
+                    p.problem
+                        .map(|x| format!("  problem: {x}"))
+                        .unwrap_or_default()
                 );
             }
         }
@@ -64,7 +69,11 @@ pub fn projects(sh: &Shell, cmd: ProjectsCmd) -> anyhow::Result<()> {
             if format == Format::Json {
                 return crate::out::json(&v);
             }
-            say!("{}  {}", v.name, v.commit.as_deref().unwrap_or("(no commit)"));
+            say!(
+                "{}  {}",
+                v.name,
+                v.commit.as_deref().unwrap_or("(no commit)")
+            );
             match &v.readme {
                 Some(r) => say!("README {} ({} bytes, {})", r.path, r.size, r.status),
                 None => say!("no README"),
@@ -213,7 +222,10 @@ pub fn import(sh: &Shell, cmd: ImportCmd) -> anyhow::Result<()> {
         }
         ImportCmd::Github(a) => import_github(sh, a)?,
         ImportCmd::Codings { file } => {
-            let s = sh.call(api::import_codings, api::coding::ImportFile { file: abs(&file)? })?;
+            let s = sh.call(
+                api::import_codings,
+                api::coding::ImportFile { file: abs(&file)? },
+            )?;
             say!(
                 "{} new, {} changed, {} unchanged decisions",
                 s.created,
@@ -402,7 +414,10 @@ pub fn images(sh: &Shell, a: ImagesArgs) -> anyhow::Result<()> {
             say!("added {} to {}", r.reference, r.project);
         }
         Some(ImagesCmd::Remove { project, reference }) => {
-            let removed = sh.call(api::remove_image_ref, c::ImageRefChange { project, reference })?;
+            let removed = sh.call(
+                api::remove_image_ref,
+                c::ImageRefChange { project, reference },
+            )?;
             let places: Vec<&str> = removed.iter().map(|r| r.found_in.as_str()).collect();
             if let Some(first) = removed.first() {
                 say!(

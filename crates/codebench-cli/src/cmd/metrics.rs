@@ -251,9 +251,17 @@ pub fn metrics(sh: &Shell, cmd: MetricsCmd) -> Result<()> {
             all,
         },
     )?;
-    if dockerfiles && planned.kinds.iter().all(|k| *k != JobKind::DockerfileMetrics) {
+    if dockerfiles
+        && planned
+            .kinds
+            .iter()
+            .all(|k| *k != JobKind::DockerfileMetrics)
+    {
         let n = planned.dockerfiles_analysed;
-        say!("analysed {n} Dockerfile text{}", if n == 1 { "" } else { "s" });
+        say!(
+            "analysed {n} Dockerfile text{}",
+            if n == 1 { "" } else { "s" }
+        );
     }
     if planned.kinds.is_empty() {
         return Ok(());

@@ -80,7 +80,13 @@ pub fn run(sh: &Shell, cmd: RatersCmd) -> anyhow::Result<()> {
             );
         }
         RatersCmd::Remove { rater, by } => {
-            sh.call(api::remove_rater, r::RemoveRater { rater: rater.clone(), by })?;
+            sh.call(
+                api::remove_rater,
+                r::RemoveRater {
+                    rater: rater.clone(),
+                    by,
+                },
+            )?;
             say!("removed rater {rater}");
         }
     }

@@ -251,7 +251,9 @@ pub fn split_code(ctx: &mut Ctx<'_>, req: SplitCode) -> ApiResult<CodeSplit> {
     input::line("dimension", &req.dimension, MAX_LABEL)?;
     input::line("code", &req.code, MAX_LABEL)?;
     if req.into.len() > MAX_CODES {
-        return Err(ApiError::invalid(format!("more than {MAX_CODES} new codes")));
+        return Err(ApiError::invalid(format!(
+            "more than {MAX_CODES} new codes"
+        )));
     }
     for c in &req.into {
         input::line("name", &c.name, MAX_LABEL)?;

@@ -212,7 +212,10 @@ pub fn coding_queue(ctx: &mut Ctx<'_>, req: QueueRequest) -> ApiResult<CodingQue
             let blind_rounds: BTreeSet<String> =
                 dims.iter().flat_map(|d| blind.rounds(&u.name, d)).collect();
             QueueEntry {
-                label: labels.get(&u.name).cloned().unwrap_or_else(|| u.name.clone()),
+                label: labels
+                    .get(&u.name)
+                    .cloned()
+                    .unwrap_or_else(|| u.name.clone()),
                 coded: !dims.is_empty() && decided.iter().all(Option::is_some),
                 flagged: decided.iter().any(|d| d.is_some_and(|d| d.flagged)),
                 changed: changed.contains(&u.project),
@@ -296,7 +299,10 @@ fn labels_of(units: &[UnitInfo]) -> HashMap<String, String> {
         let label = match &u.path {
             None => u.project.clone(),
             Some(p) => {
-                let siblings = paths.get(u.project.as_str()).map(Vec::as_slice).unwrap_or(&[]);
+                let siblings = paths
+                    .get(u.project.as_str())
+                    .map(Vec::as_slice)
+                    .unwrap_or(&[]);
                 elide(p, &common_dirs(siblings))
             }
         };
@@ -456,7 +462,9 @@ pub fn add_evidence(ctx: &mut Ctx<'_>, req: AddEvidence) -> ApiResult<Evidence> 
     input::line("code", &req.code, MAX_LABEL)?;
     input::line("file", &req.file, MAX_PATH)?;
     if req.quote.trim().is_empty() {
-        return Err(ApiError::invalid("the quote is empty: select some text first"));
+        return Err(ApiError::invalid(
+            "the quote is empty: select some text first",
+        ));
     }
     input::text("the quote", &req.quote, MAX_QUOTE)?;
     ctx.acting_as(&req.rater)?;
@@ -477,7 +485,10 @@ pub struct RemoveEvidence {
 pub fn remove_evidence(ctx: &mut Ctx<'_>, req: RemoveEvidence) -> ApiResult<Done> {
     input::line("by", &req.by, MAX_NAME)?;
     if req.id < 1 {
-        return Err(ApiError::invalid(format!("{} is not an evidence id", req.id)));
+        return Err(ApiError::invalid(format!(
+            "{} is not an evidence id",
+            req.id
+        )));
     }
     ctx.acting_as(&req.by)?;
     let seen = ctx.study.evidence_seen_by(ctx.viewer.as_deref(), None)?;

@@ -219,7 +219,9 @@ pub fn render() -> Contract {
         }
     }
 
-    let mut table = String::from("| operation | CLI | app command | what it does |\n| --- | --- | --- | --- |\n");
+    let mut table = String::from(
+        "| operation | CLI | app command | what it does |\n| --- | --- | --- | --- |\n",
+    );
     for op in OPERATIONS {
         table.push_str(&format!(
             "| `{}` | {} | `{}` | {} |\n",
@@ -265,7 +267,8 @@ mod tests {
         let dir = root().join("ui/src/lib/generated");
         let readme_path = root().join("README.md");
         let readme = std::fs::read_to_string(&readme_path).unwrap();
-        let new_readme = readme_with(&readme, &c.table).expect("README.md has the operations markers");
+        let new_readme =
+            readme_with(&readme, &c.table).expect("README.md has the operations markers");
         if std::env::var_os("CODEBENCH_WRITE_CONTRACT").is_some() {
             std::fs::create_dir_all(&dir).unwrap();
             std::fs::write(dir.join("types.ts"), &c.types).unwrap();
@@ -285,7 +288,11 @@ mod tests {
             "{}",
             stale("ui/src/lib/generated/commands.ts")
         );
-        assert!(readme == new_readme, "{}", stale("README.md's table of operations"));
+        assert!(
+            readme == new_readme,
+            "{}",
+            stale("README.md's table of operations")
+        );
     }
 
     #[test]

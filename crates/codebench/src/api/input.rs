@@ -110,7 +110,10 @@ mod tests {
             line("unit", "o/n\n", MAX_UNIT).unwrap_err().message,
             "unit contains a control character"
         );
-        assert_eq!(line("rater", "  ", MAX_NAME).unwrap_err().message, "rater is empty");
+        assert_eq!(
+            line("rater", "  ", MAX_NAME).unwrap_err().message,
+            "rater is empty"
+        );
         assert!(text("the memo", "line one\nline two\ttab", MAX_MEMO).is_ok());
         assert!(text("the memo", "a\u{0}b", MAX_MEMO).is_err());
         assert!(text("the memo", &"x".repeat(MAX_MEMO + 1), MAX_MEMO).is_err());

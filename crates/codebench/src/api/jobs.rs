@@ -192,11 +192,17 @@ pub fn registry_access(
 
 /// Runs the queued metrics jobs (Dockerfile and image metrics), reporting every start, layer
 /// and finish. Cancel stops starting new jobs; each job's own Cancel stops it at its next step.
-pub fn run_jobs(ctx: &mut Ctx<'_>, req: RunJobs, task: &Task<'_, JobEvent>) -> ApiResult<RunSummary> {
+pub fn run_jobs(
+    ctx: &mut Ctx<'_>,
+    req: RunJobs,
+    task: &Task<'_, JobEvent>,
+) -> ApiResult<RunSummary> {
     input::opt_line("project", &req.project, MAX_NAME)?;
     let concurrency = req.concurrency.unwrap_or(2);
     if !(1..=16).contains(&concurrency) {
-        return Err(ApiError::invalid("concurrency: run 1 to 16 image jobs at once"));
+        return Err(ApiError::invalid(
+            "concurrency: run 1 to 16 image jobs at once",
+        ));
     }
     let (registry_base_url, credentials) = registry_access(
         ctx.env,
@@ -213,5 +219,7 @@ pub fn run_jobs(ctx: &mut Ctx<'_>, req: RunJobs, task: &Task<'_, JobEvent>) -> A
         cancel: Some(task.cancel_flag()),
         ..Default::default()
     };
-    Ok(ctx.study.run_jobs(&opts, &mut |e: &JobEvent| task.report(e.clone()))?)
+    Ok(ctx
+        .study
+        .run_jobs(&opts, &mut |e: &JobEvent| task.report(e.clone()))?)
 }

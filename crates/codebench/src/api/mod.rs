@@ -261,7 +261,9 @@ macro_rules! for_each_operation {
                 cancel_job($crate::api::jobs::JobRequest) => $crate::jobs::Job, cli "jobs cancel";
                 /// Queues a failed or cancelled job again.
                 retry_job($crate::api::jobs::JobRequest) => $crate::jobs::Job, cli "jobs retry";
-                /// Merges another copy of this study (a rater's) into this one.
+                /// Makes a consistent copy of the study (even while it is open), optionally for one rater.
+                copy_study($crate::api::team::CopyStudy) => $crate::copy::CopyReport, cli "copy";
+                /// Merges another copy of this study (a rater's) into this one, per item; conflicts by rule or choice.
                 merge_study($crate::api::team::MergeStudy) => $crate::merge::MergeReport, cli "merge";
             }
             global {
@@ -330,8 +332,8 @@ pub use codebook::{
     rename_code, set_code_status, split_code,
 };
 pub use coding::{
-    add_evidence, clear_decision, coding_queue, decisions, evidence, import_codings,
-    import_labels, record_decision, remove_evidence,
+    add_evidence, clear_decision, coding_queue, decisions, evidence, import_codings, import_labels,
+    record_decision, remove_evidence,
 };
 pub use corpus::{
     add_image_ref, forget_github_token, github_token_status, image_refs, import_github,
@@ -346,4 +348,4 @@ pub use reconcile::{
 };
 pub use rounds::{assign_round, create_round, reveal_round, round, rounds};
 pub use study::{create_study, status};
-pub use team::merge_study;
+pub use team::{copy_study, merge_study};

@@ -68,7 +68,9 @@ pub fn rename_rater(ctx: &mut Ctx<'_>, req: RenameRater) -> ApiResult<Rater> {
     input::line("rater", &req.rater, MAX_NAME)?;
     input::line("name", &req.name, MAX_NAME)?;
     input::line("by", &req.by, MAX_NAME)?;
-    Ok(ctx.study.rename_rater(&req.rater, &req.name, req.by.trim())?)
+    Ok(ctx
+        .study
+        .rename_rater(&req.rater, &req.name, req.by.trim())?)
 }
 
 /// `merge_raters`.
@@ -92,7 +94,9 @@ pub fn merge_raters(ctx: &mut Ctx<'_>, req: MergeRaters) -> ApiResult<RatersMerg
     input::line("from", &req.from, MAX_NAME)?;
     input::line("into", &req.into, MAX_NAME)?;
     input::line("by", &req.by, MAX_NAME)?;
-    Ok(ctx.study.merge_raters(&req.from, &req.into, req.by.trim())?)
+    Ok(ctx
+        .study
+        .merge_raters(&req.from, &req.into, req.by.trim())?)
 }
 
 /// `remove_rater`.

@@ -83,9 +83,11 @@ pub fn accept_consensus(ctx: &mut Ctx<'_>, req: AcceptConsensus) -> ApiResult<Ac
         input::text("the rationale", w, MAX_RATIONALE)?;
     }
     match &req.by {
-        Some(by) => Ok(ctx
-            .study
-            .accept_consensus(&req.dimension, req.rule, by, req.why.as_deref())?),
+        Some(by) => {
+            Ok(ctx
+                .study
+                .accept_consensus(&req.dimension, req.rule, by, req.why.as_deref())?)
+        }
         None if req.rule == Rule::Unanimous => Ok(ctx.study.auto_consensus(&req.dimension)?),
         None => Err(ApiError::invalid(
             "accepting by majority needs the name of who accepts",

@@ -156,5 +156,7 @@ pub struct RevealRound {
 pub fn reveal_round(ctx: &mut Ctx<'_>, req: RevealRound) -> ApiResult<RoundInfo> {
     input::line("round", &req.round, MAX_LABEL)?;
     input::line("by", &req.by, MAX_NAME)?;
-    Ok(ctx.study.reveal_round(&req.round, req.by.trim(), req.force)?)
+    Ok(ctx
+        .study
+        .reveal_round(&req.round, req.by.trim(), req.force)?)
 }

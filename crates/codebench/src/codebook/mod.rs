@@ -397,10 +397,7 @@ impl Dimension {
         self.resolve(label).ok_or_else(|| Error::Unknown {
             what: "code",
             name: label.to_string(),
-            context: format!(
-                " in dimension '{}'",
-                self.id
-            ),
+            context: format!(" in dimension '{}'", self.id),
         })
     }
 }
@@ -582,4 +579,3 @@ mod tests {
         assert!(d.resolve("c").is_none());
     }
 }
-

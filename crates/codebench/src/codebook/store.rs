@@ -170,4 +170,3 @@ impl crate::Study {
         Ok((*self.cached_codebook()?).clone())
     }
 }
-

@@ -598,6 +598,7 @@ pub(crate) fn unit_by_name(c: &Connection, name: &str) -> Result<(i64, UnitInfo)
     found.ok_or_else(|| Error::Unknown {
         what: "unit",
         name: name.to_string(),
-        context: " (a unit is written owner/name for a project or owner/name:path/to/Dockerfile)".into(),
+        context: " (a unit is written owner/name for a project or owner/name:path/to/Dockerfile)"
+            .into(),
     })
 }

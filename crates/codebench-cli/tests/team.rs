@@ -1,0 +1,338 @@
+//! Team work through the real `codebench` binary: hand-out copies made while the study is open
+//! elsewhere, merges that bring evidence back and settle conflicts, damaged copies and study
+//! files refused without a panic, and a closed pipe that ends a command quietly.
+
+mod common;
+
+use std::io::Read;
+use std::process::{Command, Stdio};
+
+use common::{dump, fails, ok, run};
+
+/// The sample study with alice and bob and a blind round over two project kinds.
+fn sample(dir: &std::path::Path) -> std::path::PathBuf {
+    let study = dir.join("lead.codebench");
+    ok(&study, &["init", "--sample"]);
+    ok(&study, &["raters", "add", "alice"]);
+    ok(&study, &["raters", "add", "bob"]);
+    ok(
+        &study,
+        &[
+            "round",
+            "create",
+            "r50",
+            "--size",
+            "2",
+            "--dimension",
+            "kind",
+            "--seed",
+            "7",
+        ],
+    );
+    ok(&study, &["round", "assign", "r50", "--raters", "alice,bob"]);
+    study
+}
+
+fn round_units(study: &std::path::Path) -> Vec<String> {
+    let v: serde_json::Value =
+        serde_json::from_str(&ok(study, &["round", "show", "r50", "--format", "json"])).unwrap();
+    v["units"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u.as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn a_copy_made_while_the_study_is_open_holds_every_acknowledged_decision() {
+    let dir = tempfile::tempdir().unwrap();
+    let study = sample(dir.path());
+    let units = round_units(&study);
+    // Another process holds the study open (the app would): the writes below stay in the WAL.
+    let holder = codebench::Study::open(&study).unwrap();
+    for u in &units {
+        ok(
+            &study,
+            &[
+                "code",
+                "--rater",
+                "alice",
+                "--unit",
+                u,
+                "--dimension",
+                "kind",
+                "--code",
+                "model",
+            ],
+        );
+    }
+    ok(
+        &study,
+        &[
+            "code",
+            "--rater",
+            "bob",
+            "--unit",
+            &units[0],
+            "--dimension",
+            "kind",
+            "--code",
+            "toolkit",
+        ],
+    );
+    // What `cp` would have handed out: the main file alone misses the decisions.
+    let copied = dir.path().join("cp.codebench");
+    std::fs::copy(&study, &copied).unwrap();
+    let cp_decisions = codebench::Study::open(&copied)
+        .map(|s| s.status().unwrap().decisions)
+        .unwrap_or(0);
+    assert!(cp_decisions < 3, "the plain copy had {cp_decisions}");
+    // `codebench copy --for bob`: every decision bob may see, none of alice's blind ones.
+    let bob = dir.path().join("bob.codebench");
+    let said = ok(
+        &study,
+        &[
+            "copy",
+            bob.to_str().unwrap(),
+            "--for",
+            "bob",
+            "--round",
+            "r50",
+        ],
+    );
+    assert!(
+        said.contains("2 of other raters' blind decisions left out"),
+        "{said}"
+    );
+    let s = codebench::Study::open(&bob).unwrap();
+    let d = s.decisions(None).unwrap();
+    assert_eq!(d.len(), 1);
+    assert_eq!(d[0].rater, "bob");
+    assert!(
+        !dump(&bob).contains("\"alice|"),
+        "no history row of alice's blind decisions"
+    );
+    // A copy for the lead holds all three.
+    let all = dir.path().join("all.codebench");
+    ok(&study, &["copy", all.to_str().unwrap()]);
+    assert_eq!(
+        codebench::Study::open(&all)
+            .unwrap()
+            .status()
+            .unwrap()
+            .decisions,
+        3
+    );
+    drop(holder);
+}
+
+#[test]
+fn bobs_copy_merges_back_with_his_evidence_and_memos() {
+    let dir = tempfile::tempdir().unwrap();
+    let study = sample(dir.path());
+    let bob = dir.path().join("bob.codebench");
+    ok(&study, &["copy", bob.to_str().unwrap(), "--for", "bob"]);
+    let unit = "lumen-labs/tinyserve:Dockerfile";
+    ok(
+        &bob,
+        &[
+            "code",
+            "--rater",
+            "bob",
+            "--unit",
+            unit,
+            "--dimension",
+            "purpose",
+            "--code",
+            "hosting",
+            "--memo",
+            "ports",
+        ],
+    );
+    ok(
+        &bob,
+        &[
+            "evidence",
+            "add",
+            "--rater",
+            "bob",
+            "--unit",
+            unit,
+            "--dimension",
+            "purpose",
+            "--code",
+            "hosting",
+            "--file",
+            "Dockerfile",
+            "--quote",
+            "EXPOSE 8080",
+            "--lines",
+            "3",
+        ],
+    );
+    let said = ok(&study, &["merge", bob.to_str().unwrap()]);
+    assert!(
+        said.contains("1 decisions (0 already here, 0 replaced), 1 evidence"),
+        "{said}"
+    );
+    let ev = ok(&study, &["evidence", "list", "--rater", "bob"]);
+    assert!(ev.contains("EXPOSE 8080"), "{ev}");
+    let d = ok(&study, &["decisions", "--rater", "bob", "--format", "json"]);
+    assert!(d.contains("\"memo\": \"ports\""), "{d}");
+    // Idempotent.
+    assert!(ok(&study, &["merge", bob.to_str().unwrap()]).contains("nothing new"));
+}
+
+#[test]
+fn conflicts_stop_the_merge_until_a_rule_or_a_choice_settles_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let study = sample(dir.path());
+    let other = dir.path().join("other.codebench");
+    ok(&study, &["copy", other.to_str().unwrap()]);
+    let u = "lumen-labs/tinyserve";
+    ok(
+        &study,
+        &[
+            "code",
+            "--rater",
+            "alice",
+            "--unit",
+            u,
+            "--dimension",
+            "kind",
+            "--code",
+            "model",
+        ],
+    );
+    ok(
+        &other,
+        &[
+            "code",
+            "--rater",
+            "alice",
+            "--unit",
+            u,
+            "--dimension",
+            "kind",
+            "--code",
+            "toolkit",
+        ],
+    );
+    ok(
+        &other,
+        &[
+            "code",
+            "--rater",
+            "bob",
+            "--unit",
+            "basalt-ai/autotune",
+            "--dimension",
+            "kind",
+            "--code",
+            "toolkit",
+        ],
+    );
+    let before = dump(&study);
+    let out = run(&study, &["merge", other.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains(&format!("conflict decision:alice|{u}|kind")),
+        "{text}"
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("nothing was merged"));
+    assert_eq!(dump(&study), before, "nothing written");
+    ok(
+        &study,
+        &[
+            "merge",
+            other.to_str().unwrap(),
+            "--take",
+            &format!("decision:alice|{u}|kind=theirs"),
+        ],
+    );
+    let d = ok(
+        &study,
+        &["decisions", "--rater", "alice", "--format", "json"],
+    );
+    assert!(d.contains("toolkit"), "{d}");
+    assert!(ok(&study, &["decisions", "--rater", "bob"]).contains("basalt-ai/autotune"));
+}
+
+#[test]
+fn a_copy_with_a_unit_whose_project_is_missing_is_refused_and_nothing_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let study = sample(dir.path());
+    let bad = dir.path().join("bad.codebench");
+    ok(&study, &["copy", bad.to_str().unwrap()]);
+    {
+        let c = rusqlite::Connection::open(&bad).unwrap();
+        c.execute_batch(
+            "PRAGMA foreign_keys = OFF;
+             INSERT INTO unit (project_id, kind, path, name) VALUES (4242, 'project', NULL, 'ghost/repo');",
+        )
+        .unwrap();
+    }
+    let before = dump(&study);
+    let m = fails(&study, &["merge", bad.to_str().unwrap()]);
+    assert!(
+        m.contains("damaged") && m.contains("nothing was merged"),
+        "{m}"
+    );
+    assert_eq!(dump(&study), before);
+}
+
+#[test]
+fn a_study_with_a_negative_schema_version_is_refused_and_left_unchanged() {
+    let dir = tempfile::tempdir().unwrap();
+    let study = dir.path().join("s.codebench");
+    ok(&study, &["init"]);
+    {
+        let c = rusqlite::Connection::open(&study).unwrap();
+        c.pragma_update(None, "user_version", -1).unwrap();
+        c.pragma_update(None, "journal_mode", "delete").unwrap();
+    }
+    let before = std::fs::read(&study).unwrap();
+    for args in [&["status"][..], &["units"], &["raters", "add", "x"]] {
+        let m = fails(&study, args);
+        assert!(m.contains("schema version -1"), "{m}");
+    }
+    assert_eq!(std::fs::read(&study).unwrap(), before);
+}
+
+#[test]
+fn a_closed_pipe_ends_the_command_quietly() {
+    let dir = tempfile::tempdir().unwrap();
+    let files: Vec<std::path::PathBuf> = (0..200)
+        .map(|i| {
+            let p = dir.path().join(format!("Dockerfile.{i}"));
+            std::fs::write(&p, format!("FROM python:3.{i}\nRUN pip install x\n")).unwrap();
+            p
+        })
+        .collect();
+    for format in ["json", "text"] {
+        let mut child = Command::new(common::bin())
+            .args(["analyze", "dockerfile", "--format", format])
+            .args(&files)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Read one byte, then close the pipe, as `| head -c1` does.
+        let mut out = child.stdout.take().unwrap();
+        let mut one = [0u8; 1];
+        out.read_exact(&mut one).unwrap();
+        drop(out);
+        let status = child.wait().unwrap();
+        let mut err = String::new();
+        child
+            .stderr
+            .take()
+            .unwrap()
+            .read_to_string(&mut err)
+            .unwrap();
+        assert!(status.success(), "{format}: {status:?} {err}");
+        assert!(!err.contains("panicked"), "{err}");
+    }
+}
