@@ -3,7 +3,7 @@
 
 import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
-import type { AcceptConsensus, AcceptReport, AddRater, AgreementRequest, ApiError, AssignRound, AutoRequest, ClearDecision, Cleared, Code, CodeSplit, CodeUse, Codebook, CodebookImported, CodebookRequest, CodesMerged, CodingQueue, CodingsImport, Consensus, ConsensusInput, CreateRound, CreateStudy, Created, Decided, Decision, DecisionInput, DecisionsRequest, Done, EditCode, EnqueueMetrics, Enqueued, Evidence, EvidenceInput, EvidenceRequest, ExportCodebook, ExportFigures, ExportTables, Exported, GithubImportSummary, GithubProgress, ImageRefChange, ImageRefInfo, ImageRefsRequest, ImportCodebook, ImportFile, ImportGithub, ImportLabels, ImportLocal, Job, JobEvent, JobRequest, JobsRequest, KeepToken, LabelsImport, LocalImport, MergeCodes, MergeRaters, MergeReport, MergeStudy, Overview, OverviewRequest, ProjectRemoval, ProjectRequest, ProjectSummary, ProjectView, ProjectsRequest, ProposeCode, Queue, QueueRequest, Rater, RaterInfo, RaterMerge, RatersRequest, Recorded, RemoveEvidence, RemoveProject, RemoveRater, RenameCode, RenameRater, RenderedFigure, ReopenConsensus, Reopened, Report, ReportRequest, RevealRound, RoundDetail, RoundInfo, RoundRequest, RoundsRequest, RunJobs, RunSummary, SetAuto, SetCodeStatus, SplitCode, Status, StatusRequest, TokenStatusRequest, UnitInfo, UnitsRequest, Written } from "./types";
+import type { AcceptConsensus, AcceptReport, AddRater, AgreementRequest, ApiError, AssignRound, AutoRequest, ClearDecision, Cleared, Code, CodeSplit, CodeUse, Codebook, CodebookImported, CodebookRequest, CodesMerged, CodingQueue, CodingsImport, Consensus, ConsensusInput, CopyReport, CopyStudy, CreateRound, CreateStudy, Created, Decided, Decision, DecisionInput, DecisionsRequest, Done, EditCode, EnqueueMetrics, Enqueued, Evidence, EvidenceInput, EvidenceRequest, ExportCodebook, ExportFigures, ExportTables, Exported, GithubImportSummary, GithubProgress, ImageRefChange, ImageRefInfo, ImageRefsRequest, ImportCodebook, ImportFile, ImportGithub, ImportLabels, ImportLocal, Job, JobEvent, JobRequest, JobsRequest, KeepToken, LabelsImport, LocalImport, MergeCodes, MergeRaters, MergeReport, MergeStudy, Overview, OverviewRequest, ProjectRemoval, ProjectRequest, ProjectSummary, ProjectView, ProjectsRequest, ProposeCode, Queue, QueueRequest, Rater, RaterInfo, RaterMerge, RatersRequest, Recorded, RemoveEvidence, RemoveProject, RemoveRater, RenameCode, RenameRater, RenderedFigure, ReopenConsensus, Reopened, Report, ReportRequest, RevealRound, RoundDetail, RoundInfo, RoundRequest, RoundsRequest, RunJobs, RunSummary, SetAuto, SetCodeStatus, SplitCode, Status, StatusRequest, TokenStatusRequest, UnitInfo, UnitsRequest, Written } from "./types";
 
 /** The payload of a task's `finished` event: its result, or why it failed. */
 export type Finished<T> = { result: T; error: null } | { result: null; error: ApiError };
@@ -170,7 +170,10 @@ export const cancelJob = (request: JobRequest): Promise<Job> => invoke<Job>("can
 /** Queues a failed or cancelled job again. */
 export const retryJob = (request: JobRequest): Promise<Job> => invoke<Job>("retry_job", { request });
 
-/** Merges another copy of this study (a rater's) into this one. */
+/** Makes a consistent copy of the study (even while it is open), optionally for one rater. */
+export const copyStudy = (request: CopyStudy): Promise<CopyReport> => invoke<CopyReport>("copy_study", { request });
+
+/** Merges another copy of this study (a rater's) into this one, per item; conflicts by rule or choice. */
 export const mergeStudy = (request: MergeStudy): Promise<MergeReport> => invoke<MergeReport>("merge_study", { request });
 
 /** Creates a new study file (the shipped codebook, a codebook file, or the sample study). */

@@ -283,6 +283,19 @@ export type Cardinality = "one" | "many";
 export type Change = "created" | "updated" | "unchanged";
 
 /**
+ * A choice for one conflict.
+ */
+export type Choice = { 
+/**
+ * The conflict's id (from a report).
+ */
+id: string, 
+/**
+ * The side to take.
+ */
+take: Take, };
+
+/**
  * `clear_decision`.
  */
 export type ClearDecision = { 
@@ -556,6 +569,43 @@ unchanged: number,
 raters_added: Array<string>, };
 
 /**
+ * Something both copies hold differently.
+ */
+export type Conflict = { 
+/**
+ * Stable id for a choice: `decision:RATER|UNIT|DIMENSION` or `consensus:UNIT|DIMENSION`.
+ */
+id: string, 
+/**
+ * `decision` or `consensus`.
+ */
+kind: string, 
+/**
+ * What it is about, for people.
+ */
+subject: string, 
+/**
+ * This study's side, in words.
+ */
+mine: string, 
+/**
+ * The other copy's side, in words.
+ */
+theirs: string, 
+/**
+ * When this study's side was last changed.
+ */
+mine_at: string, 
+/**
+ * When the other copy's side was last changed.
+ */
+theirs_at: string, 
+/**
+ * The side taken, when a choice or the rule settled it.
+ */
+taken: Take | null, };
+
+/**
  * Cross-tabulation of two raters' codes on the units both rated (one-code dimensions).
  */
 export type Confusion = { 
@@ -662,6 +712,57 @@ from: string,
  * Index of the stage it names, `None` when it names an image.
  */
 from_stage: number | null, };
+
+/**
+ * What a copy holds.
+ */
+export type CopyReport = { 
+/**
+ * The copy.
+ */
+path: string, 
+/**
+ * For whom, if handed out.
+ */
+for_rater: string | null, 
+/**
+ * For which round.
+ */
+round: string | null, 
+/**
+ * Decisions in the study.
+ */
+decisions: number, 
+/**
+ * Other raters' decisions left out (blind for the rater).
+ */
+decisions_withheld: number, 
+/**
+ * Other raters' history rows left out with them.
+ */
+history_withheld: number, };
+
+/**
+ * `copy_study`.
+ */
+export type CopyStudy = { 
+/**
+ * The new file (absolute path; refused when something is there).
+ */
+out: string, 
+/**
+ * Hand it out for this rater: other raters' decisions on units of unrevealed rounds are
+ * left out, and the copy remembers for whom it is.
+ */
+for_rater?: string, 
+/**
+ * The round it is for (the rater must be assigned to it).
+ */
+round?: string, 
+/**
+ * Who makes the copy (kept in the history; default: the viewer).
+ */
+by?: string, };
 
 /**
  * `create_round`: exactly one of `size`, `fraction` or `plan_width` (with `expected_kappa`).
@@ -1658,13 +1759,33 @@ into: string,
 by: string, };
 
 /**
- * What a merge brought in.
+ * What a merge brought in (or, when `merged` is false, would bring in).
  */
 export type MergeReport = { 
+/**
+ * Whether the merge was written (false: a dry run, or conflicts left unsettled).
+ */
+merged: boolean, 
+/**
+ * Whether the other copy is a copy of this study (the same study id).
+ */
+same_study: boolean, 
+/**
+ * The rater the other copy was handed out for, if it was.
+ */
+handed_out_for: string | null, 
 /**
  * Raters this study did not have.
  */
 raters_added: Array<string>, 
+/**
+ * Codes proposed in the other copy, added here (`dimension|code`).
+ */
+codes_added: Array<string>, 
+/**
+ * Codes renamed, edited or re-statused there more recently, updated here.
+ */
+codes_updated: Array<string>, 
 /**
  * Projects this study did not have.
  */
@@ -1682,15 +1803,23 @@ units_added: number,
  */
 decisions_added: number, 
 /**
+ * Decisions replaced by the other copy's side of a conflict.
+ */
+decisions_replaced: number, 
+/**
  * Decisions both copies hold identically.
  */
 decisions_same: number, 
 /**
- * Consensus rows added.
+ * Evidence quotes added.
+ */
+evidence_added: number, 
+/**
+ * Consensus rows added or replaced.
  */
 consensus_added: number, 
 /**
- * History rows copied (those of the added decisions and consensus rows).
+ * History rows copied (those of the added decisions, evidence and consensus rows).
  */
 history_added: number, 
 /**
@@ -1702,10 +1831,26 @@ rounds_added: Array<string>,
  */
 rounds_revealed: Array<string>, 
 /**
+ * Image references added.
+ */
+image_refs_added: number, 
+/**
+ * Image, layer and Dockerfile metrics brought in, and jobs the other copy finished.
+ */
+metrics_added: number, 
+/**
  * Automatic consensus rows made or changed after the merge, because all raters of a unit
  * now agree.
  */
-auto_consensus: number, };
+auto_consensus: number, 
+/**
+ * Conflicts, each with the side taken (none: unsettled).
+ */
+conflicts: Array<Conflict>, 
+/**
+ * Decisions left out because the copy was handed out for another rater.
+ */
+flagged: Array<string>, };
 
 /**
  * `merge_study`.
@@ -1714,7 +1859,19 @@ export type MergeStudy = {
 /**
  * The other copy of the study (absolute path; only read).
  */
-path: string, };
+path: string, 
+/**
+ * The rule for conflicts without a choice (none: list them and merge nothing).
+ */
+prefer?: Prefer, 
+/**
+ * Choices, one by one.
+ */
+choices: Array<Choice>, 
+/**
+ * Report what the merge would do, writing nothing.
+ */
+dry_run: boolean, };
 
 /**
  * Decisions an assigned rater still owes a round.
@@ -1781,6 +1938,11 @@ labels?: string,
  * Count only this round's units.
  */
 round?: string, };
+
+/**
+ * How conflicts are settled when no choice is given for them.
+ */
+export type Prefer = "mine" | "theirs" | "newest";
 
 /**
  * What removing a project took away.
@@ -2804,6 +2966,11 @@ skipped: Array<string>, };
  * How a stage's base image is pinned.
  */
 export type TagStatus = "tagged" | "latest" | "untagged" | "digest" | "variable" | "none";
+
+/**
+ * One side of a conflict to take.
+ */
+export type Take = "mine" | "theirs";
 
 /**
  * `github_token_status` and `forget_github_token`: no parameters.
