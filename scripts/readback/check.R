@@ -7,6 +7,13 @@ types <- read_csv(args[1], col_types = "ccc")
 spec_of <- function(kind) switch(kind,
   text = col_character(), integer = col_integer(), number = col_double(),
   boolean = col_logical(), time = col_datetime(format = ""))
+# Cells a spreadsheet would run as formulas are written with a leading ' (exports/README.md);
+# reading back takes it away. The sample's hostile Dockerfile sets this user.
+formula <- "^[=+@\t\r-]"
+is_number <- function(x) !is.na(suppressWarnings(as.numeric(x))) & !grepl("_", x, fixed = TRUE)
+needs_quote <- function(x) grepl(formula, sub("^'+", "", x)) & !is_number(x)
+unquote <- function(x) ifelse(!is.na(x) & startsWith(x, "'") & needs_quote(substring(x, 2)), substring(x, 2), x)
+hostile_user <- '=HYPERLINK("https://example.invalid/x","click")'
 problems_all <- character(0)
 files <- 0; rows <- 0
 for (dir in args[-1]) {
@@ -31,6 +38,17 @@ for (dir in args[-1]) {
         problems_all <- c(problems_all, sprintf("%s:%d: %s: '%s' is not %s", path, p$row[i] + 1,
           header[p$col[i]], p$actual[i], p$expected[i]))
       }
+    }
+    for (col in names(data)) {
+      v <- data[[col]]
+      if (is.character(v)) {
+        bad <- which(!is.na(v) & grepl(formula, v) & !is_number(v))
+        for (i in head(bad, 3)) problems_all <- c(problems_all, sprintf("%s:%d: %s: '%s' would run as a formula", path, i + 1, col, v[i]))
+      }
+    }
+    if (f == "dockerfiles.csv") {
+      u <- unquote(data$user[data$unit == "hostile-demo/readme-payloads:Dockerfile"])
+      if (length(u) == 1 && !identical(u, hostile_user)) problems_all <- c(problems_all, sprintf("%s: the hostile user reads back as %s", path, u))
     }
     files <- files + 1; rows <- rows + nrow(data)
   }

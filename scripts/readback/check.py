@@ -11,6 +11,37 @@ import pandas as pd
 
 from dictionary import parse
 
+# Cells a spreadsheet would run as formulas are written with a leading ' (exports/README.md,
+# "Spreadsheet formulas"); reading them back takes it away, giving the exact text.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+# The sample study's hostile Dockerfile sets this user: it must read back exactly.
+HOSTILE_UNIT = "hostile-demo/readme-payloads:Dockerfile"
+HOSTILE_USER = '=HYPERLINK("https://example.invalid/x","click")'
+
+
+def is_number(text):
+    """Whether Rust's f64 parser would take `text` (what the exporter leaves unquoted)."""
+    if "_" in text or text.strip() != text:
+        return False
+    try:
+        float(text)
+        return True
+    except ValueError:
+        return False
+
+
+def needs_quote(text):
+    rest = text.lstrip("'")
+    return rest.startswith(FORMULA_START) and not is_number(text)
+
+
+def unquote(cell):
+    """The exact text of an exported cell."""
+    if cell.startswith("'") and needs_quote(cell[1:]):
+        return cell[1:]
+    return cell
+
 
 def expand(cols, header):
     """The documented columns matched against a file's header (`*rater*` takes the rest)."""
@@ -48,9 +79,17 @@ def check_file(path, cols):
             v = pd.to_datetime(present, format="ISO8601", utc=True, errors="coerce")
             bad = v.isna()
         else:
+            # No text cell may reach a spreadsheet as a formula.
+            bad = present.map(lambda x: x.startswith(FORMULA_START) and not is_number(x))
+            for i in present[bad].index[:3]:
+                problems.append(f"{path}:{line(i)}: {column}: '{present[i]}' would run as a formula")
             bad = present.map(lambda x: False)
         for i in present[bad].index[:3]:
             problems.append(f"{path}:{line(i)}: {column}: '{present[i]}' is not {kind}")
+    if os.path.basename(path) == "dockerfiles.csv":
+        hostile = raw[raw["unit"] == HOSTILE_UNIT]
+        if len(hostile) == 1 and unquote(hostile["user"].iloc[0]) != HOSTILE_USER:
+            problems.append(f"{path}: {HOSTILE_UNIT}: user reads back as {unquote(hostile['user'].iloc[0])!r}, not {HOSTILE_USER!r}")
     return problems
 
 

@@ -336,3 +336,176 @@ fn a_closed_pipe_ends_the_command_quietly() {
         assert!(!err.contains("panicked"), "{err}");
     }
 }
+
+/// Whether a spreadsheet would run `cell` as a formula.
+fn formula(cell: &str) -> bool {
+    cell.starts_with(['=', '+', '-', '@', '\t', '\r']) && cell.parse::<f64>().is_err()
+}
+
+#[test]
+fn exports_neutralise_formulas_and_an_import_gets_the_exact_text_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let study = dir.path().join("s.codebench");
+    ok(&study, &["init", "--sample"]);
+    ok(&study, &["raters", "add", "alice"]);
+    let unit = "hostile-demo/readme-payloads:Dockerfile";
+    let memo = "=HYPERLINK(\"https://example.invalid\",\"x\")\n+1 and '-2";
+    ok(
+        &study,
+        &[
+            "code",
+            "--rater",
+            "alice",
+            "--unit",
+            unit,
+            "--dimension",
+            "purpose",
+            "--code",
+            "hosting",
+            "--memo",
+            memo,
+        ],
+    );
+    ok(
+        &study,
+        &[
+            "evidence",
+            "add",
+            "--rater",
+            "alice",
+            "--unit",
+            unit,
+            "--dimension",
+            "purpose",
+            "--code",
+            "hosting",
+            "--file",
+            "Dockerfile",
+            "--quote",
+            "@SUM(1+1)",
+            "--lines",
+            "7",
+        ],
+    );
+    let out = dir.path().join("export");
+    ok(&study, &["export", "--out", out.to_str().unwrap()]);
+    let mut cells = 0;
+    for entry in std::fs::read_dir(&out).unwrap() {
+        let path = entry.unwrap().path();
+        let mut rdr = csv::Reader::from_path(&path).unwrap();
+        for rec in rdr.records() {
+            for cell in rec.unwrap().iter() {
+                cells += 1;
+                assert!(
+                    !formula(cell),
+                    "{}: '{cell}' would run as a formula",
+                    path.display()
+                );
+            }
+        }
+    }
+    assert!(cells > 1000);
+    let dockerfiles = std::fs::read_to_string(out.join("dockerfiles.csv")).unwrap();
+    assert!(
+        dockerfiles.contains("'=HYPERLINK(\"\"https://example.invalid/x\"\",\"\"click\"\")"),
+        "the exact text is kept behind the quote"
+    );
+    // --raw writes them as they are.
+    let raw = dir.path().join("raw");
+    ok(&study, &["export", "--raw", "--out", raw.to_str().unwrap()]);
+    assert!(std::fs::read_to_string(raw.join("dockerfiles.csv"))
+        .unwrap()
+        .contains(",\"=HYPERLINK("));
+    // Import into a new study: the same memo and evidence, exactly.
+    let again = dir.path().join("again.codebench");
+    ok(&again, &["init", "--sample"]);
+    ok(
+        &again,
+        &[
+            "import",
+            "codings",
+            out.join("codings.csv").to_str().unwrap(),
+        ],
+    );
+    let a: serde_json::Value =
+        serde_json::from_str(&ok(&again, &["decisions", "--format", "json"])).unwrap();
+    assert_eq!(a[0]["memo"], memo);
+    let ev: serde_json::Value =
+        serde_json::from_str(&ok(&again, &["evidence", "list", "--format", "json"])).unwrap();
+    assert_eq!(ev[0]["quote"], "@SUM(1+1)");
+    assert_eq!(ev[0]["line_start"], 7);
+    // The round trip is exact: the second export is the first.
+    let out2 = dir.path().join("export2");
+    ok(&again, &["export", "--out", out2.to_str().unwrap()]);
+    let codings = |d: &std::path::Path| std::fs::read_to_string(d.join("codings.csv")).unwrap();
+    assert_eq!(codings(&out), codings(&out2));
+}
+
+#[test]
+fn an_import_keeps_what_the_file_does_not_give_and_refuses_rows_that_disagree() {
+    let dir = tempfile::tempdir().unwrap();
+    let study = dir.path().join("s.codebench");
+    ok(&study, &["init", "--sample"]);
+    ok(&study, &["raters", "add", "alice"]);
+    let unit = "lumen-labs/tinyserve:Dockerfile";
+    ok(
+        &study,
+        &[
+            "code",
+            "--rater",
+            "alice",
+            "--unit",
+            unit,
+            "--dimension",
+            "purpose",
+            "--code",
+            "hosting",
+            "--memo",
+            "keep me",
+        ],
+    );
+    ok(
+        &study,
+        &[
+            "evidence",
+            "add",
+            "--rater",
+            "alice",
+            "--unit",
+            unit,
+            "--dimension",
+            "purpose",
+            "--code",
+            "hosting",
+            "--file",
+            "Dockerfile",
+            "--quote",
+            "EXPOSE 8080",
+        ],
+    );
+    // No memo or evidence column: both stay.
+    let f = dir.path().join("codes.csv");
+    std::fs::write(
+        &f,
+        format!(
+            "rater,unit,dimension,code\nalice,{unit},purpose,hosting\nalice,{unit},purpose,ci-cd\n"
+        ),
+    )
+    .unwrap();
+    ok(&study, &["import", "codings", f.to_str().unwrap()]);
+    let d: serde_json::Value =
+        serde_json::from_str(&ok(&study, &["decisions", "--format", "json"])).unwrap();
+    assert_eq!(d[0]["memo"], "keep me");
+    assert_eq!(d[0]["codes"], serde_json::json!(["hosting", "ci-cd"]));
+    assert!(ok(&study, &["evidence", "list"]).contains("EXPOSE 8080"));
+    // Rows of one decision that disagree are an error naming both lines; nothing changes.
+    let before = dump(&study);
+    std::fs::write(
+        &f,
+        format!("rater,unit,dimension,code,flagged\nalice,{unit},purpose,hosting,true\nalice,{unit},purpose,ci-cd,false\n"),
+    )
+    .unwrap();
+    let m = fails(&study, &["import", "codings", f.to_str().unwrap()]);
+    assert!(m.contains(":3: flagged:") && m.contains("line 2"), "{m}");
+    assert_eq!(dump(&study), before);
+}

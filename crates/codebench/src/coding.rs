@@ -167,9 +167,10 @@ impl Study {
         Ok(out)
     }
 
-    /// Imports decisions from a codings CSV (`rater,unit,dimension,code[,memo,flagged,coded_at]`,
-    /// one row per code). All or nothing: one bad row imports nothing and names the row and field.
-    /// Raters named in the file that the study lacks are added.
+    /// Imports decisions from a codings CSV (`rater,unit,dimension,code[,memo,flagged,coded_at,evidence]`,
+    /// one row per code), the shape `export` writes. All or nothing: one bad row imports nothing
+    /// and names the row and field. Raters named in the file that the study lacks are added; a
+    /// column the file lacks keeps what the study holds; quotes given are added to the evidence.
     pub fn import_codings(&mut self, path: &Path) -> Result<CodingsImport> {
         let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
         let rows = read_codings(file, &path.display().to_string())?;
@@ -201,6 +202,29 @@ impl Study {
                             Change::Created => summary.created += 1,
                             Change::Updated => summary.updated += 1,
                             Change::Unchanged => summary.unchanged += 1,
+                        }
+                        if let Some(quotes) = &group.evidence {
+                            let id: i64 = tx.query_row(
+                                "SELECT d.id FROM decision d JOIN unit u ON u.id = d.unit_id WHERE d.rater_id = ?1 AND u.name = ?2 AND d.dimension = ?3",
+                                params![rater_id, d.unit, d.dimension],
+                                |r| r.get(0),
+                            )?;
+                            for (code, q) in quotes {
+                                let added = crate::evidence::add_quote(
+                                    tx,
+                                    id,
+                                    &crate::evidence::Quote {
+                                        code: code.clone(),
+                                        file: q.file.clone(),
+                                        quote: q.quote.clone(),
+                                        line_start: q.line_start,
+                                        line_end: q.line_end,
+                                    },
+                                    &at,
+                                )
+                                .map_err(|e| row_err("evidence", e))?;
+                                summary.evidence_added += usize::from(added);
+                            }
                         }
                         if change != Change::Unchanged {
                             touched.insert((d.unit, d.dimension));
@@ -360,6 +384,8 @@ pub struct CodingsImport {
     pub unchanged: usize,
     /// Raters the file named that the study did not have.
     pub raters_added: Vec<String>,
+    /// Evidence quotes added (a quote already there is not added twice).
+    pub evidence_added: usize,
 }
 
 /// One decision gathered from the rows of a codings CSV.
@@ -367,12 +393,29 @@ struct CodingGroup {
     line: u64,
     input: DecisionInput,
     coded_at: Option<String>,
+    /// Quotes per code, when the file has an `evidence` column.
+    evidence: Option<Vec<(String, QuoteCell)>>,
+}
+
+/// One quote of the `evidence` column (JSON, as `export` writes it).
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct QuoteCell {
+    file: String,
+    quote: String,
+    #[serde(default)]
+    line_start: Option<i64>,
+    #[serde(default)]
+    line_end: Option<i64>,
 }
 
 const CODINGS_REQUIRED: [&str; 4] = ["rater", "unit", "dimension", "code"];
 const CODINGS_OPTIONAL: [&str; 4] = ["memo", "flagged", "coded_at", "evidence"];
 
 /// Reads and groups the rows of a codings CSV; checks shape, not meaning (the study checks that).
+/// Cells are read as `export` wrote them: a spreadsheet formula it neutralised gets its text back.
+/// A column the file lacks keeps what the study holds (a missing `memo` column keeps memos);
+/// rows of one decision must agree on memo, flag and time (the error names both lines).
 fn read_codings(reader: impl std::io::Read, fname: &str) -> Result<Vec<CodingGroup>> {
     let mut rdr = csv::ReaderBuilder::new()
         .flexible(false)
@@ -409,7 +452,12 @@ fn read_codings(reader: impl std::io::Read, fname: &str) -> Result<Vec<CodingGro
     for (i, name) in CODINGS_REQUIRED.iter().enumerate() {
         idx[i] = col(name).ok_or_else(|| row_err(1, name, "missing column".into()))?;
     }
-    let (memo_i, flag_i, at_i) = (col("memo"), col("flagged"), col("coded_at"));
+    let (memo_i, flag_i, at_i, ev_i) = (
+        col("memo"),
+        col("flagged"),
+        col("coded_at"),
+        col("evidence"),
+    );
     let mut groups: BTreeMap<(String, String, String), CodingGroup> = BTreeMap::new();
     let mut order: Vec<(String, String, String)> = Vec::new();
     for rec in rdr.records() {
@@ -421,7 +469,8 @@ fn read_codings(reader: impl std::io::Read, fname: &str) -> Result<Vec<CodingGro
         if rec.iter().all(|f| f.trim().is_empty()) {
             continue;
         }
-        let get = |i: usize| rec.get(i).unwrap_or("").trim().to_string();
+        let cell = |i: usize| crate::export::unquote(rec.get(i).unwrap_or("")).to_string();
+        let get = |i: usize| cell(i).trim().to_string();
         let (rater, unit, dimension, code) = (get(idx[0]), get(idx[1]), get(idx[2]), get(idx[3]));
         for (field, v) in [
             ("rater", &rater),
@@ -432,7 +481,7 @@ fn read_codings(reader: impl std::io::Read, fname: &str) -> Result<Vec<CodingGro
                 return Err(row_err(line, field, "empty".into()));
             }
         }
-        let memo = memo_i.map(|i| rec.get(i).unwrap_or("").to_string());
+        let memo = memo_i.map(cell);
         let flagged = match flag_i.map(get) {
             None => None,
             Some(v) => match v.as_str() {
@@ -464,18 +513,69 @@ fn read_codings(reader: impl std::io::Read, fname: &str) -> Result<Vec<CodingGro
             }
             _ => None,
         };
+        let quotes: Option<Vec<QuoteCell>> = match ev_i.map(cell) {
+            None => None,
+            Some(v) if v.trim().is_empty() => Some(Vec::new()),
+            Some(v) => Some(serde_json::from_str(&v).map_err(|e| {
+                row_err(
+                    line,
+                    "evidence",
+                    format!("not the JSON list of quotes `export` writes ({e})"),
+                )
+            })?),
+        };
+        if quotes.as_ref().is_some_and(|q| !q.is_empty()) && code.is_empty() {
+            return Err(row_err(
+                line,
+                "evidence",
+                "a quote needs the code it supports".into(),
+            ));
+        }
+        let tagged = |q: Option<Vec<QuoteCell>>| {
+            q.map(|q| q.into_iter().map(|x| (code.clone(), x)).collect::<Vec<_>>())
+        };
         let key = (rater.clone(), unit.clone(), dimension.clone());
         match groups.get_mut(&key) {
             Some(g) => {
+                let first = g.line;
                 if !code.is_empty() {
-                    g.input.codes.push(code);
+                    g.input.codes.push(code.clone());
                 }
                 if let (Some(m), Some(old)) = (&memo, &mut g.input.memo) {
                     if !m.is_empty() && old.is_empty() {
                         *old = m.clone();
                     } else if !m.is_empty() && m != old {
-                        return Err(row_err(line, "memo", format!("differs from the memo of the same decision at an earlier row ('{old}')")));
+                        return Err(row_err(line, "memo", format!("differs from the memo of the same decision on line {first} ('{old}')")));
                     }
+                }
+                match (flagged, g.input.flagged) {
+                    (Some(f), Some(old)) if f != old => {
+                        return Err(row_err(
+                            line,
+                            "flagged",
+                            format!(
+                                "'{f}' differs from '{old}' of the same decision on line {first}"
+                            ),
+                        ))
+                    }
+                    (Some(f), None) => g.input.flagged = Some(f),
+                    _ => {}
+                }
+                match (&coded_at, &g.coded_at) {
+                    (Some(t), Some(old)) if t != old => {
+                        return Err(row_err(
+                            line,
+                            "coded_at",
+                            format!(
+                                "'{t}' differs from '{old}' of the same decision on line {first}"
+                            ),
+                        ))
+                    }
+                    (Some(t), None) => g.coded_at = Some(t.clone()),
+                    _ => {}
+                }
+                if let (Some(mine), Some(more)) = (&mut g.evidence, tagged(quotes)) {
+                    mine.extend(more);
                 }
             }
             None => {
@@ -488,11 +588,17 @@ fn read_codings(reader: impl std::io::Read, fname: &str) -> Result<Vec<CodingGro
                             rater,
                             unit,
                             dimension,
-                            codes: if code.is_empty() { vec![] } else { vec![code] },
-                            memo: memo.or(Some(String::new())),
+                            codes: if code.is_empty() {
+                                vec![]
+                            } else {
+                                vec![code.clone()]
+                            },
+                            // No memo column: the study's memo stays.
+                            memo,
                             flagged,
                         },
                         coded_at,
+                        evidence: tagged(quotes),
                     },
                 );
             }

@@ -56,26 +56,107 @@ pub struct EvidenceInput {
     pub line_end: Option<i64>,
 }
 
+/// A quote to attach to a decision (what `import codings` reads from the evidence column).
+#[derive(Debug, Clone)]
+pub(crate) struct Quote {
+    pub code: String,
+    pub file: String,
+    pub quote: String,
+    pub line_start: Option<i64>,
+    pub line_end: Option<i64>,
+}
+
+/// Checks a quote against the rules of [`Study::add_evidence`] (text, lines, the decision has
+/// its code, the file is a README or Dockerfile of the unit's project).
+fn check_quote(tx: &rusqlite::Connection, decision: i64, q: &Quote) -> Result<()> {
+    let quote = q.quote.trim();
+    if quote.is_empty() {
+        return Err(Error::Invalid("evidence needs a quote".into()));
+    }
+    if quote.chars().count() > MAX_QUOTE_CHARS {
+        return Err(Error::Invalid(format!(
+            "a quote is at most {MAX_QUOTE_CHARS} characters"
+        )));
+    }
+    if let (Some(a), Some(b)) = (q.line_start, q.line_end) {
+        if a < 1 || b < a {
+            return Err(Error::Invalid(format!(
+                "lines {a}-{b} are not a range of lines"
+            )));
+        }
+    }
+    let has: bool = tx.query_row(
+        "SELECT count(*) > 0 FROM decision_code WHERE decision_id = ?1 AND code = ?2",
+        params![decision, q.code],
+        |r| r.get(0),
+    )?;
+    if !has {
+        return Err(Error::Invalid(format!(
+            "the decision does not have code '{}'",
+            q.code
+        )));
+    }
+    let known: bool = tx.query_row(
+        "SELECT count(*) > 0 FROM file f JOIN snapshot s ON s.id = f.snapshot_id
+         JOIN unit u ON u.project_id = s.project_id JOIN decision d ON d.unit_id = u.id
+         WHERE d.id = ?1 AND f.path = ?2 AND f.role IN ('readme', 'dockerfile')",
+        params![decision, q.file],
+        |r| r.get(0),
+    )?;
+    if !known {
+        return Err(Error::Invalid(format!(
+            "'{}' is not a README or Dockerfile of the unit's project",
+            q.file
+        )));
+    }
+    Ok(())
+}
+
+/// Adds a quote to a decision unless the same quote is there; whether it was added. Checked as
+/// [`Study::add_evidence`] checks, with a history row.
+pub(crate) fn add_quote(
+    tx: &rusqlite::Connection,
+    decision: i64,
+    q: &Quote,
+    at: &str,
+) -> Result<bool> {
+    check_quote(tx, decision, q)?;
+    let quote = q.quote.trim();
+    let have: bool = tx.query_row(
+        "SELECT count(*) > 0 FROM evidence WHERE decision_id = ?1 AND code = ?2 AND file = ?3 AND quote = ?4
+         AND line_start IS ?5 AND line_end IS ?6",
+        params![decision, q.code, q.file, quote, q.line_start, q.line_end],
+        |r| r.get(0),
+    )?;
+    if have {
+        return Ok(false);
+    }
+    tx.execute(
+        "INSERT INTO evidence (decision_id, code, file, quote, line_start, line_end, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![decision, q.code, q.file, quote, q.line_start, q.line_end, at],
+    )?;
+    let (rater, unit, dim): (String, String, String) = tx.query_row(
+        "SELECT r.name, u.name, d.dimension FROM decision d JOIN rater r ON r.id = d.rater_id JOIN unit u ON u.id = d.unit_id WHERE d.id = ?1",
+        [decision],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )?;
+    let new = serde_json::json!({ "code": q.code, "file": q.file, "quote": quote, "line_start": q.line_start, "line_end": q.line_end });
+    crate::history::record(
+        tx,
+        &rater,
+        "evidence.add",
+        &format!("{rater}|{unit}|{dim}"),
+        None,
+        Some(&new),
+    )?;
+    Ok(true)
+}
+
 impl Study {
     /// Attaches evidence to a code of the rater's current decision on the unit. The file must be
     /// one of the project's README or Dockerfiles.
     pub fn add_evidence(&mut self, input: &EvidenceInput) -> Result<Evidence> {
         let quote = input.quote.trim();
-        if quote.is_empty() {
-            return Err(Error::Invalid("evidence needs a quote".into()));
-        }
-        if quote.chars().count() > MAX_QUOTE_CHARS {
-            return Err(Error::Invalid(format!(
-                "a quote is at most {MAX_QUOTE_CHARS} characters"
-            )));
-        }
-        if let (Some(a), Some(b)) = (input.line_start, input.line_end) {
-            if a < 1 || b < a {
-                return Err(Error::Invalid(format!(
-                    "lines {a}-{b} are not a range of lines"
-                )));
-            }
-        }
         let book = self.cached_codebook()?;
         let dim = book.require_dimension(&input.dimension)?;
         let code = dim.require_code(&input.code)?.id.clone();
@@ -93,23 +174,18 @@ impl Study {
             let decision = decision.ok_or_else(|| {
                 Error::Invalid(format!("{} has no decision on {} for {dim_id} yet; code first, then attach evidence", input.rater, unit.name))
             })?;
-            let has: bool = tx.query_row(
-                "SELECT count(*) > 0 FROM decision_code WHERE decision_id = ?1 AND code = ?2",
-                params![decision, code],
-                |r| r.get(0),
-            )?;
-            if !has {
-                return Err(Error::Invalid(format!("the decision of {} on {} does not have code '{code}'", input.rater, unit.name)));
-            }
-            let known: bool = tx.query_row(
-                "SELECT count(*) > 0 FROM file f JOIN snapshot s ON s.id = f.snapshot_id JOIN unit u ON u.project_id = s.project_id
-                 WHERE u.id = ?1 AND f.path = ?2 AND f.role IN ('readme', 'dockerfile')",
-                params![unit_id, input.file],
-                |r| r.get(0),
-            )?;
-            if !known {
-                return Err(Error::Invalid(format!("'{}' is not a README or Dockerfile of {}", input.file, unit.project)));
-            }
+            check_quote(
+                tx,
+                decision,
+                &Quote {
+                    code: code.clone(),
+                    file: input.file.clone(),
+                    quote: quote.to_string(),
+                    line_start: input.line_start,
+                    line_end: input.line_end,
+                },
+            )
+            .map_err(|e| Error::Invalid(format!("{} on {}: {e}", input.rater, unit.name)))?;
             let at = crate::now();
             tx.execute(
                 "INSERT INTO evidence (decision_id, code, file, quote, line_start, line_end, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",

@@ -142,13 +142,18 @@ pub fn write_codings(study: &Study, viewer: Option<&str>, out: impl std::io::Wri
 fn codings_into(view: &View, raw: bool, out: impl std::io::Write) -> Result<()> {
     let mut w = Sheet::new(out, raw);
     w.row(CODINGS_COLUMNS)?;
-    let mut evidence: std::collections::HashMap<(&str, &str, &str, &str), Vec<String>> =
+    let mut evidence: std::collections::HashMap<(&str, &str, &str, &str), Vec<serde_json::Value>> =
         Default::default();
     for e in &view.evidence {
         evidence
             .entry((&e.rater, &e.unit, &e.dimension, &e.code))
             .or_default()
-            .push(e.cite());
+            .push(serde_json::json!({
+                "file": e.file,
+                "quote": e.quote,
+                "line_start": e.line_start,
+                "line_end": e.line_end,
+            }));
     }
     for d in &view.decisions {
         let flagged = if d.flagged { "true" } else { "false" };
@@ -165,7 +170,7 @@ fn codings_into(view: &View, raw: bool, out: impl std::io::Write) -> Result<()> 
                     d.dimension.as_str(),
                     code,
                 ))
-                .map(|v| v.join(" | "))
+                .map(|v| serde_json::Value::Array(v.clone()).to_string())
                 .unwrap_or_default();
             w.row([
                 d.rater.as_str(),
