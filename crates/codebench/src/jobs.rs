@@ -1,6 +1,8 @@
 //! Persisted background jobs: the Dockerfile metrics of a project and the metrics of an image
-//! reference. Jobs live in the study (`job` table) so they survive restarts: a job a killed
-//! process left `running` is queued again by the next run. Registry failures that may pass
+//! reference. Jobs live in the study (`job` table) so they survive restarts. A run leases each
+//! job it works on and renews the lease while it runs (a heartbeat thread), so a job a killed
+//! process left `running` is queued again by the next run once its lease ran out, and a job
+//! another process (the app, a shard) is running is never taken from it. Registry failures that may pass
 //! (HTTP 429 and 5xx, lost connections) mark the job failed *and retryable* with `not_before`,
 //! the registry's `Retry-After` (or an exponential back-off); later runs retry it after that
 //! time, up to [`RunOptions::max_attempts`].
@@ -8,6 +10,7 @@
 use std::str::FromStr;
 use std::sync::mpsc;
 use std::sync::Arc;
+use std::time::Duration;
 
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
@@ -85,6 +88,81 @@ impl FromStr for JobState {
             "failed" => Ok(JobState::Failed),
             "cancelled" => Ok(JobState::Cancelled),
             _ => Err(Error::Invalid(format!("unknown job state '{s}'"))),
+        }
+    }
+}
+
+/// How long a job's lease lasts; the heartbeat renews it three times as often.
+const LEASE: Duration = Duration::from_secs(60);
+
+/// This process's name on the leases it holds: host, process id, and when it started.
+fn lease_owner() -> String {
+    static OWNER: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    OWNER
+        .get_or_init(|| {
+            let host = std::env::var("HOSTNAME")
+                .ok()
+                .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
+                .map(|h| h.trim().to_string())
+                .filter(|h| !h.is_empty())
+                .unwrap_or_else(|| "host".into());
+            format!("{host}:{}:{}", std::process::id(), crate::now())
+        })
+        .clone()
+}
+
+/// The end of a lease taken now.
+fn lease_until() -> String {
+    (chrono::Utc::now() + chrono::Duration::from_std(LEASE).unwrap_or(chrono::Duration::seconds(60)))
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+/// Renews this process's leases every third of [`LEASE`] until dropped.
+struct Heartbeat {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Heartbeat {
+    fn start(path: &std::path::Path) -> Result<Heartbeat> {
+        let conn = rusqlite::Connection::open(path)?;
+        conn.busy_timeout(Duration::from_secs(10))?;
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = stop.clone();
+        let owner = lease_owner();
+        let thread = std::thread::Builder::new()
+            .name("job-leases".into())
+            .spawn(move || {
+                let tick = Duration::from_millis(200);
+                let every = LEASE / 3;
+                let mut waited = Duration::ZERO;
+                while !flag.load(std::sync::atomic::Ordering::SeqCst) {
+                    std::thread::sleep(tick);
+                    waited += tick;
+                    if waited >= every {
+                        waited = Duration::ZERO;
+                        // A failed renewal is retried at the next beat; a lease that runs out
+                        // only lets another run take the job back, it loses nothing.
+                        let _ = conn.execute(
+                            "UPDATE job SET lease_until = ?2 WHERE state = 'running' AND lease_owner = ?1",
+                            params![owner, lease_until()],
+                        );
+                    }
+                }
+            })
+            .map_err(|e| Error::Invalid(format!("could not start the job lease thread: {e}")))?;
+        Ok(Heartbeat {
+            stop,
+            thread: Some(thread),
+        })
+    }
+}
+
+impl Drop for Heartbeat {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
         }
     }
 }
@@ -459,8 +537,12 @@ impl Study {
         let mut summary = RunSummary::default();
         let now = crate::now();
         let (resumed, todo, waiting) = self.write(|tx| {
+            // Only abandoned jobs are taken back: their lease ran out (the process that ran them
+            // died), or they have none (left by a Codebench before leases). A job another
+            // process is running keeps its lease fresh and is left alone.
             let resumed = tx.execute(
-                "UPDATE job SET state = 'queued', updated_at = ?1 WHERE state = 'running'",
+                "UPDATE job SET state = 'queued', lease_owner = NULL, lease_until = NULL, updated_at = ?1
+                 WHERE state = 'running' AND (lease_until IS NULL OR lease_until < ?1)",
                 [&now],
             )?;
             tx.execute(
@@ -492,6 +574,9 @@ impl Study {
         })?;
         summary.resumed = resumed;
         summary.waiting = waiting;
+        // While this run works, a heartbeat on a connection of its own renews the leases of the
+        // jobs it holds, so a run in another process does not take them back.
+        let _heartbeat = Heartbeat::start(self.path())?;
 
         let (dockerfile_jobs, image_jobs): (Vec<Job>, Vec<Job>) = todo
             .into_iter()
@@ -577,11 +662,13 @@ impl Study {
     /// Marks a queued job running (one more attempt); `None` when it is no longer queued
     /// (cancelled meanwhile, e.g. from the app).
     fn claim(&mut self, id: i64) -> Result<Option<Job>> {
+        let owner = lease_owner();
         self.write(|tx| {
             let n = tx.execute(
-                "UPDATE job SET state = 'running', attempts = attempts + 1, progress = 0, updated_at = ?2
+                "UPDATE job SET state = 'running', attempts = attempts + 1, progress = 0, updated_at = ?2,
+                     lease_owner = ?3, lease_until = ?4
                  WHERE id = ?1 AND state = 'queued'",
-                params![id, crate::now()],
+                params![id, crate::now(), owner, lease_until()],
             )?;
             if n == 0 {
                 return Ok(None);
@@ -616,7 +703,7 @@ impl Study {
                 }
             };
             tx.execute(
-                "UPDATE job SET state = ?2, progress = ?3, error = ?4, retryable = 0, not_before = NULL, updated_at = ?5
+                "UPDATE job SET state = ?2, progress = ?3, error = ?4, retryable = 0, not_before = NULL, updated_at = ?5, lease_owner = NULL, lease_until = NULL
                  WHERE id = ?1 AND state = 'running'",
                 params![job.id, state, if state == "done" { 1.0 } else { 0.0 }, error, crate::now()],
             )?;
@@ -641,7 +728,7 @@ impl Study {
             let not_before = (!ok && o.retryable)
                 .then(|| time_in(o.retry_after.unwrap_or_else(|| backoff_secs(job.attempts))));
             tx.execute(
-                "UPDATE job SET state = ?2, progress = ?3, error = ?4, retryable = ?5, not_before = ?6, updated_at = ?7
+                "UPDATE job SET state = ?2, progress = ?3, error = ?4, retryable = ?5, not_before = ?6, updated_at = ?7, lease_owner = NULL, lease_until = NULL
                  WHERE id = ?1",
                 params![
                     id,

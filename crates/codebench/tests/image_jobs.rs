@@ -293,6 +293,25 @@ fn a_job_left_running_by_a_killed_process_resumes_and_cancelled_jobs_stay() {
     s.retry_job(jb).unwrap();
     assert_eq!(run(&mut s, &RunOptions::default()).done, 1);
     assert!(s.cancel_job(9999).is_err());
+    // A job another process is running (its lease is fresh) is not taken from it; once the
+    // lease has run out (that process died), the next run takes it back.
+    s.retry_job(jb).unwrap_err();
+    let c = rusqlite::Connection::open(dir.path().join("s.codebench")).unwrap();
+    c.execute(
+        "UPDATE job SET state = 'running', lease_owner = 'other:1:t', lease_until = '2999-01-01T00:00:00.000Z' WHERE id = ?1",
+        [jb],
+    )
+    .unwrap();
+    let sum = run(&mut s, &RunOptions::default());
+    assert_eq!((sum.resumed, sum.done), (0, 0), "{sum:?}");
+    assert_eq!(s.job(jb).unwrap().state, JobState::Running);
+    c.execute(
+        "UPDATE job SET lease_until = '2000-01-01T00:00:00.000Z' WHERE id = ?1",
+        [jb],
+    )
+    .unwrap();
+    let sum = run(&mut s, &RunOptions::default());
+    assert_eq!((sum.resumed, sum.done), (1, 1), "{sum:?}");
 }
 
 #[test]

@@ -129,35 +129,50 @@ fn guid(key: &str) -> String {
     )
 }
 
-/// A code read from the XML, before it becomes a codebook entry.
+/// A code read from the XML, before it becomes a codebook entry. Codes are kept flat, in
+/// document order, each naming its parent: no recursion reads or builds a deep file.
 #[derive(Debug, Default)]
 struct Node {
     name: String,
     codable: bool,
     description: String,
-    children: Vec<Node>,
+    parent: Option<usize>,
+    has_children: bool,
     line: usize,
 }
 
+/// Deepest nesting of codes accepted (a dimension, its codes, their sub-codes...).
+const MAX_DEPTH: usize = 64;
+
 /// Reads a REFI-QDA `.qdc` document into a validated codebook; `source` names it in errors.
+/// One pass, iterative, linear in the size of the file.
 pub fn from_qdc(xml: &str, source: &str) -> Result<Codebook> {
     let err = |line: usize, message: String| Error::Codebook {
         source_name: source.to_string(),
         message: format!("line {line}: {message}"),
     };
-    let line_of = |pos: u64| xml[..(pos as usize).min(xml.len())].matches('\n').count() + 1;
+    // Lines are counted as the reader moves on (positions only grow).
+    let mut counted = (0usize, 1usize);
+    let mut line_of = |pos: u64| {
+        let pos = (pos as usize).min(xml.len());
+        if pos > counted.0 {
+            counted.1 += xml.as_bytes()[counted.0..pos].iter().filter(|b| **b == b'\n').count();
+            counted.0 = pos;
+        }
+        counted.1
+    };
     let mut reader = Reader::from_str(xml);
-    let mut stack: Vec<Node> = vec![Node::default()];
+    let mut nodes: Vec<Node> = Vec::new();
+    // The open Code elements, innermost last.
+    let mut open: Vec<usize> = Vec::new();
     let mut in_description = false;
     let mut saw_codebook = false;
     loop {
         let pos = reader.buffer_position();
         match reader.read_event() {
             Err(e) => {
-                return Err(err(
-                    line_of(reader.error_position()),
-                    format!("not well-formed XML: {e}"),
-                ))
+                let at = reader.error_position();
+                return Err(err(line_of(at), format!("not well-formed XML: {e}")));
             }
             Ok(Event::Eof) => break,
             Ok(Event::Start(e)) | Ok(Event::Empty(e)) if e.local_name().as_ref() == b"CodeBook" => {
@@ -178,21 +193,25 @@ pub fn from_qdc(xml: &str, source: &str) -> Result<Codebook> {
                 let (e, empty) = match &ev {
                     Event::Start(e) => (e, false),
                     Event::Empty(e) => (e, true),
-                    _ => unreachable!(),
+                    _ => continue,
                 };
                 match e.local_name().as_ref() {
                     b"Code" => {
+                        let line = line_of(pos);
+                        if open.len() >= MAX_DEPTH {
+                            return Err(err(line, format!("codes nested deeper than {MAX_DEPTH} levels")));
+                        }
                         let mut node = Node {
                             codable: true,
-                            line: line_of(pos),
+                            line,
+                            parent: open.last().copied(),
                             ..Default::default()
                         };
                         for a in e.attributes() {
-                            let a =
-                                a.map_err(|x| err(line_of(pos), format!("bad attribute: {x}")))?;
+                            let a = a.map_err(|x| err(line, format!("bad attribute: {x}")))?;
                             let v = a
                                 .normalized_value(quick_xml::XmlVersion::Implicit1_0)
-                                .map_err(|x| err(line_of(pos), x.to_string()))?
+                                .map_err(|x| err(line, x.to_string()))?
                                 .into_owned();
                             match a.key.as_ref() {
                                 b"name" => node.name = v,
@@ -203,10 +222,12 @@ pub fn from_qdc(xml: &str, source: &str) -> Result<Codebook> {
                         if node.name.trim().is_empty() {
                             return Err(err(node.line, "a Code has no name".into()));
                         }
-                        if empty {
-                            stack.last_mut().expect("root").children.push(node);
-                        } else {
-                            stack.push(node);
+                        if let Some(p) = node.parent.and_then(|p| nodes.get_mut(p)) {
+                            p.has_children = true;
+                        }
+                        nodes.push(node);
+                        if !empty {
+                            open.push(nodes.len() - 1);
                         }
                     }
                     b"Description" if !empty => in_description = true,
@@ -217,24 +238,25 @@ pub fn from_qdc(xml: &str, source: &str) -> Result<Codebook> {
                 let text = t.decode().map_err(|x| err(line_of(pos), x.to_string()))?;
                 let text = quick_xml::escape::unescape(&text)
                     .map_err(|x| err(line_of(pos), x.to_string()))?;
-                stack.last_mut().expect("root").description.push_str(&text);
+                if let Some(n) = open.last().and_then(|i| nodes.get_mut(*i)) {
+                    n.description.push_str(&text);
+                }
             }
             Ok(Event::GeneralRef(r)) if in_description => {
                 let name = String::from_utf8_lossy(r.as_ref()).into_owned();
                 let entity = format!("&{name};");
                 let text = quick_xml::escape::unescape(&entity)
                     .map_err(|x| err(line_of(pos), x.to_string()))?;
-                stack.last_mut().expect("root").description.push_str(&text);
+                if let Some(n) = open.last().and_then(|i| nodes.get_mut(*i)) {
+                    n.description.push_str(&text);
+                }
             }
             Ok(Event::End(e)) => match e.local_name().as_ref() {
                 b"Description" => in_description = false,
                 b"Code" => {
-                    let node = stack.pop().expect("a Code was opened");
-                    stack
-                        .last_mut()
-                        .ok_or_else(|| err(line_of(pos), "unbalanced Code".into()))?
-                        .children
-                        .push(node);
+                    if open.pop().is_none() {
+                        return Err(err(line_of(pos), "unbalanced Code".into()));
+                    }
                 }
                 _ => {}
             },
@@ -247,8 +269,7 @@ pub fn from_qdc(xml: &str, source: &str) -> Result<Codebook> {
             "no CodeBook element: not a REFI-QDA codebook".into(),
         ));
     }
-    let root = stack.pop().expect("root");
-    build(root.children, source)
+    build(&nodes, source)
 }
 
 /// Splits a description into its free text and the `[codebench …]` tag's fields.
@@ -297,26 +318,34 @@ fn notes(text: &str) -> (String, String, String, String) {
     (def.join("\n\n"), inc, exc, ex)
 }
 
-fn build(top: Vec<Node>, source: &str) -> Result<Codebook> {
+fn build(nodes: &[Node], source: &str) -> Result<Codebook> {
     let mut book_id = None;
     let mut version = None;
-    let mut dims = Vec::new();
-    let mut dim_ids = HashSet::new();
-    // Top-level codes that are not dimensions (foreign files) are gathered in one dimension.
-    let mut loose: Vec<Node> = Vec::new();
-    for node in top {
-        let (text, f) = untag(&node.description);
-        let is_dimension =
-            f.contains_key("dimension") || (!node.codable && !node.children.is_empty());
+    let mut dims: Vec<Dimension> = Vec::new();
+    let mut dim_ids: HashSet<String> = HashSet::new();
+    // Each node's top-level ancestor, and the dimension it went into (document order means a
+    // parent always comes before its children).
+    let mut top: Vec<usize> = Vec::with_capacity(nodes.len());
+    let mut dim_of_top: HashMap<usize, usize> = HashMap::new();
+    for (i, n) in nodes.iter().enumerate() {
+        let t = match n.parent {
+            None => i,
+            Some(p) => top.get(p).copied().unwrap_or(i),
+        };
+        top.push(t);
+        if n.parent.is_some() {
+            continue;
+        }
+        let (text, f) = untag(&n.description);
+        let is_dimension = f.contains_key("dimension") || (!n.codable && n.has_children);
         if !is_dimension {
-            loose.push(node);
             continue;
         }
         book_id = book_id.or(f.get("codebook").cloned());
         version = version.or(f.get("version").cloned());
         let id = match f.get("dimension") {
             Some(id) if dim_ids.insert(id.clone()) => id.clone(),
-            _ => crate::codebook::slug(&node.name, &mut dim_ids),
+            _ => crate::codebook::slug(&n.name, &mut dim_ids),
         };
         let unit = if f.get("unit").map(String::as_str) == Some("dockerfile") {
             UnitKind::Dockerfile
@@ -328,22 +357,22 @@ fn build(top: Vec<Node>, source: &str) -> Result<Codebook> {
         } else {
             Cardinality::Many
         };
-        let mut codes = Vec::new();
-        let mut taken = HashSet::new();
-        flatten(&node.children, None, &mut codes, &mut taken);
+        dim_of_top.insert(i, dims.len());
         dims.push(Dimension {
             id,
-            name: node.name,
+            name: n.name.clone(),
             unit,
             cardinality,
             description: text,
-            codes,
+            codes: Vec::new(),
         });
     }
-    if !loose.is_empty() {
-        let mut codes = Vec::new();
-        let mut taken = HashSet::new();
-        flatten(&loose, None, &mut codes, &mut taken);
+    // Top-level codes that are not dimensions (foreign files) are gathered in one dimension.
+    let loose = nodes
+        .iter()
+        .enumerate()
+        .any(|(i, n)| n.parent.is_none() && !dim_of_top.contains_key(&i));
+    let loose_dim = if loose {
         let id = crate::codebook::slug("codes", &mut dim_ids);
         dims.push(Dimension {
             id,
@@ -351,8 +380,54 @@ fn build(top: Vec<Node>, source: &str) -> Result<Codebook> {
             unit: UnitKind::Project,
             cardinality: Cardinality::Many,
             description: format!("Codes imported from {source}"),
-            codes,
+            codes: Vec::new(),
         });
+        Some(dims.len() - 1)
+    } else {
+        None
+    };
+    let mut slugs: Vec<crate::codebook::Slugs> = (0..dims.len()).map(|_| Default::default()).collect();
+    let mut code_id: Vec<Option<String>> = vec![None; nodes.len()];
+    for (i, n) in nodes.iter().enumerate() {
+        let t = top[i];
+        let (d, parent) = match dim_of_top.get(&t) {
+            // A dimension itself is not a code; its children are its codes.
+            Some(_) if t == i => continue,
+            Some(&d) => (d, n.parent.filter(|p| *p != t)),
+            None => match loose_dim {
+                Some(d) => (d, n.parent),
+                None => continue,
+            },
+        };
+        let (text, f) = untag(&n.description);
+        let (Some(dim), Some(sl)) = (dims.get_mut(d), slugs.get_mut(d)) else {
+            continue;
+        };
+        let id = match f.get("id") {
+            Some(id) if sl.claim(id) => id.clone(),
+            _ => sl.make(&n.name),
+        };
+        let (definition, include, exclude, example) = notes(&text);
+        dim.codes.push(Code {
+            id: id.clone(),
+            name: n.name.clone(),
+            definition,
+            include,
+            exclude,
+            example,
+            aliases: f
+                .get("aliases")
+                .and_then(|a| serde_json::from_str(a).ok())
+                .unwrap_or_default(),
+            group: f.get("group").cloned(),
+            parent: parent.and_then(|p| code_id.get(p).cloned().flatten()),
+            status: match f.get("status").map(String::as_str) {
+                Some("proposed") => CodeStatus::Proposed,
+                Some("retired") => CodeStatus::Retired,
+                _ => CodeStatus::Active,
+            },
+        });
+        code_id[i] = Some(id);
     }
     let book = Codebook {
         id: book_id.unwrap_or_else(|| "imported".into()),
@@ -370,40 +445,34 @@ fn build(top: Vec<Node>, source: &str) -> Result<Codebook> {
     Ok(book)
 }
 
-fn flatten(nodes: &[Node], parent: Option<&str>, out: &mut Vec<Code>, taken: &mut HashSet<String>) {
-    for n in nodes {
-        let (text, f) = untag(&n.description);
-        let id = match f.get("id") {
-            Some(id) if taken.insert(id.clone()) => id.clone(),
-            _ => crate::codebook::slug(&n.name, taken),
-        };
-        let (definition, include, exclude, example) = notes(&text);
-        out.push(Code {
-            id: id.clone(),
-            name: n.name.clone(),
-            definition,
-            include,
-            exclude,
-            example,
-            aliases: f
-                .get("aliases")
-                .and_then(|a| serde_json::from_str(a).ok())
-                .unwrap_or_default(),
-            group: f.get("group").cloned(),
-            parent: parent.map(str::to_string),
-            status: match f.get("status").map(String::as_str) {
-                Some("proposed") => CodeStatus::Proposed,
-                Some("retired") => CodeStatus::Retired,
-                _ => CodeStatus::Active,
-            },
-        });
-        flatten(&n.children, Some(&id), out, taken);
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_deeply_nested_file_is_refused_without_overflowing_the_stack() {
+        let depth = 200_000;
+        let mut xml = format!("<?xml version=\"1.0\"?><CodeBook xmlns=\"{NAMESPACE}\"><Codes>");
+        xml.push_str(&"<Code name=\"x\">".repeat(depth));
+        xml.push_str(&"</Code>".repeat(depth));
+        xml.push_str("</Codes></CodeBook>");
+        let e = from_qdc(&xml, "deep.qdc").unwrap_err().to_string();
+        assert!(e.contains("nested deeper than 64 levels"), "{e}");
+    }
+
+    #[test]
+    fn many_codes_of_one_name_are_refused_in_one_pass() {
+        let n = 20_000;
+        let mut xml = format!("<?xml version=\"1.0\"?><CodeBook xmlns=\"{NAMESPACE}\"><Codes><Code name=\"Dim\" isCodable=\"false\">");
+        for _ in 0..n {
+            xml.push_str("<Code name=\"Same\"/>");
+        }
+        xml.push_str("</Code></Codes></CodeBook>");
+        // Ids are made in one pass (each name remembers its next number), then the codebook's
+        // rule refuses two codes of one name, naming them.
+        let e = from_qdc(&xml, "same.qdc").unwrap_err().to_string();
+        assert!(e.contains("label 'Same' of code 'same-2' is also a label of code 'same'"), "{e}");
+    }
 
     #[test]
     fn shipped_codebook_round_trips_through_qdc() {
