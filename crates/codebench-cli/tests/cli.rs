@@ -743,3 +743,39 @@ fn evidence_is_attached_listed_and_exported() {
     let list = ok(&f.study, &["evidence", "list"]);
     assert!(list.contains("RUN pytest"), "{list}");
 }
+
+#[test]
+fn a_dockerfile_removed_upstream_still_shows_its_own_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let study = dir.path().join("s.codebench");
+    ok(&study, &["init"]);
+    let co = dir.path().join("co/gamma");
+    checkout(
+        &co,
+        "https://github.com/acme/gamma.git",
+        &[
+            ("README.md", b"# gamma\n"),
+            ("Dockerfile", b"FROM python:3.11\n"),
+            ("docker/Dockerfile.gpu", b"FROM nvidia/cuda:12.2.0-runtime-ubuntu22.04\n"),
+        ],
+    );
+    ok(&study, &["import", "local", co.to_str().unwrap()]);
+    std::fs::remove_file(co.join("docker/Dockerfile.gpu")).unwrap();
+    common::git(&co, &["add", "-A"]);
+    common::git(&co, &["commit", "-qm", "drop the gpu image"]);
+    ok(&study, &["import", "local", co.to_str().unwrap()]);
+    let v: serde_json::Value = serde_json::from_str(&ok(
+        &study,
+        &["projects", "show", "acme/gamma", "--format", "json"],
+    ))
+    .unwrap();
+    let files = v["dockerfiles"].as_array().unwrap();
+    let gpu = files
+        .iter()
+        .find(|f| f["path"] == "docker/Dockerfile.gpu")
+        .expect("the removed Dockerfile is still shown for its unit");
+    assert_eq!(gpu["removed_upstream"], true);
+    assert!(gpu["text"].as_str().unwrap().contains("nvidia/cuda"));
+    let kept = files.iter().find(|f| f["path"] == "Dockerfile").unwrap();
+    assert_eq!(kept["removed_upstream"], false);
+}

@@ -95,8 +95,18 @@ impl Study {
             let Some((id, memo, flagged)) = found else { return Ok(false) };
             let mut stmt = tx.prepare_cached("SELECT code FROM decision_code WHERE decision_id = ?1 ORDER BY code")?;
             let codes: Vec<String> = stmt.query_map([id], |r| r.get(0))?.collect::<Result<_, _>>()?;
+            // Its evidence goes with it (ON DELETE CASCADE): the history row keeps it.
+            let mut stmt = tx.prepare_cached("SELECT code, file, quote, line_start, line_end FROM evidence WHERE decision_id = ?1 ORDER BY id")?;
+            let evidence: Vec<serde_json::Value> = stmt
+                .query_map([id], |r| {
+                    Ok(serde_json::json!({
+                        "code": r.get::<_, String>(0)?, "file": r.get::<_, String>(1)?, "quote": r.get::<_, String>(2)?,
+                        "line_start": r.get::<_, Option<i64>>(3)?, "line_end": r.get::<_, Option<i64>>(4)?,
+                    }))
+                })?
+                .collect::<Result<_, _>>()?;
             tx.execute("DELETE FROM decision WHERE id = ?1", [id])?;
-            let old = serde_json::json!({ "codes": codes, "memo": memo, "flagged": flagged != 0 });
+            let old = serde_json::json!({ "codes": codes, "memo": memo, "flagged": flagged != 0, "evidence": evidence });
             crate::history::record(tx, rater, "decision.clear", &format!("{rater}|{}|{dim}", unit.name), Some(&old), None)?;
             crate::rules::sync_auto_consensus(tx, &book, unit_id, &unit.name, &dim)?;
             Ok(true)

@@ -376,6 +376,10 @@ pub struct FileView {
     pub text: Option<String>,
     /// The Dockerfile analysis of the text (Dockerfiles only).
     pub analysis: Option<crate::dockerfile::Analysis>,
+    /// The file is no longer in the project's current snapshot (a refresh found it removed
+    /// upstream): this is its text from the newest snapshot that had it, so a unit already
+    /// coded still shows what was coded.
+    pub removed_upstream: bool,
 }
 
 /// A project as a rater reads it: the current snapshot.
@@ -480,6 +484,31 @@ impl Study {
                 _ => {}
             }
         }
+        // Dockerfile units whose file a refresh found removed: shown from the newest snapshot
+        // that had them (never another Dockerfile in their place).
+        let gone: Vec<(String, i64)> = {
+            let mut stmt = c.prepare_cached(
+                "SELECT u.path, (SELECT max(f.snapshot_id) FROM file f JOIN snapshot s ON s.id = f.snapshot_id
+                                 WHERE s.project_id = u.project_id AND f.role = 'dockerfile' AND f.path = u.path)
+                 FROM unit u WHERE u.project_id = ?1 AND u.kind = 'dockerfile' ORDER BY u.path",
+            )?;
+            let rows = stmt.query_map([pid], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<i64>>(1)?)))?;
+            rows.collect::<rusqlite::Result<Vec<_>>>()?
+                .into_iter()
+                .filter(|(path, _)| !dockerfiles.iter().any(|d: &FileView| &d.path == path))
+                .filter_map(|(path, snap)| snap.map(|s| (path, s)))
+                .collect()
+        };
+        for (path, snap) in gone {
+            if let Some((_, mut view)) = files_of(c, snap)?
+                .into_iter()
+                .find(|(role, v)| role == "dockerfile" && v.path == path)
+            {
+                view.removed_upstream = true;
+                dockerfiles.push(view);
+            }
+        }
+        dockerfiles.sort_by(|a, b| a.path.cmp(&b.path));
         let readme_html = readme.as_ref().and_then(|r| {
             r.text.as_deref().map(|t| {
                 crate::readme::render(
@@ -581,6 +610,7 @@ fn files_of(c: &Connection, snapshot: i64) -> Result<Vec<(String, FileView)>> {
                 size: r.get(3)?,
                 text: r.get(4)?,
                 analysis: analysis.and_then(|j| serde_json::from_str(&j).ok()),
+                removed_upstream: false,
             },
         ))
     })?;
