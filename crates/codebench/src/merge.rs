@@ -1101,13 +1101,9 @@ fn merge_codebook(
             }
         }
     }
-    if !report.codes_added.is_empty() || !report.codes_updated.is_empty() {
-        tx.execute(
-            "INSERT INTO meta (key, value) VALUES ('codebook_rev', ?1) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            [crate::now()],
-        )?;
-        let _ = by;
-    }
+    // The code table's triggers move `codebook_rev` on, so every open study reads the
+    // codebook again.
+    let _ = by;
     Ok(())
 }
 

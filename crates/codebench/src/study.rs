@@ -371,3 +371,80 @@ pub struct DimensionCount {
     /// How many decisions.
     pub count: i64,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A study file as a Codebench of schema `version` wrote it: the first `version` migrations
+    /// and a little of everything schema 1 already had (codebook, project, units, a rater and
+    /// their decision).
+    fn written_at(path: &Path, version: usize) {
+        let c = Connection::open(path).unwrap();
+        c.pragma_update(None, "application_id", APPLICATION_ID).unwrap();
+        for m in &MIGRATIONS[..version] {
+            c.execute_batch(m).unwrap();
+        }
+        c.pragma_update(None, "user_version", version as i64).unwrap();
+        c.execute_batch(
+            "INSERT INTO meta (key, value) VALUES ('created_at', '2022-12-01T00:00:00.000Z');
+             INSERT INTO codebook (id, slug, name, version) VALUES (1, 'tiny', 'Tiny', '1');
+             INSERT INTO dimension (id, name, unit, cardinality, position) VALUES ('kind', 'Kind', 'project', 'one', 1);
+             INSERT INTO code (dimension, id, name, position) VALUES ('kind', 'model', 'Model', 1), ('kind', 'tool', 'Tool', 2);
+             INSERT INTO project (full_name, source, created_at) VALUES ('acme/old', 'local', '2022-12-01T00:00:00.000Z');
+             INSERT INTO unit (project_id, kind, path, name) VALUES (1, 'project', NULL, 'acme/old');
+             INSERT INTO rater (name, created_at) VALUES ('ana', '2022-12-01T00:00:00.000Z');
+             INSERT INTO decision (rater_id, unit_id, dimension, memo, coded_at) VALUES (1, 1, 'kind', 'kept', '2022-12-01T00:00:00.000Z');
+             INSERT INTO decision_code (decision_id, dimension, code) VALUES (1, 'kind', 'model');",
+        )
+        .unwrap();
+    }
+
+    #[test]
+    fn a_study_written_at_every_earlier_schema_version_opens_and_upgrades() {
+        for version in 1..MIGRATIONS.len() {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join(format!("v{version}.codebench"));
+            written_at(&path, version);
+            let s = Study::open(&path).unwrap_or_else(|e| panic!("schema {version}: {e}"));
+            let now: i64 = s
+                .conn()
+                .pragma_query_value(None, "user_version", |r| r.get(0))
+                .unwrap();
+            assert_eq!(now, SCHEMA_VERSION, "schema {version}");
+            assert!(s.integrity_check().unwrap().is_empty());
+            let d = s.decision("ana", "acme/old", "kind").unwrap().unwrap();
+            assert_eq!((d.codes.as_slice(), d.memo.as_str()), (&["model".to_string()][..], "kept"));
+            assert_eq!(s.status().unwrap().decisions, 1, "schema {version}");
+            // Every upgrade step is in the history.
+            let steps: i64 = s
+                .conn()
+                .query_row("SELECT count(*) FROM history WHERE action = 'study.migrate'", [], |r| r.get(0))
+                .unwrap();
+            assert_eq!(steps, SCHEMA_VERSION - version as i64, "schema {version}");
+            // A study from before study ids gets one from its creation time (so copies agree).
+            let id: String = s
+                .conn()
+                .query_row("SELECT value FROM meta WHERE key = 'study_id'", [], |r| r.get(0))
+                .unwrap();
+            assert_eq!(id, "created-2022-12-01T00:00:00.000Z");
+        }
+    }
+
+    #[test]
+    fn impossible_schema_versions_are_refused_and_the_file_is_left_alone() {
+        for version in [-1i64, -1000, i64::from(i32::MIN)] {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("s.codebench");
+            written_at(&path, 1);
+            {
+                let c = Connection::open(&path).unwrap();
+                c.pragma_update(None, "user_version", version).unwrap();
+            }
+            let before = std::fs::read(&path).unwrap();
+            let e = Study::open(&path).unwrap_err();
+            assert!(matches!(e, Error::NotAStudy { .. }), "{e}");
+            assert_eq!(std::fs::read(&path).unwrap(), before);
+        }
+    }
+}
