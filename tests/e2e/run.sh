@@ -48,6 +48,25 @@ if [ -z "${CODEBENCH_E2E_IN_XVFB:-}" ]; then
 fi
 
 # Inside the virtual display.
+# The app keeps the GitHub token in the kernel's keyring (keyutils), in the session keyring; a
+# headless shell may have none, so the run joins a new anonymous session keyring of its own
+# (`keyctl session -`, else the same system call from python3) and uses a keyring service of
+# its own: the user's kept token is never read or replaced.
+if [ -z "${CODEBENCH_E2E_SESSION_KEYRING:-}" ]; then
+  export CODEBENCH_E2E_SESSION_KEYRING=1
+  if command -v keyctl >/dev/null; then exec keyctl session - "$0" "$@"; fi
+  if command -v python3 >/dev/null; then
+    exec python3 -c '
+import ctypes, os, sys
+nr = {"x86_64": 250, "aarch64": 219}.get(os.uname().machine)  # keyctl(2)
+if nr is not None:
+    ctypes.CDLL(None).syscall(nr, 1, None)  # KEYCTL_JOIN_SESSION_KEYRING, anonymous
+os.execv(sys.argv[1], sys.argv[1:])
+' "$0" "$@"
+  fi
+  echo "e2e: neither keyctl nor python3 found: the token tests need a session keyring" >&2
+fi
+export CODEBENCH_KEYRING_SERVICE=codebench-e2e
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/codebench-e2e.XXXXXX")
 DRIVER_PID=
 cleanup() {

@@ -272,6 +272,7 @@ pub struct Warning {
 /// Everything [`crate::report`] computes for a dimension.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", ts(rename = "AgreementReport"))]
 pub struct Report {
     /// The statistics, in a stable order (level, overall, pairs, per code).
     pub results: Vec<StatResult>,

@@ -49,6 +49,7 @@ pub struct ConsensusInput {
 
 /// One unit of the reconciliation queue.
 #[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[ts(rename = "ReconcileItem")]
 pub struct QueueItem {
     /// The unit's public name.
     pub unit: String,
@@ -64,6 +65,7 @@ pub struct QueueItem {
 
 /// The reconciliation queue.
 #[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[ts(rename = "ReconcileQueue")]
 pub struct Queue {
     /// Units on which raters differ (and, when asked, those already resolved).
     pub items: Vec<QueueItem>,

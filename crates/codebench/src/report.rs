@@ -120,6 +120,7 @@ pub struct Table {
 
 /// All tables.
 #[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[ts(rename = "StudyReport")]
 pub struct Report {
     /// Whose labels were used: `consensus`, or a rater's name.
     pub source: String,

@@ -109,5 +109,6 @@ test("a selected Dockerfile line becomes evidence for a code", async () => {
   const rows = parseCsv(readFileSync(join(out, "codings.csv"), "utf8"));
   const row = rows.find((r) => r.unit === UNIT && r.code === "hosting");
   assert.ok(row, "the decision is exported");
-  assert.equal(row.evidence, 'Dockerfile:38: "EXPOSE 8080 8081 9090"');
+  // The export keeps each quote with its file and lines (a JSON list in the cell).
+  assert.deepEqual(JSON.parse(row.evidence), [{ file: "Dockerfile", line_start: 38, line_end: 38, quote: "EXPOSE 8080 8081 9090" }]);
 });

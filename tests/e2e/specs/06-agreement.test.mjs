@@ -15,8 +15,15 @@ test("the agreement screen shows Cohen's kappa of two raters", async () => {
     assert.equal(await browser.$("button[data-filter='disagree'] .count").getText(), "2");
     assert.equal(await browser.$("button[data-filter='changed']").isExisting(), false, "nothing changed upstream");
     await browser.$("button[data-filter='disagree']").click();
-    const listed = await browser.execute(() => [...document.querySelectorAll("#queue [data-unit]")].map((b) => b.getAttribute("data-unit")));
-    assert.ok(listed.includes("lumen-labs/tinyserve") && listed.includes("lumen-labs/tinyserve:Dockerfile"), listed.join(", "));
+    const listed = () => browser.execute(() => [...document.querySelectorAll("#queue [data-unit]")].map((b) => b.getAttribute("data-unit")));
+    await until(
+      browser,
+      async () => {
+        const l = await listed();
+        return l.includes("lumen-labs/tinyserve") && l.includes("lumen-labs/tinyserve:Dockerfile") && !l.includes("greenrow/cropwatch");
+      },
+      "the two disagreements listed",
+    );
     await browser.$("#tab-agreement").click();
     await until(browser, async () => (await browser.$(".agreement-dimension[data-dimension='kind']").isExisting()), "the kind table");
     const rows = await browser.execute(() =>

@@ -4,7 +4,11 @@ import assert from "node:assert/strict";
 import { copyFileSync, mkdtempSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { cli, codeTwoRaters, freshStudy, shot, typeText, until, withApp, WORK, setValue } from "../lib.mjs";
+import { chord, cli, codeTwoRaters, freshStudy, KEY, shot, typeText, until, withApp, WORK, setValue } from "../lib.mjs";
+
+/** The final codes chosen on the reconcile screen. */
+const chosen = (browser) =>
+  browser.execute(() => [...document.querySelectorAll(".final-codes [aria-checked='true']")].map((b) => b.getAttribute("data-code")));
 
 test("deciding a consensus on the reconcile screen", async () => {
   const study = freshStudy("reconcile");
@@ -40,6 +44,22 @@ test("deciding a consensus on the reconcile screen", async () => {
       ["ben", "versioned HTTP and gRPC endpoint"],
     ]);
 
+    // The final codes start empty (nobody's set preselected); each rater's set is one key away.
+    assert.deepEqual(await chosen(browser), []);
+    await browser.$("#reconcile-unit").click();
+    await browser.keys("2");
+    await until(browser, async () => JSON.stringify(await chosen(browser)) === '["toolkit"]', "ben's codes on key 2");
+    await browser.keys("1");
+    await until(browser, async () => JSON.stringify(await chosen(browser)) === '["mlops-aiops"]', "ana's codes on key 1");
+
+    // Someone other than the rater at the keyboard adjudicates.
+    await browser.execute(() => {
+      const s = document.querySelector("#adjudicator");
+      s.value = "ben";
+      s.dispatchEvent(new Event("change", { bubbles: true }));
+    });
+    await until(browser, async () => /Decide consensus as ben/.test(await browser.$("#decide").getText()), "ben as the adjudicator");
+
     // A code neither rater chose, without a rationale: the core refuses and the screen says why.
     await browser.$(".final-codes [data-code='model']").click();
     await until(browser, async () => (await browser.$("label[for='rationale'] .warn").isExisting()), "the rationale hint");
@@ -54,6 +74,30 @@ test("deciding a consensus on the reconcile screen", async () => {
     await until(browser, async () => (await browser.$("#reconcile-notice").isExisting()), "the consensus");
     assert.equal(await browser.$("#reconcile-notice").getText(), "Consensus on lumen-labs/tinyserve: model");
     assert.ok(await browser.$("#reconcile-empty").isExisting(), "the kind queue is empty");
+
+    // Reopen it: the decided units are listed on request, the consensus says who decided it.
+    await browser.$("#show-resolved").click();
+    await until(browser, async () => (await browser.$(".reconcile-queue [data-unit='lumen-labs/tinyserve']").isExisting()), "the decided units");
+    await browser.$(".reconcile-queue [data-unit='lumen-labs/tinyserve']").click();
+    await until(browser, async () => (await browser.$("#consensus-now").isExisting()), "the consensus at hand");
+    assert.match(await browser.$("#consensus-now").getText(), /Model — decided by ben: ships trained weights/);
+    await browser.$("#reopen").click();
+    await until(browser, async () => (await browser.$("#reopen-why").isExisting()), "the reopen form");
+    await browser.keys(KEY.Escape);
+    await until(browser, async () => !(await browser.$("#reopen-why").isExisting()), "Escape to close the form");
+    await browser.$("#reopen").click();
+    await until(browser, async () => (await browser.$("#reopen-why").isFocused()), "the reason field");
+    await typeText(browser, "ben's reading holds");
+    await browser.$("#reopen-confirm").click();
+    await until(browser, async () => /^Reopened lumen-labs\/tinyserve/.test(await browser.$("#reconcile-notice").getText().catch(() => "")), "the reopening");
+    assert.equal(await browser.$("#consensus-now").isExisting(), false);
+    // Decided again, with ben's codes (key 2) and Ctrl+Enter: no rationale needed.
+    await browser.$("#reconcile-unit").click();
+    await browser.keys("2");
+    await until(browser, async () => JSON.stringify(await chosen(browser)) === '["toolkit"]', "ben's codes");
+    await chord(browser, KEY.Control, KEY.Enter);
+    await until(browser, async () => (await browser.$("#reconcile-notice").getText().catch(() => "")) === "Consensus on lumen-labs/tinyserve: toolkit", "the new consensus");
+    await shot(browser, "13a-reconcile-reopened");
 
     assert.equal(await browser.$("#auto-consensus").isSelected(), false);
     await browser.$("#auto-consensus").click();
@@ -71,7 +115,7 @@ test("deciding a consensus on the reconcile screen", async () => {
   const out = mkdtempSync(join(WORK, "export-"));
   cli(["--study", study, "export", "--out", out]);
   const text = readFileSync(join(out, "consensus.csv"), "utf8");
-  assert.match(text, /lumen-labs\/tinyserve,kind,model,ana/);
+  assert.match(text, /lumen-labs\/tinyserve,kind,toolkit,ben/);
   assert.match(text, /basalt-ai\/autotune,kind,model,auto,all raters chose these codes/);
   assert.match(cli(["--study", study, "reconcile", "automatic"]), /automatic consensus is on/);
 });

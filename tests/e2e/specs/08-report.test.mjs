@@ -40,6 +40,23 @@ test("the report screen shows the tables and figures and exports them", async ()
     );
     await shot(browser, "15-report");
 
+    // The consensus as the label source: the two kinds both raters agree on are automatic
+    // consensus; the screen lists the ten project units without one.
+    await browser.execute(() => {
+      const s = document.querySelector("#report-rater");
+      s.value = "consensus";
+      s.dispatchEvent(new Event("change", { bubbles: true }));
+    });
+    await until(browser, async () => /the consensus/.test(await browser.$("#report-source").getText().catch(() => "")), "the consensus report");
+    assert.match(await browser.$("#report-unlabelled details[data-dimension='kind'] summary").getText(), /^Project kind: 10 of 12 project units have no consensus yet$/);
+    const consensusKinds = await browser.execute(() =>
+      [...document.querySelectorAll("section.report-table[data-table='kinds'] tbody tr")].map((tr) =>
+        [...tr.querySelectorAll("td")].slice(0, 2).map((td) => td.textContent.trim()),
+      ),
+    );
+    assert.deepEqual(consensusKinds.filter(([, n]) => n !== "0").map(([k]) => k), ["Model", "Application System", "Total"]);
+    await shot(browser, "15a-report-consensus");
+
     await setValue(browser, "#export-folder", "paper");
     await browser.$("#export-tables").click();
     await until(browser, async () => /not an absolute path/.test(await browser.$("#report-error").getText().catch(() => "")), "the refusal");
@@ -47,7 +64,7 @@ test("the report screen shows the tables and figures and exports them", async ()
     await browser.$("#export-tables").click();
     await until(browser, async () => /11 tables \(\d+ rows\) written to/.test(await browser.$("#report-notice").getText().catch(() => "")), "the export");
     await browser.$("#export-figures").click();
-    await until(browser, async () => /7 figures \(SVG and PNG\) written to/.test(await browser.$("#report-notice").getText().catch(() => "")), "the figures");
+    await until(browser, async () => /7 figures \(SVG and PNG\) of the consensus written to/.test(await browser.$("#report-notice").getText().catch(() => "")), "the figures");
   });
   const files = readdirSync(out).sort();
   for (const f of ["codings.csv", "consensus.csv", "images.csv", "layers.csv", "kinds.svg", "kinds.png", "image_files.png"]) {

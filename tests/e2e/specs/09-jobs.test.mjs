@@ -1,10 +1,11 @@
-// (i) The jobs screen: metrics queued for every project and run in the background, each with
-// a progress bar; the study file holds the results (checked through the CLI).
+// (i) The jobs screen: study-wide Dockerfile metrics computed at once, a project's metrics
+// queued as a job that runs in the background as soon as it is queued, with a progress bar;
+// the study file holds the results (checked through the CLI).
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { cli, freshStudy, shot, until, withApp } from "../lib.mjs";
 
-test("metrics jobs queued, run with progress bars, done", async () => {
+test("metrics: every Dockerfile analysed at once, a project's job run with a progress bar", async () => {
   const study = freshStudy("jobs");
   cli(["--study", study, "raters", "add", "ana"]);
   await withApp(["--study", study], async (browser) => {
@@ -14,18 +15,29 @@ test("metrics jobs queued, run with progress bars, done", async () => {
     await browser.$("#tab-jobs").click();
     await until(browser, async () => (await browser.$("#jobs-tally").isExisting()), "the jobs screen");
     assert.equal(await browser.$("#jobs-tally").getText(), "no jobs yet");
+    const notice = () => browser.$("#jobs-notice").getText().catch(() => "");
+
+    // Study-wide Dockerfile metrics need no job: recomputed at once.
+    await browser.$("#jobs-recompute").click();
     await browser.$("#jobs-queue").click();
-    await until(browser, async () => /^12 jobs queued$/.test(await browser.$("#jobs-notice").getText().catch(() => "")), "twelve jobs queued");
-    assert.equal(await browser.$("#jobs-tally").getText(), "12 queued");
-    await browser.$("#jobs-run").click();
-    await until(browser, async () => /Run finished: 12 done/.test(await browser.$("#jobs-notice").getText().catch(() => "")), "the run");
-    assert.equal(await browser.$("#jobs-tally").getText(), "12 done");
+    await until(browser, async () => /^37 Dockerfiles analysed, 0 jobs queued$/.test(await notice()), "the Dockerfiles analysed");
+    assert.equal(await browser.$("#jobs-tally").getText(), "no jobs yet");
+
+    // One project's Dockerfile metrics: a job, run at once in the background.
+    await browser.execute(() => {
+      const s = document.querySelector("#jobs-project");
+      s.value = "lumen-labs/tinyserve";
+      s.dispatchEvent(new Event("change", { bubbles: true }));
+    });
+    await browser.$("#jobs-queue-project").click();
+    await until(browser, async () => /Run finished: 1 done/.test(await notice()), "the run");
+    assert.equal(await browser.$("#jobs-tally").getText(), "1 done");
     const bars = await browser.execute(() => [...document.querySelectorAll("tr[data-job] progress")].map((p) => p.value));
-    assert.deepEqual(bars, Array(12).fill(1));
+    assert.deepEqual(bars, [1]);
+    assert.equal(await browser.$("tr[data-job] td.target").getText(), "lumen-labs/tinyserve");
     await shot(browser, "16-jobs");
   });
-  const listed = cli(["--study", study, "jobs", "list", "--format", "json"]);
-  const jobs = JSON.parse(listed);
-  assert.equal(jobs.length, 12);
-  assert.ok(jobs.every((j) => j.state === "done" && j.kind === "dockerfile_metrics"), listed);
+  const jobs = JSON.parse(cli(["--study", study, "jobs", "list", "--format", "json"]));
+  assert.equal(jobs.length, 1);
+  assert.ok(jobs.every((j) => j.state === "done" && j.kind === "dockerfile_metrics" && j.target === "lumen-labs/tinyserve"), JSON.stringify(jobs));
 });

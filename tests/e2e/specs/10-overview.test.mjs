@@ -1,4 +1,5 @@
-// (j) The overview: raters' progress and the codes given so far as bar charts.
+// (j) The overview: raters' progress and the codes given so far as bar charts, pooled, per
+// rater and from the consensus.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { codeTwoRaters, freshStudy, shot, until, withApp } from "../lib.mjs";
@@ -31,5 +32,24 @@ test("the overview shows progress and the code distribution", async () => {
       "the kind chart drawn",
     );
     await shot(browser, "17-overview");
+
+    // One rater's codes, then the consensus (the two kinds both agree on became automatic
+    // consensus).
+    const view = async (labels) => {
+      await browser.execute((v) => {
+        const s = document.querySelector("#overview-labels");
+        s.value = v;
+        s.dispatchEvent(new Event("change", { bubbles: true }));
+      }, labels);
+    };
+    const bars = () => browser.$("section.overview-chart[data-dimension='kind']").getAttribute("data-bars");
+    await view("ben");
+    await until(browser, async () => /ben's decisions/.test(await browser.$("#overview-counted").getText()), "ben's view");
+    // ben: model, toolkit, application-system.
+    assert.equal(await bars(), "3");
+    await view("consensus");
+    await until(browser, async () => /the consensus/.test(await browser.$("#overview-counted").getText()), "the consensus view");
+    assert.equal(await bars(), "2");
+    await shot(browser, "17a-overview-consensus");
   });
 });

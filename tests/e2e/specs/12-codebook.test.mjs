@@ -4,13 +4,14 @@ import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { cli, freshStudy, shot, until, withApp, WORK, setValue } from "../lib.mjs";
+import { cli, freshStudy, KEY, shot, until, withApp, WORK, setValue } from "../lib.mjs";
 
 test("open coding on the codebook screen", async () => {
   const study = freshStudy("codebook");
   cli(["--study", study, "raters", "add", "ana"]);
   cli(["--study", study, "code", "--rater", "ana", "--unit", "basalt-ai/autotune", "--dimension", "kind", "--code", "toolkit"]);
   cli(["--study", study, "code", "--rater", "ana", "--unit", "greenrow/cropwatch", "--dimension", "kind", "--code", "application-system"]);
+  const qdc = join(mkdtempSync(join(WORK, "codebook-qdc-")), "codebook.qdc");
   await withApp(["--study", study], async (browser) => {
     await until(browser, async () => (await browser.$("button.rater").isExisting()), "the rater screen");
     await browser.$("button.rater[data-rater='ana']").click();
@@ -52,7 +53,36 @@ test("open coding on the codebook screen", async () => {
     await browser.$("tr[data-code='application-system'] button.do-split").click();
     await until(browser, async () => /Split “Application System” into Web Application, Embedded System; to recode: greenrow\/cropwatch/.test(await notice()), "the split");
     await shot(browser, "19-codebook");
+
+    // Who proposed a code is shown.
+    assert.equal(await browser.$("tr[data-code='edge-device'] td.proposer").getText(), "ana");
+
+    // Editing a definition; Escape cancels the form first.
+    await browser.$("tr[data-code='model'] button.edit").click();
+    await until(browser, async () => (await browser.$("tr[data-code='model'] textarea.edit-definition").isExisting()), "the edit form");
+    await browser.keys(KEY.Escape);
+    await until(browser, async () => !(await browser.$("tr[data-code='model'] textarea.edit-definition").isExisting()), "Escape to close it");
+    await browser.$("tr[data-code='model'] button.edit").click();
+    await setValue(browser, "tr[data-code='model'] textarea.edit-definition", "Ships a trained model for others to use.");
+    await browser.$("tr[data-code='model'] button.do-edit").click();
+    await until(browser, async () => /Edited the definition of “Model”/.test(await notice()), "the edit");
+    assert.match(await browser.$("tr[data-code='model'] td.definition").getText(), /^Ships a trained model for others to use\./);
+
+    // Export as REFI-QDA; importing over a codebook in use is refused.
+    await setValue(browser, "#codebook-export-file", qdc);
+    await browser.execute(() => {
+      const s = document.querySelector("#codebook-export-format");
+      s.value = "qdc";
+      s.dispatchEvent(new Event("change", { bubbles: true }));
+    });
+    await browser.$("#codebook-export-go").click();
+    await until(browser, async () => /^Codebook written to /.test(await notice()), "the export");
+    await setValue(browser, "#codebook-import-file", qdc);
+    await browser.$("#codebook-import-go").click();
+    await until(browser, async () => (await browser.$("#codebook-error").getText().catch(() => "")) !== "", "the refusal");
+    await shot(browser, "19a-codebook-edit-export");
   });
+  assert.match(readFileSync(qdc, "utf8"), /^<\?xml[^>]*>\s*<CodeBook/);
   const out = mkdtempSync(join(WORK, "codebook-export-"));
   cli(["--study", study, "export", "--out", out]);
   assert.match(readFileSync(join(out, "codings.csv"), "utf8"), /ana,basalt-ai\/autotune,kind,model,/);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { byDimension, confusionTable, num, statisticName, valueText, type StatResult } from "./agreement";
+import { byDimension, confusionTable, num, statisticName, valueText } from "./agreement";
+import type { StatResult } from "./generated/types";
 
 const stat = (over: Partial<StatResult>): StatResult => ({
   dimension: "kind",

@@ -1,51 +1,6 @@
 // The agreement screen's rules: grouping the core's report by dimension and formatting values.
 
-/** One statistic (`codebench_agreement::StatResult`). */
-export interface StatResult {
-  dimension: string;
-  level: "leaf" | "collapsed";
-  code: string | null;
-  statistic: string;
-  raters: string[];
-  value: number | null;
-  se: number | null;
-  ci_low: number | null;
-  ci_high: number | null;
-  n_units: number;
-  p_o: number | null;
-  p_e: number | null;
-  interpretation: string | null;
-  undefined_reason: string | null;
-  note: string | null;
-}
-
-/** A warning about the data (`codebench_agreement::Warning`). */
-export interface AgreementWarning {
-  dimension: string;
-  level: "leaf" | "collapsed";
-  kind: string;
-  code: string | null;
-  raters: string[];
-  message: string;
-}
-
-/** Two raters' codes cross-tabulated (`codebench_agreement::Confusion`): rows are the first
- * rater's codes, columns the second's. */
-export interface Confusion {
-  dimension: string;
-  level: "leaf" | "collapsed";
-  raters: string[];
-  categories: string[];
-  counts: number[][];
-  n_units: number;
-}
-
-/** The core's agreement report. */
-export interface Report {
-  results: StatResult[];
-  confusion: Confusion[];
-  warnings: AgreementWarning[];
-}
+import type { Confusion, AgreementReport as Report, StatResult, Warning } from "./generated/types";
 
 /** One dimension's part of the report. */
 export interface DimensionReport {
@@ -54,7 +9,7 @@ export interface DimensionReport {
   overall: StatResult[];
   /** Results about one code each (many-code dimensions). */
   perCode: StatResult[];
-  warnings: AgreementWarning[];
+  warnings: Warning[];
   confusion: Confusion[];
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { codeRows, mergeTargets } from "./codebookview";
-import type { Code, Dimension } from "./types";
+import type { Code, Dimension } from "./generated/types";
 
 const code = (id: string, parent: string | null = null, status: Code["status"] = "active"): Code => ({
   id,
@@ -24,15 +24,15 @@ const dim: Dimension = {
 describe("codebook screen rules", () => {
   it("lists parents then their sub-codes, with uses", () => {
     const rows = codeRows(dim, [
-      { dimension: "purpose", code: "a1", count: 3 },
-      { dimension: "kind", code: "a", count: 9 },
+      { dimension: "purpose", code: "a1", count: 3, proposed_by: "ana" },
+      { dimension: "kind", code: "a", count: 9, proposed_by: null },
     ]);
-    expect(rows.map((r) => [r.code.id, r.depth, r.uses])).toEqual([
-      ["a", 0, 0],
-      ["a1", 1, 3],
-      ["b", 0, 0],
-      ["b1", 1, 0],
-      ["old", 0, 0],
+    expect(rows.map((r) => [r.code.id, r.depth, r.uses, r.proposedBy])).toEqual([
+      ["a", 0, 0, null],
+      ["a1", 1, 3, "ana"],
+      ["b", 0, 0, null],
+      ["b1", 1, 0, null],
+      ["old", 0, 0, null],
     ]);
   });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { assignKeys, CODE_KEYS, codeForKey, codeRows, firstMatch, offered, pick } from "./codes";
-import type { Code, Dimension } from "./types";
+import { assignKeys, CODE_KEYS, codeForKey, codeRows, decisionKey, dimensionsFor, firstMatch, offered, pick } from "./codes";
+import type { Code, Dimension } from "./generated/types";
 
 const code = (id: string, parent: string | null = null, status: Code["status"] = "active"): Code => ({
   id,
@@ -117,5 +117,17 @@ describe("pick", () => {
     s = pick(purpose, s, "hosting");
     expect(s).toEqual(["hosting", "model-export"]);
     expect(pick(purpose, s, "hosting")).toEqual(["model-export"]);
+  });
+});
+
+describe("dimensions and decision keys", () => {
+  it("gives a unit kind its dimensions in codebook order", () => {
+    const book = { id: "t", name: "T", version: "1", description: "", source: "", dimensions: [kind, purpose] };
+    expect(dimensionsFor(book, "project").map((d) => d.id)).toEqual(["kind"]);
+    expect(dimensionsFor(book, "dockerfile").map((d) => d.id)).toEqual(["purpose"]);
+  });
+
+  it("keys decisions by unit and dimension without collisions", () => {
+    expect(decisionKey("o/n", "kind")).not.toBe(decisionKey("o/n:kind", ""));
   });
 });

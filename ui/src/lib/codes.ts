@@ -1,13 +1,23 @@
 // The codebook panel's logic: which codes a dimension offers, nested under their parents, the
 // key that picks each, filtering by typing, and what picking a code does to a selection.
 
-import type { Code, Dimension } from "./types";
+import type { Code, Codebook, Dimension, UnitKind } from "./generated/types";
 
 /**
  * Keys that pick codes, in order: digits, then letters except j and k (they move through the
  * queue). 34 keys cover the 6 kinds and the 33 purposes of the shipped codebook.
  */
 export const CODE_KEYS = "1234567890abcdefghilmnopqrstuvwxyz".split("");
+
+/** The dimensions decided on units of `kind`, in codebook order. */
+export function dimensionsFor(book: Codebook, kind: UnitKind | string): Dimension[] {
+  return book.dimensions.filter((d) => d.unit === kind);
+}
+
+/** The key of one decision of one rater: unit and dimension (a map key). */
+export function decisionKey(unit: string, dimension: string): string {
+  return `${unit}\u0000${dimension}`;
+}
 
 /** One line of the codebook panel. */
 export interface CodeRow {

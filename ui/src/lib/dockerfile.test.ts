@@ -1,19 +1,17 @@
 import { describe, expect, it } from "vitest";
 import { percent, summarize, UNKNOWN_TYPE } from "./dockerfile";
-import type { Analysis } from "./types";
+import type { SummaryInput } from "./dockerfile";
 
 const base = (resolved: string) => ({ text: resolved, resolved, name: null, tag: null, variable: false, stage: null });
 
-const firstStage = { index: 0, name: "build", line: 3, base: base("python:3.11-slim"), base_type: "Language Runtime", instructions: 7, user: null };
+const firstStage = { index: 0, name: "build", line: 3, base: base("python:3.11-slim"), base_type: "Language Runtime" };
 
 // The analysis of sample/lumen-labs/tinyserve/Dockerfile, trimmed to the fields used.
-const tinyserve: Analysis = {
-  path: "Dockerfile",
-  lines: 47,
+const tinyserve: SummaryInput = {
   counts: { CMD: 1, COPY: 3, ENTRYPOINT: 1, ENV: 1, EXPOSE: 1, FROM: 2, HEALTHCHECK: 1, LABEL: 1, RUN: 5, USER: 1, VOLUME: 1, WORKDIR: 2 },
   stages: [
     firstStage,
-    { index: 1, name: null, line: 14, base: base("python:3.11-slim"), base_type: "Language Runtime", instructions: 14, user: "serve" },
+    { index: 1, name: null, line: 14, base: base("python:3.11-slim"), base_type: "Language Runtime" },
   ],
   multi_stage: true,
   partial: false,

@@ -1,7 +1,16 @@
 // The compact summary of a Dockerfile's analysis shown beside it: stages and their base images,
 // instruction counts, the RUN share and categories, hygiene findings and parse problems.
 
-import type { Analysis } from "./types";
+import type { Analysis, BaseImage, Stage } from "./generated/types";
+
+/** The parts of the core's analysis the summary reads. */
+export type SummaryInput = Pick<
+  Analysis,
+  "counts" | "run_categories" | "errors" | "warnings" | "hygiene" | "partial" | "multi_stage" | "exposed_ports" | "non_root_user"
+> & {
+  run: Pick<Analysis["run"], "instructions" | "commands">;
+  stages: Array<Pick<Stage, "index" | "name" | "line" | "base_type"> & { base: Pick<BaseImage, "resolved" | "text"> }>;
+};
 
 /** One stage as summarised: its base image and the base image's type. */
 export interface StageRow {
@@ -41,7 +50,7 @@ export interface Summary {
 export const UNKNOWN_TYPE = "unclassified";
 
 /** Summarises an analysis for the panel. */
-export function summarize(a: Analysis): Summary {
+export function summarize(a: SummaryInput): Summary {
   const instructions = Object.values(a.counts).reduce((s, n) => s + n, 0);
   const runInstructions = a.run.instructions;
   const runCategories = Object.entries(a.run_categories)

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { MAX_QUOTE_CHARS, quoteOf, targets, where } from "./evidence";
-import type { Codebook, Decision } from "./types";
+import type { Codebook, Decision } from "./generated/types";
 
 const c = (id: string) => ({ id, name: id.toUpperCase(), definition: "", include: "", exclude: "", example: "", status: "active" as const });
 const book: Codebook = {

@@ -1,7 +1,7 @@
 // Evidence: a quote of the README or a Dockerfile attached to a code of the rater's decision.
 // The DOM-free rules: what can be attached to, how a selection becomes a quote and lines.
 
-import type { Codebook, Decision, Evidence } from "./types";
+import type { Codebook, Decision, Evidence } from "./generated/types";
 
 /** Most characters in one quote (the core's limit). */
 export const MAX_QUOTE_CHARS = 2000;

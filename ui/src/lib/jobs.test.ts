@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { applyEvent, canCancel, canRetry, finishedSummary, kindName, tally, type Job } from "./jobs";
+import { applyEvent, canCancel, canRetry, enqueuedSummary, finishedSummary, kindName, tally } from "./jobs";
+import type { Job, RunSummary } from "./generated/types";
 
 const job = (id: number, state: Job["state"], progress = 0): Job => ({
   id,
@@ -13,6 +14,17 @@ const job = (id: number, state: Job["state"], progress = 0): Job => ({
   not_before: null,
   created_at: "",
   updated_at: "",
+});
+
+const run = (over: Partial<RunSummary>): RunSummary => ({
+  done: 0,
+  failed: 0,
+  cancelled: 0,
+  waiting: 0,
+  resumed: 0,
+  layers_analysed: 0,
+  layers_reused: 0,
+  ...over,
 });
 
 describe("jobs rules", () => {
@@ -39,9 +51,16 @@ describe("jobs rules", () => {
     expect(kindName("image_metrics")).toBe("Image metrics");
   });
 
+  it("says what queuing did", () => {
+    expect(enqueuedSummary({ dockerfiles_analysed: 37, jobs_queued: 2, kinds: ["image_metrics"], project: null })).toBe(
+      "37 Dockerfiles analysed, 2 jobs queued",
+    );
+    expect(enqueuedSummary({ dockerfiles_analysed: 0, jobs_queued: 1, kinds: [], project: null })).toBe("1 job queued");
+  });
+
   it("summarises a finished run", () => {
-    expect(finishedSummary({ summary: { done: 12, failed: 0, cancelled: 0, waiting: 0 }, error: null })).toBe("Run finished: 12 done");
-    expect(finishedSummary({ summary: { done: 0 }, error: null })).toBe("Run finished: nothing to do");
-    expect(finishedSummary({ summary: null, error: "database is locked" })).toBe("The run stopped: database is locked");
+    expect(finishedSummary({ result: run({ done: 12 }), error: null })).toBe("Run finished: 12 done");
+    expect(finishedSummary({ result: run({}), error: null })).toBe("Run finished: nothing to do");
+    expect(finishedSummary({ result: null, error: { kind: "io", message: "database is locked" } })).toBe("The run stopped: database is locked");
   });
 });

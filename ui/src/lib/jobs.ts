@@ -1,37 +1,11 @@
 // The jobs screen's rules: the core's metrics jobs, their progress events, and what can be
 // done to each.
 
-/** A metrics job (`codebench::jobs::Job`). */
-export interface Job {
-  id: number;
-  kind: "dockerfile_metrics" | "image_metrics";
-  target: string;
-  state: "queued" | "running" | "done" | "failed" | "cancelled";
-  progress: number;
-  attempts: number;
-  error: string | null;
-  retryable: boolean;
-  not_before: string | null;
-  created_at: string;
-  updated_at: string;
-}
-
-/** A progress event of a run (`codebench::jobs::JobEvent`). */
-export interface JobEvent {
-  job: Job;
-  layers_analysed: number;
-  layers_reused: number;
-  note: string;
-}
-
-/** What a run did (`codebench::jobs::RunSummary`), or why it stopped. */
-export interface JobsFinished {
-  summary: Record<string, number> | null;
-  error: string | null;
-}
+import type { Finished } from "./generated/commands";
+import type { Enqueued, Job, JobEvent, RunSummary } from "./generated/types";
 
 /** The list with one job replaced by its newer state (added when new). */
-export function applyEvent(list: Job[], e: JobEvent): Job[] {
+export function applyEvent(list: readonly Job[], e: JobEvent): Job[] {
   const i = list.findIndex((j) => j.id === e.job.id);
   if (i < 0) return [...list, e.job];
   const out = [...list];
@@ -40,7 +14,7 @@ export function applyEvent(list: Job[], e: JobEvent): Job[] {
 }
 
 /** Jobs per state, for the header ("12 done, 1 failed"). */
-export function tally(list: Job[]): string {
+export function tally(list: readonly Job[]): string {
   const order: Job["state"][] = ["running", "queued", "done", "failed", "cancelled"];
   const n = (s: Job["state"]) => list.filter((j) => j.state === s).length;
   const parts = order.filter((s) => n(s) > 0).map((s) => `${n(s)} ${s}`);
@@ -56,10 +30,24 @@ export function kindName(k: Job["kind"]): string {
   return k === "dockerfile_metrics" ? "Dockerfile metrics" : "Image metrics";
 }
 
+/** One line about what queuing metrics did. */
+export function enqueuedSummary(e: Enqueued): string {
+  const parts: string[] = [];
+  if (e.dockerfiles_analysed > 0) parts.push(`${e.dockerfiles_analysed} Dockerfile${e.dockerfiles_analysed === 1 ? "" : "s"} analysed`);
+  parts.push(`${e.jobs_queued} job${e.jobs_queued === 1 ? "" : "s"} queued`);
+  return parts.join(", ");
+}
+
 /** One line about a finished run. */
-export function finishedSummary(f: JobsFinished): string {
-  if (f.error !== null) return `The run stopped: ${f.error}`;
-  const s = f.summary ?? {};
-  const parts = ["done", "failed", "cancelled", "waiting"].filter((k) => (s[k] ?? 0) > 0).map((k) => `${s[k]} ${k}`);
+export function finishedSummary(f: Finished<RunSummary>): string {
+  if (f.error !== null) return `The run stopped: ${f.error.message}`;
+  const s = f.result;
+  const counts: [string, number][] = [
+    ["done", s.done],
+    ["failed", s.failed],
+    ["cancelled", s.cancelled],
+    ["waiting", s.waiting],
+  ];
+  const parts = counts.filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k}`);
   return `Run finished: ${parts.length === 0 ? "nothing to do" : parts.join(", ")}`;
 }

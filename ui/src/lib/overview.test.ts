@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { chartData, percent, roundState, type Overview } from "./overview";
+import { chartData, countedWhat, percent, roundState } from "./overview";
+import type { Overview } from "./generated/types";
 
 const o: Overview = {
   units: 10,
@@ -25,8 +26,15 @@ describe("overview rules", () => {
   it("words shares and rounds", () => {
     expect(percent(37, 406)).toBe("9%");
     expect(percent(0, 0)).toBe("0%");
-    const r = { name: "r", dimension: null, seed: 1, extends: null, units: [], raters: [], created_at: "", revealed_at: null, revealed_by: null };
+    const r = { revealed_at: null, revealed_by: null };
     expect(roundState(r)).toBe("blind (not revealed)");
     expect(roundState({ ...r, revealed_at: "2026-11-24T10:00:00.000Z" })).toBe("revealed 2026-11-24");
+    expect(roundState({ revealed_at: "2026-11-24T10:00:00.000Z", revealed_by: "lead" })).toBe("revealed 2026-11-24 by lead");
+  });
+
+  it("says whose codes are counted", () => {
+    expect(countedWhat("", "")).toBe("every decision you may see, all raters pooled");
+    expect(countedWhat("consensus", "r50")).toBe("the consensus, units of round r50");
+    expect(countedWhat("bob", "")).toBe("bob's decisions");
   });
 });

@@ -1,32 +1,7 @@
-// The overview screen's rules: the core's overview and the chart data drawn from it.
+// The overview screen's rules: the chart data drawn from the core's overview, and the words
+// for progress and rounds.
 
-import type { RoundInfo } from "./types";
-
-/** One rater's progress (`codebench::overview::RaterOverview`). */
-export interface RaterOverview {
-  rater: string;
-  coded_units: number;
-  decisions: number;
-  flagged: number;
-}
-
-/** How often a code was given (`codebench::overview::CodeCount`). */
-export interface CodeCount {
-  dimension: string;
-  code: string;
-  name: string;
-  parent: string | null;
-  count: number;
-}
-
-/** The study at a glance (`codebench::overview::Overview`). */
-export interface Overview {
-  units: number;
-  raters: RaterOverview[];
-  rounds: RoundInfo[];
-  distribution: CodeCount[];
-  hidden: number;
-}
+import type { Overview, RoundInfo } from "./generated/types";
 
 /** Labels and counts of one dimension's bar chart: codes in codebook order, sub-codes named
  * "parent › code"; codes never given are left out unless `all`. */
@@ -46,6 +21,13 @@ export function percent(part: number, whole: number): string {
 }
 
 /** A round's state in words. */
-export function roundState(r: RoundInfo): string {
-  return r.revealed_at === null ? "blind (not revealed)" : `revealed ${r.revealed_at.slice(0, 10)}`;
+export function roundState(r: Pick<RoundInfo, "revealed_at" | "revealed_by">): string {
+  if (r.revealed_at === null) return "blind (not revealed)";
+  return `revealed ${r.revealed_at.slice(0, 10)}${r.revealed_by === null ? "" : ` by ${r.revealed_by}`}`;
+}
+
+/** Whose codes the distribution counts, in words. */
+export function countedWhat(labels: string, round: string): string {
+  const who = labels === "" ? "every decision you may see, all raters pooled" : labels === "consensus" ? "the consensus" : `${labels}'s decisions`;
+  return round === "" ? who : `${who}, units of round ${round}`;
 }

@@ -1,155 +1,97 @@
 import { describe, expect, it } from "vitest";
-import { blindRounds, buildQueue, decisionKey, progress, step, visible } from "./queue";
-import type { Codebook, Decision, UnitInfo } from "./types";
+import { endOfQueue, filterButtons, listed, roundLine, step } from "./queue";
+import type { CodingQueue, QueueEntry } from "./generated/types";
 
-const book: Codebook = {
-  id: "t",
-  name: "T",
-  version: "1",
-  description: "",
-  source: "",
-  dimensions: [
-    { id: "kind", name: "Kind", unit: "project", cardinality: "one", description: "", codes: [] },
-    { id: "purpose", name: "Purpose", unit: "dockerfile", cardinality: "many", description: "", codes: [] },
-  ],
+const entry = (name: string, shown: boolean, coded = false): QueueEntry => {
+  const [project, path] = name.split(":");
+  return {
+    unit: { name, kind: path === undefined ? "project" : "dockerfile", project: project ?? name, path: path ?? null },
+    label: path ?? name,
+    dimensions: [path === undefined ? "kind" : "purpose"],
+    coded,
+    flagged: false,
+    changed: false,
+    disagreement: false,
+    blind_rounds: [],
+    assigned: false,
+    shown,
+  };
 };
 
-const project = (p: string): UnitInfo => ({ name: p, kind: "project", project: p, path: null });
-const dockerfile = (p: string, path: string): UnitInfo => ({
-  name: `${p}:${path}`,
-  kind: "dockerfile",
-  project: p,
-  path,
-});
-const decision = (unit: string, dimension: string, flagged = false): Decision => ({
-  rater: "ana",
-  unit,
-  dimension,
-  codes: ["x"],
-  memo: "",
-  flagged,
-  coded_at: "2026-01-01T00:00:00.000Z",
-});
-
-// Deliberately out of order, with a project whose name extends another's (`o/n-x`).
-const units = [
-  dockerfile("o/n", "docker/Dockerfile"),
-  project("o/n-x"),
-  dockerfile("o/n", "Dockerfile"),
-  project("o/n"),
-  project("a/b"),
+// As the core orders them; the "to code" filter shows those not coded.
+const items = [
+  entry("a/b", true),
+  entry("o/n", false, true),
+  entry("o/n:Dockerfile", true),
+  entry("o/n:docker/Dockerfile", true),
+  entry("o/n-x", false, true),
 ];
 
-describe("buildQueue", () => {
-  it("puts each project before its Dockerfiles", () => {
-    const q = buildQueue(units, book, []);
-    expect(q.map((i) => i.unit.name)).toEqual([
-      "a/b",
-      "o/n",
-      "o/n:Dockerfile",
-      "o/n:docker/Dockerfile",
-      "o/n-x",
-    ]);
-    expect(q[0]?.dimensions).toEqual(["kind"]);
-    expect(q[2]?.dimensions).toEqual(["purpose"]);
-  });
-
-  it("marks coded and flagged units of the rater", () => {
-    const q = buildQueue(units, book, [decision("o/n", "kind"), decision("o/n:Dockerfile", "purpose", true)]);
-    const by = new Map(q.map((i) => [i.unit.name, i]));
-    expect(by.get("o/n")?.coded).toBe(true);
-    expect(by.get("o/n:Dockerfile")?.coded).toBe(true);
-    expect(by.get("o/n:Dockerfile")?.flagged).toBe(true);
-    expect(by.get("a/b")?.coded).toBe(false);
-    expect(progress(q)).toEqual({ coded: 2, total: 5 });
-  });
-
-  it("keys decisions by unit and dimension", () => {
-    expect(decisionKey("o/n", "kind")).not.toBe(decisionKey("o/n:kind", ""));
-  });
+const queue = (over: Partial<CodingQueue> = {}): CodingQueue => ({
+  items,
+  coded: 2,
+  total: 5,
+  filters: [
+    { filter: "todo", label: "To code by me", count: 3 },
+    { filter: "done", label: "Coded by me", count: 2 },
+    { filter: "flagged", label: "Flagged", count: 0 },
+    { filter: "all", label: "All", count: 5 },
+  ],
+  rounds: [],
+  ...over,
 });
 
-describe("filters and search", () => {
-  const q = buildQueue(units, book, [decision("o/n", "kind"), decision("o/n:Dockerfile", "purpose", true)]);
-  const names = (f: Parameters<typeof visible>[1], s = "") => visible(q, f, s).map((i) => i.unit.name);
-
-  it("filters by what the rater did", () => {
-    expect(names("todo")).toEqual(["a/b", "o/n:docker/Dockerfile", "o/n-x"]);
-    expect(names("done")).toEqual(["o/n", "o/n:Dockerfile"]);
-    expect(names("flagged")).toEqual(["o/n:Dockerfile"]);
-    expect(names("all")).toHaveLength(5);
+describe("listed", () => {
+  it("lists what the core shows, in its order", () => {
+    expect(listed(items).map((i) => i.unit.name)).toEqual(["a/b", "o/n:Dockerfile", "o/n:docker/Dockerfile"]);
   });
 
   it("keeps the open unit listed when it stops matching", () => {
-    expect(visible(q, "todo", "", "o/n").map((i) => i.unit.name)).toEqual([
-      "a/b",
-      "o/n",
-      "o/n:docker/Dockerfile",
-      "o/n-x",
-    ]);
-    expect(visible(q, "todo", "", null)).toHaveLength(3);
-  });
-
-  it("searches by repository, ignoring case and spaces around", () => {
-    expect(names("all", "  O/N-X ")).toEqual(["o/n-x"]);
-    expect(names("todo", "o/n")).toEqual(["o/n:docker/Dockerfile", "o/n-x"]);
-    expect(names("all", "nothing")).toEqual([]);
+    expect(listed(items, "o/n").map((i) => i.unit.name)).toEqual(["a/b", "o/n", "o/n:Dockerfile", "o/n:docker/Dockerfile"]);
   });
 });
 
 describe("step", () => {
-  const q = buildQueue(units, book, [decision("o/n", "kind")]);
-
   it("moves through the shown units", () => {
-    expect(step(q, "a/b", 1, "all", "")).toBe("o/n");
-    expect(step(q, "o/n", -1, "all", "")).toBe("a/b");
-    expect(step(q, "a/b", -1, "all", "")).toBeNull();
-    expect(step(q, "o/n-x", 1, "all", "")).toBeNull();
+    expect(step(items, "a/b", 1)).toBe("o/n:Dockerfile");
+    expect(step(items, "o/n:Dockerfile", -1)).toBe("a/b");
+    expect(step(items, "a/b", -1)).toBeNull();
+    expect(step(items, "o/n:docker/Dockerfile", 1)).toBeNull();
   });
 
   it("starts from the current unit's place even when it is no longer shown", () => {
-    // o/n is coded, so the "to code" filter hides it; next is the unit after it.
-    expect(step(q, "o/n", 1, "todo", "")).toBe("o/n:Dockerfile");
-    expect(step(q, "o/n", -1, "todo", "")).toBe("a/b");
+    expect(step(items, "o/n", 1)).toBe("o/n:Dockerfile");
+    expect(step(items, "o/n", -1)).toBe("a/b");
+    expect(step(items, "o/n-x", -1)).toBe("o/n:docker/Dockerfile");
   });
 
   it("starts at either end without a current unit", () => {
-    expect(step(q, null, 1, "todo", "")).toBe("a/b");
-    expect(step(q, null, -1, "todo", "")).toBe("o/n-x");
-    expect(step(q, "gone/unit", 1, "all", "")).toBe("a/b");
-  });
-
-  it("respects the search", () => {
-    expect(step(q, "a/b", 1, "all", "n-x")).toBe("o/n-x");
+    expect(step(items, null, 1)).toBe("a/b");
+    expect(step(items, null, -1)).toBe("o/n:docker/Dockerfile");
+    expect(step(items, "gone/unit", 1)).toBe("a/b");
+    expect(step([], null, 1)).toBeNull();
   });
 });
 
-describe("changed upstream and disagreements", () => {
-  it("marks units of changed projects and the rater's decided disagreements", () => {
-    const mine = [decision("o/n", "kind"), decision("o/n:Dockerfile", "purpose")];
-    const q = buildQueue(units, book, mine, {
-      changed: new Set(["o/n"]),
-      // a/b differs between two other raters: not this rater's disagreement.
-      disagreements: new Set(["o/n", "a/b"]),
-    });
-    expect(visible(q, "changed", "").map((i) => i.unit.name)).toEqual(["o/n", "o/n:Dockerfile", "o/n:docker/Dockerfile"]);
-    expect(visible(q, "disagree", "").map((i) => i.unit.name)).toEqual(["o/n"]);
-    // Without context nothing is changed or disputed.
-    const plain = buildQueue(units, book, mine);
-    expect(visible(plain, "changed", "")).toEqual([]);
-    expect(visible(plain, "disagree", "")).toEqual([]);
+describe("filterButtons", () => {
+  it("offers the core's filters, and the active one even when the core left it out", () => {
+    expect(filterButtons(queue(), "todo").map((f) => f.filter)).toEqual(["todo", "done", "flagged", "all"]);
+    const withDisagree = filterButtons(queue(), "disagree");
+    expect(withDisagree.at(-1)).toEqual({ filter: "disagree", label: "Disagreements", count: 0 });
+    expect(filterButtons(null, "all")).toEqual([{ filter: "all", label: "All", count: 0 }]);
   });
 });
 
-describe("blindRounds", () => {
-  it("lists the unrevealed rounds of each unit", () => {
-    const m = blindRounds([
-      { name: "r1", units: ["a/b", "c/d"], revealed_at: null },
-      { name: "r0", units: ["a/b"], revealed_at: "2026-01-01T00:00:00.000Z" },
-      { name: "r2", units: ["a/b"], revealed_at: null },
-    ]);
-    expect(m.get("a/b")).toEqual(["r1", "r2"]);
-    expect(m.get("c/d")).toEqual(["r1"]);
-    expect(m.has("e/f")).toBe(false);
+describe("lines", () => {
+  it("says a round's progress", () => {
+    expect(roundLine({ round: "r50", dimension: "kind", revealed: false, decided: 12, total: 50 })).toBe("Round r50: 12 of 50 by you");
+    expect(roundLine({ round: "r1", dimension: null, revealed: true, decided: 3, total: 3 })).toBe("Round r1: 3 of 3 by you (revealed)");
+  });
+
+  it("says where the units still to code are", () => {
+    expect(endOfQueue(queue(), "todo", "")).toBe("End of the queue: 3 units still to code above");
+    expect(endOfQueue(queue(), "todo", "o/n")).toBe("End of this list: 3 units still to code in “To code by me”");
+    expect(endOfQueue(queue({ coded: 4 }), "flagged", "")).toBe("End of this list: 1 unit still to code in “To code by me”");
+    expect(endOfQueue(queue({ coded: 5 }), "all", "")).toBe("Every unit is coded. Well done.");
   });
 });

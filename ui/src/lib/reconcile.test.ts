@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { acceptSummary, consensusError, mergeSummary, overridesEveryone, sameCodes, startingCodes, type QueueItem } from "./reconcile";
+import { acceptSummary, choicesOf, consensusLine, mergeSummary, overridesEveryone, raterForKey, raterKey, sameCodes, unsettled } from "./reconcile";
+import type { MergeReport, ReconcileItem } from "./generated/types";
 
-const item: QueueItem = {
+const item: ReconcileItem = {
   unit: "o/n",
   dimension: "purpose",
   decisions: [
@@ -12,64 +13,89 @@ const item: QueueItem = {
   consensus: null,
 };
 
+const merge = (over: Partial<MergeReport>): MergeReport => ({
+  merged: true,
+  same_study: true,
+  handed_out_for: null,
+  raters_added: [],
+  codes_added: [],
+  codes_updated: [],
+  projects_added: [],
+  snapshots_added: 0,
+  units_added: 0,
+  decisions_added: 0,
+  decisions_replaced: 0,
+  decisions_same: 0,
+  evidence_added: 0,
+  consensus_added: 0,
+  history_added: 0,
+  rounds_added: [],
+  rounds_revealed: [],
+  image_refs_added: 0,
+  metrics_added: 0,
+  auto_consensus: 0,
+  conflicts: [],
+  flagged: [],
+  ...over,
+});
+
+const conflict = (id: string, taken: "mine" | "theirs" | null = null) => ({
+  id,
+  kind: "decision",
+  subject: "ana on o/n (kind)",
+  mine: "model",
+  theirs: "toolkit",
+  mine_at: "",
+  theirs_at: "",
+  taken,
+});
+
 describe("reconcile rules", () => {
   it("compares code sets in any order", () => {
     expect(sameCodes(["a", "b"], ["b", "a"])).toBe(true);
     expect(sameCodes(["a"], ["a", "b"])).toBe(false);
   });
+
   it("knows when the chosen codes override every rater", () => {
     expect(overridesEveryone(item, ["test", "build"])).toBe(false);
     expect(overridesEveryone(item, ["hosting"])).toBe(false);
     expect(overridesEveryone(item, ["hosting", "build"])).toBe(true);
     expect(overridesEveryone(item, [])).toBe(true);
   });
-  it("starts from the consensus, else the first rater", () => {
-    expect(startingCodes(item)).toEqual(["build", "test"]);
-    const decided = { ...item, consensus: { unit: "o/n", dimension: "purpose", codes: ["x"], adjudicator: "c", rationale: "", method: "decided", decided_at: "" } };
-    expect(startingCodes(decided)).toEqual(["x"]);
-  });
-  it("summarises bulk acceptance and merges", () => {
-    expect(acceptSummary({ accepted: [], already_decided: 2, not_met: 3, blinded: 0 })).toBe(
-      "0 accepted, 3 where the rule does not hold, 2 already decided",
-    );
-    expect(
-      mergeSummary({
-        raters_added: ["ben"],
-        projects_added: [],
-        snapshots_added: 0,
-        units_added: 0,
-        decisions_added: 4,
-        decisions_same: 1,
-        consensus_added: 0,
-        history_added: 4,
-        rounds_added: [],
-        rounds_revealed: [],
-        auto_consensus: 0,
-      }),
-    ).toBe("raters added: ben, 4 decisions added, 1 already here");
-    expect(
-      mergeSummary({
-        raters_added: [],
-        projects_added: [],
-        snapshots_added: 0,
-        units_added: 0,
-        decisions_added: 2,
-        decisions_same: 0,
-        consensus_added: 0,
-        history_added: 2,
-        rounds_added: ["pilot"],
-        rounds_revealed: ["r50"],
-        auto_consensus: 3,
-      }),
-    ).toBe("2 decisions added, rounds added: pilot, rounds revealed: r50, 3 automatic consensus (all raters agree)");
-  });
-});
 
-describe("consensusError", () => {
-  it("points at the rationale box instead of the CLI flag", () => {
-    expect(consensusError("consensus [model] on 'o/n' (kind) overrides every rater (ana [x]); give the reason with --why")).toBe(
-      "consensus [model] on 'o/n' (kind) overrides every rater (ana [x]); write the reason in the Rationale box",
+  it("puts each rater's codes one key away", () => {
+    expect([0, 1, 8, 9].map(raterKey)).toEqual(["1", "2", "9", null]);
+    expect(raterForKey("2", 2)).toBe(1);
+    expect(raterForKey("3", 2)).toBeNull();
+    expect(raterForKey("0", 2)).toBeNull();
+    expect(raterForKey("a", 2)).toBeNull();
+  });
+
+  it("summarises bulk acceptance and merges", () => {
+    expect(acceptSummary({ accepted: [], already_decided: 2, not_met: 3, blinded: 1 })).toBe(
+      "0 accepted, 3 where the rule does not hold, 2 already decided, 1 in unrevealed rounds",
     );
-    expect(consensusError("unknown unit")).toBe("unknown unit");
+    expect(mergeSummary(merge({ raters_added: ["ben"], decisions_added: 4, decisions_same: 1 }))).toBe(
+      "raters added: ben, 4 decisions added, 1 already here",
+    );
+    expect(mergeSummary(merge({ decisions_added: 2, rounds_added: ["pilot"], rounds_revealed: ["r50"], auto_consensus: 3 }))).toBe(
+      "2 decisions added, rounds added: pilot, rounds revealed: r50, 3 automatic consensus (all raters agree)",
+    );
+    expect(mergeSummary(merge({ decisions_added: 1, decisions_replaced: 2, conflicts: [conflict("a", "theirs"), conflict("b", "mine")] }))).toBe(
+      "1 decisions added, 2 replaced, 2 conflicts settled",
+    );
+  });
+
+  it("lists unsettled conflicts and sends the choices picked", () => {
+    const r = merge({ merged: false, conflicts: [conflict("decision:ana|o/n|kind"), conflict("consensus:o/n|kind", "mine")] });
+    expect(unsettled(r).map((c) => c.id)).toEqual(["decision:ana|o/n|kind"]);
+    expect(choicesOf({ "decision:ana|o/n|kind": "theirs", other: undefined })).toEqual([{ id: "decision:ana|o/n|kind", take: "theirs" }]);
+  });
+
+  it("words a stored consensus", () => {
+    const c = { unit: "o/n", dimension: "kind", codes: ["model"], adjudicator: "lead", rationale: "ships weights", method: "decided", decided_at: "" };
+    expect(consensusLine(c, (id) => id.toUpperCase())).toBe("MODEL — decided by lead: ships weights");
+    expect(consensusLine({ ...c, adjudicator: "auto", method: "unanimous", rationale: "" })).toBe("model — automatic (all raters agree)");
+    expect(consensusLine({ ...c, method: "majority", rationale: "" })).toBe("model — majority, accepted by lead");
   });
 });

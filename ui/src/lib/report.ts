@@ -1,32 +1,8 @@
-// The report screen's rules: the core's report tables and figures, and what an export wrote.
+// The report screen's rules: the core's tables and figures as shown, what an export wrote, and
+// the units a table's counts leave out.
 
-/** One table of the report (`codebench::report::Table`); cells are already formatted. */
-export interface ReportTable {
-  id: string;
-  title: string;
-  columns: string[];
-  rows: string[][];
-  note: string;
-}
-
-/** The report (`codebench::report::Report`). */
-export interface StudyReport {
-  source: string;
-  tables: ReportTable[];
-}
-
-/** A figure as SVG (`codebench::figures::RenderedFigure`). */
-export interface RenderedFigure {
-  id: string;
-  title: string;
-  svg: string;
-}
-
-/** One file an export wrote (`codebench::export::Written`). */
-export interface Written {
-  path: string;
-  rows: number;
-}
+import type { Table as ReportTable, Written as TableWritten, Unlabelled } from "./generated/types";
+import type { Codebook } from "./generated/types";
 
 /** The SVG as an image address: shown in an `<img>`, so nothing in it can run (the SVG comes
  * from our renderer, which escapes labels; an image cannot run script either way). */
@@ -34,10 +10,12 @@ export function svgSource(svg: string): string {
   return `data:image/svg+xml;charset=utf-8,${encodeURIComponent(svg)}`;
 }
 
-/** One line about an export: how many files, rows and where. */
-export function writtenSummary(w: Written[], dir: string): string {
+/** One line about an export: how many files, rows and where, and what blind rounds kept out. */
+export function writtenSummary(w: readonly TableWritten[], dir: string, withheld = 0): string {
   const rows = w.reduce((a, x) => a + x.rows, 0);
-  return `${w.length} table${w.length === 1 ? "" : "s"} (${rows} rows) written to ${dir}`;
+  const out = `${w.length} table${w.length === 1 ? "" : "s"} (${rows} rows) written to ${dir}`;
+  if (withheld === 0) return out;
+  return `${out}; ${withheld} decision${withheld === 1 ? "" : "s"} and evidence of other raters left out (round not revealed yet)`;
 }
 
 /** The last path component, for lists of written files. */
@@ -56,4 +34,22 @@ export function numericColumn(t: ReportTable, i: number): boolean {
     any = true;
   }
   return any;
+}
+
+/** One line per dimension about the units without a label from the source, e.g.
+ * "Kind: 6 of 12 project units have no consensus label". Dimensions with none left out. */
+export function unlabelledLines(u: readonly Unlabelled[], book: Codebook | null, source: string): { dimension: string; text: string; units: string[] }[] {
+  const what = source === "consensus" ? "no consensus yet" : `no label from ${source}`;
+  return u
+    .filter((x) => x.units.length > 0)
+    .map((x) => {
+      const d = book?.dimensions.find((y) => y.id === x.dimension);
+      const kind = d === undefined ? "units" : `${d.unit} units`;
+      return { dimension: x.dimension, text: `${d?.name ?? x.dimension}: ${x.units.length} of ${x.units_total} ${kind} have ${what}`, units: x.units };
+    });
+}
+
+/** The label sources a report can use: the consensus, then every rater. */
+export function labelSources(raters: readonly string[]): { value: string; label: string }[] {
+  return [{ value: "consensus", label: "consensus (reconciled)" }, ...raters.map((r) => ({ value: r, label: r }))];
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { planUndo, UndoStack, type Change } from "./undo";
-import type { Decision } from "./types";
+import type { Decision } from "./generated/types";
 
 const d = (codes: string[], memo = "", flagged = false): Decision => ({
   rater: "ana",

@@ -1,7 +1,7 @@
 // The undo stack of the coding screen: each entry is one change to one decision with the value
 // before it, so undoing re-records that value, or clears the decision when there was none.
 
-import type { Decision, DecisionInput } from "./types";
+import type { Decision, DecisionInput } from "./generated/types";
 
 /** One change to a decision. */
 export interface Change {

@@ -145,6 +145,8 @@ pub struct CodingQueue {
 pub fn coding_queue(ctx: &mut Ctx<'_>, req: QueueRequest) -> ApiResult<CodingQueue> {
     input::line("rater", &req.rater, MAX_NAME)?;
     input::text("the search", &req.search, MAX_UNIT)?;
+    // A queue tells which units a rater coded or flagged: in the app only one's own.
+    ctx.acting_as(&req.rater)?;
     let study = &*ctx.study;
     let rater = req.rater.trim();
     if !study.raters()?.iter().any(|r| r.name == rater) {

@@ -15,6 +15,8 @@ use super::{OpKind, OPERATIONS};
 
 /// The generated files: (path relative to the repository, content).
 pub struct Contract {
+    /// TypeScript names that two Rust types declare (each must be renamed with `#[ts(rename)]`).
+    pub clashes: Vec<String>,
     /// `ui/src/lib/generated/types.ts`.
     pub types: String,
     /// `ui/src/lib/generated/commands.ts`.
@@ -34,6 +36,10 @@ struct Collect {
     decls: BTreeMap<String, String>,
     /// Every type visited, named or not (recursive types such as JSON values end here).
     seen: std::collections::HashSet<std::any::TypeId>,
+    /// The type behind each declared name.
+    owners: BTreeMap<String, std::any::TypeId>,
+    /// Names declared by two types.
+    clashes: Vec<String>,
 }
 
 impl TypeVisitor for Collect {
@@ -48,9 +54,16 @@ impl TypeVisitor for Collect {
             return;
         }
         let name = T::ident(&self.cfg);
-        if self.decls.contains_key(&name) {
+        // Two Rust types under one TypeScript name would silently lose one of them.
+        let id = std::any::TypeId::of::<T>();
+        if let Some(other) = self.owners.get(&name) {
+            // ts-rs declares serde_json's Value through a helper type of the same name.
+            if *other != id && name != "JsonValue" {
+                self.clashes.push(format!("{name}: {} and another type", std::any::type_name::<T>()));
+            }
             return;
         }
+        self.owners.insert(name.clone(), id);
         self.decls.insert(name.clone(), String::new());
         let mut decl = String::new();
         if let Some(docs) = T::docs() {
@@ -147,6 +160,8 @@ pub fn render() -> Contract {
         cfg: config(),
         decls: BTreeMap::new(),
         seen: Default::default(),
+        owners: BTreeMap::new(),
+        clashes: Vec::new(),
     };
     c.visit::<super::ApiError>();
     c.visit::<super::ErrorKind>();
@@ -203,7 +218,7 @@ pub fn render() -> Contract {
             OpKind::Task => {
                 let ev = cmd.progress.as_deref().unwrap_or("unknown");
                 out.push_str(&format!(
-                    "\n/** {doc} Starts it in the background; false when one is already running. */\nexport const {f} = (request: {req}): Promise<boolean> => invoke<boolean>(\"{name}\", {{ request }});\n/** Progress of {name}. */\nexport const on{F}Progress = (cb: (p: {ev}) => void): Promise<UnlistenFn> => listen<{ev}>(\"{name}:progress\", (e) => cb(e.payload));\n/** The end of {name}. */\nexport const on{F}Finished = (cb: (f: Finished<{resp}>) => void): Promise<UnlistenFn> => listen<Finished<{resp}>>(\"{name}:finished\", (e) => cb(e.payload));\n/** Asks {name} to stop (what was stored stays); false when none runs. */\nexport const cancel{F} = (): Promise<boolean> => invoke<boolean>(\"cancel_task\", {{ task: \"{name}\" }});\n",
+                    "\n/** {doc} Starts it in the background; false when one is already running. */\nexport const {f} = (request: {req}): Promise<boolean> => invoke<boolean>(\"{name}\", {{ request }});\n/** Progress of {name}. */\nexport const on{F}Progress = (cb: (p: {ev}) => void): Promise<UnlistenFn> => listen<{ev}>(\"{name}:progress\", (e) => cb(e.payload));\n/** The end of {name}. */\nexport const on{F}Finished = (cb: (f: Finished<{resp}>) => void): Promise<UnlistenFn> => listen<Finished<{resp}>>(\"{name}:finished\", (e) => cb(e.payload));\n/** Asks {name} to stop (what was stored stays); false when none runs. */\nexport const cancel{F} = (): Promise<boolean> => invoke<boolean>(\"cancel_task\", {{ request: {{ task: \"{name}\" }} }});\n",
                     req = cmd.request,
                     resp = cmd.response,
                     name = cmd.name,
@@ -235,6 +250,7 @@ pub fn render() -> Contract {
         ));
     }
     Contract {
+        clashes: c.clashes.clone(),
         types,
         commands: out,
         table,
@@ -293,6 +309,11 @@ mod tests {
             "{}",
             stale("README.md's table of operations")
         );
+    }
+
+    #[test]
+    fn no_two_rust_types_share_a_typescript_name() {
+        assert!(render().clashes.is_empty(), "{:?}", render().clashes);
     }
 
     #[test]

@@ -50,9 +50,14 @@ impl Env for SystemEnv {
     }
 
     fn keep_secret(&self, name: &str, value: &str) -> ApiResult<()> {
-        Self::entry(name)?
-            .set_password(value)
-            .map_err(keyring_error)
+        Self::entry(name)?.set_password(value).map_err(|e| {
+            ApiError::new(
+                ErrorKind::Io,
+                format!(
+                    "the OS keyring could not keep the token ({e}); this session may have no keyring (on Linux, a login session's kernel keyring): type the token for each import, or set $GITHUB_TOKEN"
+                ),
+            )
+        })
     }
 
     fn forget_secret(&self, name: &str) -> ApiResult<bool> {

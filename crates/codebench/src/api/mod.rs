@@ -292,6 +292,7 @@ pub struct Done {}
 
 /// A file written.
 #[derive(Debug, Clone, serde::Serialize, ts_rs::TS)]
+#[ts(rename = "FileWritten")]
 pub struct Written {
     /// Where.
     pub path: String,

@@ -12,6 +12,7 @@ use crate::reconcile::{AcceptReport, Consensus, ConsensusInput, Queue, Rule};
 /// `reconcile_queue`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, TS)]
 #[ts(optional_fields)]
+#[ts(rename = "ReconcileQueueRequest")]
 pub struct QueueRequest {
     /// One dimension (none: every dimension).
     pub dimension: Option<String>,

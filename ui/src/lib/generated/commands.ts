@@ -3,7 +3,7 @@
 
 import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
-import type { AcceptConsensus, AcceptReport, AddRater, AgreementRequest, ApiError, AssignRound, AutoRequest, ClearDecision, Cleared, Code, CodeSplit, CodeUse, Codebook, CodebookImported, CodebookRequest, CodesMerged, CodingQueue, CodingsImport, Consensus, ConsensusInput, CopyReport, CopyStudy, CreateRound, CreateStudy, Created, Decided, Decision, DecisionInput, DecisionsRequest, Done, EditCode, EnqueueMetrics, Enqueued, Evidence, EvidenceInput, EvidenceRequest, ExportCodebook, ExportFigures, ExportTables, Exported, GithubImportSummary, GithubProgress, ImageRefChange, ImageRefInfo, ImageRefsRequest, ImportCodebook, ImportFile, ImportGithub, ImportLabels, ImportLocal, Job, JobEvent, JobRequest, JobsRequest, KeepToken, LabelsImport, LocalImport, MergeCodes, MergeRaters, MergeReport, MergeStudy, Overview, OverviewRequest, ProjectRemoval, ProjectRequest, ProjectSummary, ProjectView, ProjectsRequest, ProposeCode, Queue, QueueRequest, Rater, RaterInfo, RaterMerge, RatersRequest, Recorded, RemoveEvidence, RemoveProject, RemoveRater, RenameCode, RenameRater, RenderedFigure, ReopenConsensus, Reopened, Report, ReportRequest, RevealRound, RoundDetail, RoundInfo, RoundRequest, RoundsRequest, RunJobs, RunSummary, SetAuto, SetCodeStatus, SplitCode, Status, StatusRequest, TokenStatusRequest, UnitInfo, UnitsRequest, Written } from "./types";
+import type { AcceptConsensus, AcceptReport, AddRater, AgreementReport, AgreementRequest, ApiError, AssignRound, AutoRequest, ClearDecision, Cleared, Code, CodeSplit, CodeUse, Codebook, CodebookImported, CodebookRequest, CodesMerged, CodingQueue, CodingsImport, Consensus, ConsensusInput, CopyReport, CopyStudy, CreateRound, CreateStudy, Created, Decided, Decision, DecisionInput, DecisionsRequest, Done, EditCode, EnqueueMetrics, Enqueued, Evidence, EvidenceInput, EvidenceRequest, ExportCodebook, ExportFigures, ExportTables, Exported, FileWritten, GithubImportSummary, GithubProgress, ImageRefChange, ImageRefInfo, ImageRefsRequest, ImportCodebook, ImportFile, ImportGithub, ImportLabels, ImportLocal, Job, JobEvent, JobRequest, JobsRequest, KeepToken, LabelsImport, LocalImport, MergeCodes, MergeRaters, MergeReport, MergeStudy, Overview, OverviewRequest, ProjectRemoval, ProjectRequest, ProjectSummary, ProjectView, ProjectsRequest, ProposeCode, QueueRequest, Rater, RaterInfo, RaterMerge, RatersRequest, ReconcileQueue, ReconcileQueueRequest, Recorded, RemoveEvidence, RemoveProject, RemoveRater, RenameCode, RenameRater, RenderedFigure, ReopenConsensus, Reopened, ReportRequest, RevealRound, RoundDetail, RoundInfo, RoundRequest, RoundsRequest, RunJobs, RunSummary, SetAuto, SetCodeStatus, SplitCode, Status, StatusRequest, StudyReport, TokenStatusRequest, UnitInfo, UnitsRequest } from "./types";
 
 /** The payload of a task's `finished` event: its result, or why it failed. */
 export type Finished<T> = { result: T; error: null } | { result: null; error: ApiError };
@@ -63,7 +63,7 @@ export const splitCode = (request: SplitCode): Promise<CodeSplit> => invoke<Code
 export const importCodebook = (request: ImportCodebook): Promise<CodebookImported> => invoke<CodebookImported>("import_codebook", { request });
 
 /** Writes the codebook to a JSON or REFI-QDA .qdc file. */
-export const exportCodebook = (request: ExportCodebook): Promise<Written> => invoke<Written>("export_codebook", { request });
+export const exportCodebook = (request: ExportCodebook): Promise<FileWritten> => invoke<FileWritten>("export_codebook", { request });
 
 /** Every rater, with how many decisions each has. */
 export const listRaters = (request: RatersRequest): Promise<Array<RaterInfo>> => invoke<Array<RaterInfo>>("list_raters", { request });
@@ -123,13 +123,13 @@ export const assignRound = (request: AssignRound): Promise<RoundInfo> => invoke<
 export const revealRound = (request: RevealRound): Promise<RoundInfo> => invoke<RoundInfo>("reveal_round", { request });
 
 /** Agreement between raters: kappa family with CIs, per code, per round. */
-export const agreement = (request: AgreementRequest): Promise<Report> => invoke<Report>("agreement", { request });
+export const agreement = (request: AgreementRequest): Promise<AgreementReport> => invoke<AgreementReport>("agreement", { request });
 
 /** The study at a glance: raters' and rounds' progress, code counts (blind-safe). */
 export const overview = (request: OverviewRequest): Promise<Overview> => invoke<Overview>("overview", { request });
 
 /** The paper's tables from a rater's labels or from the consensus. */
-export const report = (request: ReportRequest): Promise<Report> => invoke<Report>("report", { request });
+export const report = (request: ReportRequest): Promise<StudyReport> => invoke<StudyReport>("report", { request });
 
 /** The paper's figures as SVG documents, from the same labels as the report. */
 export const figures = (request: ReportRequest): Promise<Array<RenderedFigure>> => invoke<Array<RenderedFigure>>("figures", { request });
@@ -141,7 +141,7 @@ export const exportFigures = (request: ExportFigures): Promise<Array<string>> =>
 export const exportTables = (request: ExportTables): Promise<Exported> => invoke<Exported>("export_tables", { request });
 
 /** The reconciliation queue: units where raters differ, side by side. */
-export const reconcileQueue = (request: QueueRequest): Promise<Queue> => invoke<Queue>("reconcile_queue", { request });
+export const reconcileQueue = (request: ReconcileQueueRequest): Promise<ReconcileQueue> => invoke<ReconcileQueue>("reconcile_queue", { request });
 
 /** Records the consensus on a unit (codes that override every rater need a rationale). */
 export const decideConsensus = (request: ConsensusInput): Promise<Decided> => invoke<Decided>("decide_consensus", { request });
@@ -195,7 +195,7 @@ export const onImportGithubProgress = (cb: (p: GithubProgress) => void): Promise
 /** The end of import_github. */
 export const onImportGithubFinished = (cb: (f: Finished<GithubImportSummary>) => void): Promise<UnlistenFn> => listen<Finished<GithubImportSummary>>("import_github:finished", (e) => cb(e.payload));
 /** Asks import_github to stop (what was stored stays); false when none runs. */
-export const cancelImportGithub = (): Promise<boolean> => invoke<boolean>("cancel_task", { task: "import_github" });
+export const cancelImportGithub = (): Promise<boolean> => invoke<boolean>("cancel_task", { request: { task: "import_github" } });
 
 /** Runs the queued metrics jobs (Dockerfile and image metrics). Starts it in the background; false when one is already running. */
 export const runJobs = (request: RunJobs): Promise<boolean> => invoke<boolean>("run_jobs", { request });
@@ -204,4 +204,4 @@ export const onRunJobsProgress = (cb: (p: JobEvent) => void): Promise<UnlistenFn
 /** The end of run_jobs. */
 export const onRunJobsFinished = (cb: (f: Finished<RunSummary>) => void): Promise<UnlistenFn> => listen<Finished<RunSummary>>("run_jobs:finished", (e) => cb(e.payload));
 /** Asks run_jobs to stop (what was stored stays); false when none runs. */
-export const cancelRunJobs = (): Promise<boolean> => invoke<boolean>("cancel_task", { task: "run_jobs" });
+export const cancelRunJobs = (): Promise<boolean> => invoke<boolean>("cancel_task", { request: { task: "run_jobs" } });

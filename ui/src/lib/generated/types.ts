@@ -54,6 +54,23 @@ export type AddRater = {
 name: string, };
 
 /**
+ * Everything [`crate::report`] computes for a dimension.
+ */
+export type AgreementReport = { 
+/**
+ * The statistics, in a stable order (level, overall, pairs, per code).
+ */
+results: Array<StatResult>, 
+/**
+ * Confusion matrices of each pair of raters (one-code dimensions).
+ */
+confusion: Array<Confusion>, 
+/**
+ * Warnings about the data or the numbers.
+ */
+warnings: Array<Warning>, };
+
+/**
  * `agreement`.
  */
 export type AgreementRequest = { 
@@ -566,7 +583,11 @@ unchanged: number,
 /**
  * Raters the file named that the study did not have.
  */
-raters_added: Array<string>, };
+raters_added: Array<string>, 
+/**
+ * Evidence quotes added (a quote already there is not added twice).
+ */
+evidence_added: number, };
 
 /**
  * Something both copies hold differently.
@@ -1247,7 +1268,22 @@ text: string | null,
 /**
  * The Dockerfile analysis of the text (Dockerfiles only).
  */
-analysis: Analysis | null, };
+analysis: Analysis | null, 
+/**
+ * The file is no longer in the project's current snapshot (a refresh found it removed
+ * upstream): this is its text from the newest snapshot that had it, so a unit already
+ * coded still shows what was coded.
+ */
+removed_upstream: boolean, };
+
+/**
+ * A file written.
+ */
+export type FileWritten = { 
+/**
+ * Where.
+ */
+path: string, };
 
 /**
  * How many units a filter holds.
@@ -2067,19 +2103,6 @@ parent?: string,
 by: string, };
 
 /**
- * The reconciliation queue.
- */
-export type Queue = { 
-/**
- * Units on which raters differ (and, when asked, those already resolved).
- */
-items: Array<QueueItem>, 
-/**
- * Units left out because they are in an unrevealed round (coding is still blind).
- */
-blinded: number, };
-
-/**
  * One unit of the queue with the rater's state on it.
  */
 export type QueueEntry = { 
@@ -2130,31 +2153,6 @@ shown: boolean, };
  * Which units the queue shows.
  */
 export type QueueFilter = "todo" | "done" | "flagged" | "changed" | "disagree" | "all";
-
-/**
- * One unit of the reconciliation queue.
- */
-export type QueueItem = { 
-/**
- * The unit's public name.
- */
-unit: string, 
-/**
- * The dimension id.
- */
-dimension: string, 
-/**
- * Every rater's decision, by rater name.
- */
-decisions: Array<RaterCodes>, 
-/**
- * Whether every rater chose the same codes.
- */
-agree: boolean, 
-/**
- * The current consensus, if one was decided.
- */
-consensus: Consensus | null, };
 
 /**
  * `coding_queue`.
@@ -2304,6 +2302,57 @@ decisions: Array<DimensionCount>, };
  * `list_raters`: no parameters.
  */
 export type RatersRequest = Record<symbol, never>;
+
+/**
+ * One unit of the reconciliation queue.
+ */
+export type ReconcileItem = { 
+/**
+ * The unit's public name.
+ */
+unit: string, 
+/**
+ * The dimension id.
+ */
+dimension: string, 
+/**
+ * Every rater's decision, by rater name.
+ */
+decisions: Array<RaterCodes>, 
+/**
+ * Whether every rater chose the same codes.
+ */
+agree: boolean, 
+/**
+ * The current consensus, if one was decided.
+ */
+consensus: Consensus | null, };
+
+/**
+ * The reconciliation queue.
+ */
+export type ReconcileQueue = { 
+/**
+ * Units on which raters differ (and, when asked, those already resolved).
+ */
+items: Array<ReconcileItem>, 
+/**
+ * Units left out because they are in an unrevealed round (coding is still blind).
+ */
+blinded: number, };
+
+/**
+ * `reconcile_queue`.
+ */
+export type ReconcileQueueRequest = { 
+/**
+ * One dimension (none: every dimension).
+ */
+dimension?: string, 
+/**
+ * Also the units that agree or already have a consensus.
+ */
+include_resolved: boolean, };
 
 /**
  * The outcome of recording a decision.
@@ -2474,23 +2523,6 @@ failure: string | null,
  * Docker Hub references recorded for it in this import.
  */
 image_refs: number, };
-
-/**
- * Everything [`crate::report`] computes for a dimension.
- */
-export type Report = { 
-/**
- * The statistics, in a stable order (level, overall, pairs, per code).
- */
-results: Array<StatResult>, 
-/**
- * Confusion matrices of each pair of raters (one-code dimensions).
- */
-confusion: Array<Confusion>, 
-/**
- * Warnings about the data or the numbers.
- */
-warnings: Array<Warning>, };
 
 /**
  * `report` and `figures`.
@@ -2963,6 +2995,49 @@ readme: boolean,
 skipped: Array<string>, };
 
 /**
+ * All tables.
+ */
+export type StudyReport = { 
+/**
+ * Whose labels were used: `consensus`, or a rater's name.
+ */
+source: string, 
+/**
+ * The tables, in order.
+ */
+tables: Array<Table>, 
+/**
+ * Per dimension, the units the source has no label for (for the consensus: units not
+ * reconciled yet), so a table's counts can be read with what they leave out.
+ */
+unlabelled: Array<Unlabelled>, };
+
+/**
+ * One table of the report.
+ */
+export type Table = { 
+/**
+ * Short id, also the CSV file stem (e.g. `kinds`).
+ */
+id: string, 
+/**
+ * Title for people.
+ */
+title: string, 
+/**
+ * Column names.
+ */
+columns: Array<string>, 
+/**
+ * Rows of cells, already formatted.
+ */
+rows: Array<Array<string>>, 
+/**
+ * How it was computed.
+ */
+note: string, };
+
+/**
  * How a stage's base image is pinned.
  */
 export type TagStatus = "tagged" | "latest" | "untagged" | "digest" | "variable" | "none";
@@ -3009,6 +3084,23 @@ export type UnitKind = "project" | "dockerfile";
 export type UnitsRequest = Record<symbol, never>;
 
 /**
+ * The units of one dimension without a label from the report's source.
+ */
+export type Unlabelled = { 
+/**
+ * Dimension id.
+ */
+dimension: string, 
+/**
+ * Units of the dimension's kind.
+ */
+units_total: number, 
+/**
+ * The units without a label, by name.
+ */
+units: Array<string>, };
+
+/**
  * Something a reader of the numbers should know before trusting them.
  */
 export type Warning = { 
@@ -3043,10 +3135,14 @@ message: string, };
 export type WarningKind = "few_units" | "prevalence" | "rater_bias";
 
 /**
- * A file written.
+ * One file written by an export.
  */
 export type Written = { 
 /**
  * Where.
  */
-path: string, };
+path: string, 
+/**
+ * Data rows (not counting the header).
+ */
+rows: number, };
