@@ -109,6 +109,7 @@ macro_rules! app_commands {
                 state: State<'_, AppState>,
                 request: $treq,
             ) -> Result<bool, ApiError> {
+                codebench::api::Check::check(&request)?;
                 spawn_task(app, &state, stringify!($tname), move |ctx, task| {
                     codebench::api::$tname(ctx, request, task)
                 })

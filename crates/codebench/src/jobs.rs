@@ -111,6 +111,22 @@ fn lease_owner() -> String {
         .clone()
 }
 
+/// Whether the process named by a lease owner (`host:pid:start`) ran on this machine and is no
+/// longer running. Where that cannot be told (another host, no `/proc`), it is not gone: its
+/// lease runs out instead.
+fn owner_is_gone(owner: &str) -> bool {
+    let mine = lease_owner();
+    let host = |o: &str| o.split(':').next().map(str::to_string);
+    if host(owner) != host(&mine) || owner == mine {
+        return false;
+    }
+    let Some(pid) = owner.split(':').nth(1).and_then(|p| p.parse::<u32>().ok()) else {
+        return false;
+    };
+    let proc = std::path::Path::new("/proc");
+    proc.is_dir() && !proc.join(pid.to_string()).exists()
+}
+
 /// The end of a lease taken now.
 fn lease_until() -> String {
     (chrono::Utc::now() + chrono::Duration::from_std(LEASE).unwrap_or(chrono::Duration::seconds(60)))
@@ -540,11 +556,25 @@ impl Study {
             // Only abandoned jobs are taken back: their lease ran out (the process that ran them
             // died), or they have none (left by a Codebench before leases). A job another
             // process is running keeps its lease fresh and is left alone.
-            let resumed = tx.execute(
+            let mut resumed = tx.execute(
                 "UPDATE job SET state = 'queued', lease_owner = NULL, lease_until = NULL, updated_at = ?1
                  WHERE state = 'running' AND (lease_until IS NULL OR lease_until < ?1)",
                 [&now],
             )?;
+            // A lease held by a process of this machine that is gone (killed) is abandoned at
+            // once, without waiting for it to run out.
+            let held: Vec<(i64, String)> = tx
+                .prepare("SELECT id, lease_owner FROM job WHERE state = 'running' AND lease_owner IS NOT NULL")?
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<rusqlite::Result<_>>()?;
+            for (id, owner) in held {
+                if owner_is_gone(&owner) {
+                    resumed += tx.execute(
+                        "UPDATE job SET state = 'queued', lease_owner = NULL, lease_until = NULL, updated_at = ?2 WHERE id = ?1",
+                        params![id, now],
+                    )?;
+                }
+            }
             tx.execute(
                 "UPDATE job SET state = 'queued', updated_at = ?1
                  WHERE state = 'failed' AND retryable = 1 AND attempts < ?2 AND (not_before IS NULL OR not_before <= ?1)",

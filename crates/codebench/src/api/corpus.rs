@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use super::input::{self, MAX_LIST, MAX_NAME, MAX_PATH, MAX_URL};
-use super::{ApiError, ApiResult, Ctx, Done, Env, Task, GITHUB_TOKEN_SECRET};
+use super::{ApiError, ApiResult, Check, Ctx, Done, Env, Task, GITHUB_TOKEN_SECRET};
 use crate::corpus::github::{
     entries_from_names, GithubImportOptions, GithubImportSummary, ImageRefInfo, ImportProgress,
     RepoImport,
@@ -196,6 +196,77 @@ pub struct ImportGithub {
     pub refresh: bool,
 }
 
+impl ImportGithub {
+    fn api_url(&self) -> Option<String> {
+        self.api_url
+            .as_deref()
+            .map(str::trim)
+            .filter(|u| !u.is_empty())
+            .map(str::to_string)
+    }
+
+    /// The repositories to import: named, or read from the list file.
+    fn entries(&self) -> ApiResult<Vec<codebench_github::ListEntry>> {
+        match &self.list {
+            Some(list) => {
+                let path = input::path(list, "the list file")?;
+                let entries = codebench_github::read_repo_list(&path)
+                    .map_err(|e| ApiError::invalid(e.to_string()))?;
+                if entries.is_empty() {
+                    return Err(ApiError::invalid(format!(
+                        "{}: the list names no repository",
+                        path.display()
+                    )));
+                }
+                Ok(entries)
+            }
+            None => Ok(entries_from_names(&self.repos)?),
+        }
+    }
+}
+
+impl Check for ImportGithub {
+    fn check(&self) -> ApiResult<()> {
+        if let Some(u) = &self.api_url() {
+            input::line("API URL", u, MAX_URL)?;
+            if !(u.starts_with("https://") || u.starts_with("http://")) {
+                return Err(ApiError::invalid(format!(
+                    "'{u}' is not an http(s) URL (the GitHub API, e.g. https://github.example.com/api/v3)"
+                )));
+            }
+        }
+        input::list("repository", &self.repos, MAX_LIST, MAX_URL)?;
+        match (&self.list, self.repos.is_empty()) {
+            (Some(_), false) => {
+                return Err(ApiError::invalid(
+                    "give either repositories or a list file, not both",
+                ))
+            }
+            (None, true) => {
+                return Err(ApiError::invalid(
+                    "name at least one repository (owner/name or a GitHub URL)",
+                ))
+            }
+            (None, false) => {
+                entries_from_names(&self.repos)?;
+            }
+            (Some(l), true) => {
+                input::path(l, "the list file")?;
+            }
+        }
+        if let Some(t) = self.token.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+            check_token(t)?;
+        }
+        let concurrency = usize::from(self.concurrency.unwrap_or(4));
+        if !(1..=64).contains(&concurrency) {
+            return Err(ApiError::invalid(
+                "concurrency: fetch 1 to 64 repositories at once",
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// One step of a GitHub import, as a progress event.
 #[derive(Debug, Clone, Serialize, TS)]
 #[serde(tag = "step", rename_all = "snake_case")]
@@ -248,54 +319,10 @@ pub fn import_github(
     req: ImportGithub,
     task: &Task<'_, GithubProgress>,
 ) -> ApiResult<GithubImportSummary> {
-    let api_url = req
-        .api_url
-        .as_deref()
-        .map(str::trim)
-        .filter(|u| !u.is_empty())
-        .map(str::to_string);
-    if let Some(u) = &api_url {
-        input::line("API URL", u, MAX_URL)?;
-        if !(u.starts_with("https://") || u.starts_with("http://")) {
-            return Err(ApiError::invalid(format!(
-                "'{u}' is not an http(s) URL (the GitHub API, e.g. https://github.example.com/api/v3)"
-            )));
-        }
-    }
-    input::list("repository", &req.repos, MAX_LIST, MAX_URL)?;
-    let entries = match &req.list {
-        Some(list) => {
-            if !req.repos.is_empty() {
-                return Err(ApiError::invalid(
-                    "give either repositories or a list file, not both",
-                ));
-            }
-            let path = input::path(list, "the list file")?;
-            let entries = codebench_github::read_repo_list(&path)
-                .map_err(|e| ApiError::invalid(e.to_string()))?;
-            if entries.is_empty() {
-                return Err(ApiError::invalid(format!(
-                    "{}: the list names no repository",
-                    path.display()
-                )));
-            }
-            entries
-        }
-        None => {
-            if req.repos.is_empty() {
-                return Err(ApiError::invalid(
-                    "name at least one repository (owner/name or a GitHub URL)",
-                ));
-            }
-            entries_from_names(&req.repos)?
-        }
-    };
+    req.check()?;
+    let api_url = req.api_url();
+    let entries = req.entries()?;
     let concurrency = usize::from(req.concurrency.unwrap_or(4));
-    if !(1..=64).contains(&concurrency) {
-        return Err(ApiError::invalid(
-            "concurrency: fetch 1 to 64 repositories at once",
-        ));
-    }
     let options = GithubImportOptions {
         api_url,
         token: github_token(ctx.env, req.token.as_deref())?,

@@ -190,6 +190,21 @@ pub fn registry_access(
     Ok((url, credentials))
 }
 
+impl super::Check for RunJobs {
+    fn check(&self) -> ApiResult<()> {
+        input::opt_line("project", &self.project, MAX_NAME)?;
+        if !(1..=16).contains(&self.concurrency.unwrap_or(2)) {
+            return Err(ApiError::invalid(
+                "concurrency: run 1 to 16 image jobs at once",
+            ));
+        }
+        if let Some(u) = &self.registry_url {
+            input::line("registry URL", u, MAX_URL)?;
+        }
+        Ok(())
+    }
+}
+
 /// Runs the queued metrics jobs (Dockerfile and image metrics), reporting every start, layer
 /// and finish. Cancel stops starting new jobs; each job's own Cancel stops it at its next step.
 pub fn run_jobs(
@@ -197,13 +212,8 @@ pub fn run_jobs(
     req: RunJobs,
     task: &Task<'_, JobEvent>,
 ) -> ApiResult<RunSummary> {
-    input::opt_line("project", &req.project, MAX_NAME)?;
+    super::Check::check(&req)?;
     let concurrency = req.concurrency.unwrap_or(2);
-    if !(1..=16).contains(&concurrency) {
-        return Err(ApiError::invalid(
-            "concurrency: run 1 to 16 image jobs at once",
-        ));
-    }
     let (registry_base_url, credentials) = registry_access(
         ctx.env,
         req.registry_url.as_deref(),

@@ -79,6 +79,13 @@ impl<'a> Ctx<'a> {
     }
 }
 
+/// The checks a long operation's request passes before it starts, so a shell that runs it in
+/// the background (the app) can refuse a bad request at once instead of in its end event.
+pub trait Check {
+    /// Refuses a request the operation would refuse before doing any work.
+    fn check(&self) -> ApiResult<()>;
+}
+
 /// A long operation's link to its caller: where progress goes, and whether to stop.
 pub struct Task<'a, P> {
     progress: &'a (dyn Fn(P) + Sync),
