@@ -202,6 +202,16 @@ async fn three_thousand_repositories_are_all_found_through_created_slices() {
         .map(|s| s.total_count.div_ceil(100))
         .sum();
     assert_eq!(mock.stats().search_requests - before, pages);
+    println!(
+        "3000 repositories: {} slices {:?}, {} count requests, {} page requests",
+        plan.slices.len(),
+        plan.slices
+            .iter()
+            .map(|s| s.total_count)
+            .collect::<Vec<_>>(),
+        plan.counts_asked,
+        pages
+    );
     assert!(mock.searches().iter().all(|r| r.page <= 10));
 
     // Without fork:true, forks are left out, as on GitHub.
