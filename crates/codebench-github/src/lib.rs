@@ -40,7 +40,7 @@ pub use image_ref::{
 pub use list::{parse_repo_list, parse_repo_name, read_repo_list, ListEntry, ListError};
 pub use search::{
     CreatedRange, PlanOptions, SearchCount, SearchError, SearchHit, SearchPlan, SearchSlice,
-    SearchSummary, SliceHits, DEFAULT_CREATED_FROM, SEARCH_CAP, SEARCH_PAGE_SIZE,
+    SearchSummary, SliceHits, SlicePage, DEFAULT_CREATED_FROM, SEARCH_CAP, SEARCH_PAGE_SIZE,
 };
 pub use snapshot::{
     Content, Event, FailureKind, FetchedFile, FileRole, FileSelector, ImportSummary, Problem,

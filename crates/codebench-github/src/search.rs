@@ -294,6 +294,26 @@ impl SliceHits {
     }
 }
 
+/// One page of a slice's hits, as [`GitHub::search_slice_pages`] hands it over.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SlicePage {
+    /// [`SearchSlice::index`].
+    pub index: usize,
+    /// The page number, 1-based.
+    pub page: u64,
+    /// `total_count` in this page's answer.
+    pub total_count: u64,
+    /// `incomplete_results` in this page's answer.
+    pub incomplete_results: bool,
+    /// The page's readable repositories, in GitHub's order (a repository may reappear on a
+    /// later page when GitHub's order shifts: the caller keeps each id once).
+    pub hits: Vec<SearchHit>,
+    /// Items GitHub sent that are not readable repositories (skipped).
+    pub invalid_items: u64,
+    /// Whether this is the slice's last page (a short page, or the last the cap reaches).
+    pub last: bool,
+}
+
 /// Totals of a [`GitHub::search_slices_until`] run.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SearchSummary {
@@ -611,44 +631,92 @@ impl GitHub {
             invalid_items: 0,
             over_cap: false,
         };
-        if slice.total_count == 0 {
-            return Ok(out);
-        }
         let mut seen = HashSet::new();
-        let mut last_page = 1u64;
-        let mut page = 1u64;
-        while page <= last_page {
+        let pages = self
+            .search_slice_pages(slice, 1, on_event, stop, |page| {
+                if page.page == 1 {
+                    out.total_count = page.total_count;
+                    out.over_cap = page.total_count > SEARCH_CAP;
+                }
+                out.incomplete_results |= page.incomplete_results;
+                out.invalid_items += page.invalid_items;
+                for hit in page.hits {
+                    if seen.insert(hit.id) {
+                        out.hits.push(hit);
+                    } else {
+                        out.duplicates += 1;
+                    }
+                }
+                ControlFlow::Continue(())
+            })
+            .await?;
+        out.pages = pages;
+        Ok(out)
+    }
+
+    /// Fetches the pages of `slice` from `first_page` (1-based) on, handing each to `on_page`
+    /// as soon as it arrives, so a caller that stores each page in its own transaction resumes
+    /// a killed slice at the page after the last one it stored and asks no page twice. Ends
+    /// after the slice's last page (a short page, or the last one the 1,000 cap reaches), when
+    /// `on_page` says `Break`, or with [`SearchError::Stopped`] when `stop` says true (the page
+    /// in flight is dropped). A slice planned with a total of 0 gets one empty last page
+    /// without a request; a `first_page` past the cap's last page gets nothing. Returns the
+    /// pages requested.
+    pub async fn search_slice_pages(
+        &self,
+        slice: &SearchSlice,
+        first_page: u64,
+        on_event: &(dyn Fn(Event) + Sync),
+        stop: &(dyn Fn() -> bool + Sync),
+        mut on_page: impl FnMut(SlicePage) -> ControlFlow<()>,
+    ) -> Result<u64, SearchError> {
+        let mut page = first_page.max(1);
+        if slice.total_count == 0 {
+            let _ = on_page(SlicePage {
+                index: slice.index,
+                page,
+                total_count: 0,
+                incomplete_results: false,
+                hits: Vec::new(),
+                invalid_items: 0,
+                last: true,
+            });
+            return Ok(0);
+        }
+        let cap_pages = SEARCH_CAP.div_ceil(SEARCH_PAGE_SIZE);
+        let mut requested = 0u64;
+        while page <= cap_pages {
             let answer = self
                 .search_page(&slice.query, SEARCH_PAGE_SIZE, page, on_event, stop)
                 .await?;
-            out.pages += 1;
-            if page == 1 {
-                out.total_count = answer.total_count;
-                out.over_cap = answer.total_count > SEARCH_CAP;
-                last_page = answer
-                    .total_count
-                    .min(SEARCH_CAP)
-                    .div_ceil(SEARCH_PAGE_SIZE);
-            }
-            out.incomplete_results |= answer.incomplete_results;
+            requested += 1;
+            let last_page = answer
+                .total_count
+                .min(SEARCH_CAP)
+                .div_ceil(SEARCH_PAGE_SIZE);
             let n = answer.items.len() as u64;
+            let mut out = SlicePage {
+                index: slice.index,
+                page,
+                total_count: answer.total_count,
+                incomplete_results: answer.incomplete_results,
+                hits: Vec::with_capacity(answer.items.len()),
+                invalid_items: 0,
+                last: n < SEARCH_PAGE_SIZE || page >= last_page,
+            };
             for item in answer.items {
-                let Some(hit) = hit_of(item) else {
-                    out.invalid_items += 1;
-                    continue;
-                };
-                if seen.insert(hit.id) {
-                    out.hits.push(hit);
-                } else {
-                    out.duplicates += 1;
+                match hit_of(item) {
+                    Some(hit) => out.hits.push(hit),
+                    None => out.invalid_items += 1,
                 }
             }
-            if n < SEARCH_PAGE_SIZE {
+            let last = out.last;
+            if on_page(out).is_break() || last {
                 break;
             }
             page += 1;
         }
-        Ok(out)
+        Ok(requested)
     }
 
     /// Fetches the slices of `plan` one after another (search's rate limit makes concurrency
