@@ -2,7 +2,8 @@
 //! the README, every Dockerfile, compose file and CI workflow, and the Docker Hub image
 //! references in them, through octocrab with a settable base URL (GitHub Enterprise, tests).
 //! For corpus selection it also searches repositories past GitHub's 1,000-result cap
-//! ([`GitHub::plan_search`], [`GitHub::search_slice`]) and answers filter questions without
+//! ([`GitHub::plan_search`], [`GitHub::search_slice`], page by page with
+//! [`GitHub::search_slice_pages`]) and answers filter questions without
 //! importing ([`GitHub::count_commits`], [`GitHub::count_releases`], [`GitHub::repo_facts`],
 //! [`GitHub::selected_paths`], [`GitHub::check_many_until`]).
 //!

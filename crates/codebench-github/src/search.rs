@@ -7,8 +7,10 @@
 //! (and passes them back in [`PlanOptions::known`], so a killed plan asks GitHub no count
 //! twice), stores the [`SearchPlan`], and stores each [`SliceHits`] as it arrives; after a
 //! kill it fetches only the slices it has no hits for ([`GitHub::search_slices_until`] takes
-//! the finished indexes). Search has its own rate limit; waits are reported as
-//! [`Event::Waiting`] whose `repo` is `search: <q>`.
+//! the finished indexes). A caller that wants no page asked twice stores each page instead,
+//! as [`GitHub::search_slice_pages`] hands it over and resumes a slice at the page after the
+//! last one stored. Search has its own rate limit; waits are reported as [`Event::Waiting`]
+//! whose `repo` is `search: <q>`.
 
 use std::collections::{BTreeMap, HashSet};
 use std::ops::ControlFlow;

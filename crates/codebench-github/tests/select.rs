@@ -778,3 +778,55 @@ async fn selection_futures_are_send() {
         }),
     );
 }
+
+#[tokio::test]
+async fn a_slice_resumes_at_the_page_after_the_last_one_stored() {
+    let mock = MockGitHub::start(Fixture::topic("mlops", 2000), MockConfig::default())
+        .await
+        .unwrap();
+    let gh = client(&mock, 1);
+    let plan = plan(&gh, QUERY, &options()).await;
+    let slice = plan
+        .slices
+        .iter()
+        .find(|s| s.total_count > 300)
+        .unwrap()
+        .clone();
+    let whole = gh.search_slice(&slice, &|_| {}, &|| false).await.unwrap();
+    // A first run stores three pages and is killed; the second starts at page 4.
+    let mut stored = Vec::new();
+    gh.search_slice_pages(&slice, 1, &|_| {}, &|| false, |p| {
+        stored.push(p);
+        if stored.len() == 3 {
+            ControlFlow::Break(())
+        } else {
+            ControlFlow::Continue(())
+        }
+    })
+    .await
+    .unwrap();
+    let before = mock.searches().len();
+    let asked = gh
+        .search_slice_pages(&slice, 4, &|_| {}, &|| false, |p| {
+            stored.push(p);
+            ControlFlow::Continue(())
+        })
+        .await
+        .unwrap();
+    let pages: Vec<u64> = stored.iter().map(|p| p.page).collect();
+    let last = slice.total_count.div_ceil(100);
+    assert_eq!(pages, (1..=last).collect::<Vec<_>>());
+    assert_eq!(asked, last - 3);
+    assert!(stored.last().unwrap().last && stored[..stored.len() - 1].iter().all(|p| !p.last));
+    assert!(mock.searches()[before..].iter().all(|r| r.page >= 4));
+    let ids: Vec<u64> = stored.iter().flat_map(|p| p.hits.iter().map(|h| h.id)).collect();
+    let whole_ids: Vec<u64> = whole.hits.iter().map(|h| h.id).collect();
+    assert_eq!(ids, whole_ids);
+    // Past the cap's last page nothing is asked.
+    let before = mock.searches().len();
+    let asked = gh
+        .search_slice_pages(&slice, 11, &|_| {}, &|| false, |_| ControlFlow::Continue(()))
+        .await
+        .unwrap();
+    assert_eq!((asked, mock.searches().len()), (0, before));
+}
