@@ -27,6 +27,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../schema/migrations/0005_jobs_images.sql"),
     include_str!("../../../schema/migrations/0006_evidence.sql"),
     include_str!("../../../schema/migrations/0007_team.sql"),
+    include_str!("../../../schema/migrations/0008_selection.sql"),
 ];
 
 /// The schema version this build writes and reads.
