@@ -241,6 +241,33 @@ pub fn github_token(env: &dyn Env, typed: Option<&str>) -> ApiResult<Option<Stri
     Ok(env.var("GITHUB_TOKEN"))
 }
 
+/// A GitHub API URL given by the user: none when blank, else an http(s) URL.
+pub(crate) fn github_api_url(url: &Option<String>) -> ApiResult<Option<String>> {
+    http_url(
+        "API URL",
+        url,
+        "the GitHub API, e.g. https://github.example.com/api/v3",
+    )
+}
+
+/// An optional http(s) URL argument: none when blank; `what` says what it should be.
+pub(crate) fn http_url(field: &str, url: &Option<String>, what: &str) -> ApiResult<Option<String>> {
+    let url = url
+        .as_deref()
+        .map(str::trim)
+        .filter(|u| !u.is_empty())
+        .map(str::to_string);
+    if let Some(u) = &url {
+        input::line(field, u, MAX_URL)?;
+        if !(u.starts_with("https://") || u.starts_with("http://")) {
+            return Err(ApiError::invalid(format!(
+                "'{u}' is not an http(s) URL ({what})"
+            )));
+        }
+    }
+    Ok(url)
+}
+
 /// Imports repositories from GitHub, each in its own transaction as it completes; Cancel
 /// stops the import with what was stored kept, and running it again goes on from there.
 pub fn import_github(
@@ -248,20 +275,7 @@ pub fn import_github(
     req: ImportGithub,
     task: &Task<'_, GithubProgress>,
 ) -> ApiResult<GithubImportSummary> {
-    let api_url = req
-        .api_url
-        .as_deref()
-        .map(str::trim)
-        .filter(|u| !u.is_empty())
-        .map(str::to_string);
-    if let Some(u) = &api_url {
-        input::line("API URL", u, MAX_URL)?;
-        if !(u.starts_with("https://") || u.starts_with("http://")) {
-            return Err(ApiError::invalid(format!(
-                "'{u}' is not an http(s) URL (the GitHub API, e.g. https://github.example.com/api/v3)"
-            )));
-        }
-    }
+    let api_url = github_api_url(&req.api_url)?;
     input::list("repository", &req.repos, MAX_LIST, MAX_URL)?;
     let entries = match &req.list {
         Some(list) => {
