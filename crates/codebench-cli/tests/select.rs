@@ -15,6 +15,9 @@ use serde_json::Value;
 
 const QUERY: &str = "topic:mlops fork:true";
 
+/// Whether a filter keeps the fixture's repository at this index.
+type Keep<'a> = &'a dyn Fn(usize, &FixtureRepo) -> bool;
+
 fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -137,10 +140,21 @@ fn three_thousand_repositories_through_search_filters_sample_and_accept() {
     let started = Instant::now();
     let search = json(
         &study,
-        &["select", "search", QUERY, "--api-url", &api, "--format", "json"],
+        &[
+            "select",
+            "search",
+            QUERY,
+            "--api-url",
+            &api,
+            "--format",
+            "json",
+        ],
     );
     let search_time = started.elapsed();
-    assert_eq!((search["in"].as_u64(), search["out"].as_u64()), (Some(3000), Some(3000)));
+    assert_eq!(
+        (search["in"].as_u64(), search["out"].as_u64()),
+        (Some(3000), Some(3000))
+    );
     assert_eq!(search["status"], "done");
     let slices = search["parameters"]["slices"].as_u64().unwrap();
     assert!(slices >= 3, "{search}");
@@ -171,14 +185,24 @@ fn three_thousand_repositories_through_search_filters_sample_and_accept() {
     );
     let filter_time = started.elapsed();
     let steps = steps.as_array().unwrap();
-    let criteria: Vec<&str> = steps.iter().map(|s| s["criterion"].as_str().unwrap()).collect();
+    let criteria: Vec<&str> = steps
+        .iter()
+        .map(|s| s["criterion"].as_str().unwrap())
+        .collect();
     assert_eq!(
         criteria,
-        ["not_archived", "min_commits", "not_fork", "min_releases", "has_dockerfile", "has_hub_image"]
+        [
+            "not_archived",
+            "min_commits",
+            "not_fork",
+            "min_releases",
+            "has_dockerfile",
+            "has_hub_image"
+        ]
     );
     let mut left: Vec<(usize, &FixtureRepo)> = repos.iter().enumerate().collect();
     let mut expected = Vec::new();
-    let tests: [&dyn Fn(usize, &FixtureRepo) -> bool; 6] = [
+    let tests: [Keep; 6] = [
         &|_, r| !r.archived,
         &|_, r| r.commits >= 100,
         &|_, r| !r.fork,
@@ -196,7 +220,10 @@ fn three_thousand_repositories_through_search_filters_sample_and_accept() {
         .map(|s| (s["in"].as_u64().unwrap(), s["out"].as_u64().unwrap()))
         .collect();
     assert_eq!(got, expected);
-    eprintln!("funnel: 3000 -> {:?}", expected.iter().map(|e| e.1).collect::<Vec<_>>());
+    eprintln!(
+        "funnel: 3000 -> {:?}",
+        expected.iter().map(|e| e.1).collect::<Vec<_>>()
+    );
     let survivors: BTreeSet<&str> = left.iter().map(|(_, r)| r.full_name.as_str()).collect();
 
     // The sample: twice in this study, and once in a copy made before it, gives the same 50.
@@ -206,14 +233,40 @@ fn three_thousand_repositories_through_search_filters_sample_and_accept() {
     if wal.exists() {
         std::fs::copy(&wal, copy.with_extension("codebench-wal")).unwrap();
     }
-    let sample = json(&study, &["select", "sample", "--size", "50", "--seed", "7", "--format", "json"]);
-    let again = json(&study, &["select", "sample", "--size", "50", "--seed", "7", "--format", "json"]);
-    let elsewhere = json(&copy, &["select", "sample", "--size", "50", "--seed", "7", "--format", "json"]);
-    assert_eq!((sample["in"].as_u64(), sample["out"].as_u64()), (Some(expected[5].1), Some(50)));
+    let sample = json(
+        &study,
+        &[
+            "select", "sample", "--size", "50", "--seed", "7", "--format", "json",
+        ],
+    );
+    let again = json(
+        &study,
+        &[
+            "select", "sample", "--size", "50", "--seed", "7", "--format", "json",
+        ],
+    );
+    let elsewhere = json(
+        &copy,
+        &[
+            "select", "sample", "--size", "50", "--seed", "7", "--format", "json",
+        ],
+    );
+    assert_eq!(
+        (sample["in"].as_u64(), sample["out"].as_u64()),
+        (Some(expected[5].1), Some(50))
+    );
     assert_eq!(again, sample);
     assert_eq!(elsewhere["excluded"], sample["excluded"]);
-    let other = json(&copy, &["select", "sample", "--size", "50", "--seed", "8", "--format", "json"]);
-    assert_ne!(other["excluded"], sample["excluded"], "another seed, another sample");
+    let other = json(
+        &copy,
+        &[
+            "select", "sample", "--size", "50", "--seed", "8", "--format", "json",
+        ],
+    );
+    assert_ne!(
+        other["excluded"], sample["excluded"],
+        "another seed, another sample"
+    );
     let not_drawn: BTreeSet<&str> = sample["excluded"]
         .as_array()
         .unwrap()
@@ -224,8 +277,17 @@ fn three_thousand_repositories_through_search_filters_sample_and_accept() {
     assert_eq!(drawn.len(), 50);
 
     // Accept imports the 50.
-    let accepted = json(&study, &["select", "accept", "--api-url", &api, "--format", "json"]);
-    assert_eq!((accepted["step"]["in"].as_u64(), accepted["step"]["out"].as_u64()), (Some(50), Some(50)));
+    let accepted = json(
+        &study,
+        &["select", "accept", "--api-url", &api, "--format", "json"],
+    );
+    assert_eq!(
+        (
+            accepted["step"]["in"].as_u64(),
+            accepted["step"]["out"].as_u64()
+        ),
+        (Some(50), Some(50))
+    );
     let projects = json(&study, &["projects", "list", "--format", "json"]);
     let imported: BTreeSet<&str> = projects
         .as_array()
@@ -240,20 +302,31 @@ fn three_thousand_repositories_through_search_filters_sample_and_accept() {
     let shown = json(&study, &["select", "show", "--format", "json"]);
     let rows = shown["steps"].as_array().unwrap();
     assert_eq!(rows.len(), 9);
-    for (r, key) in rows.iter().zip(["search", "filter", "filter", "filter", "filter", "filter", "filter", "sample", "accept"]) {
+    for (r, key) in rows.iter().zip([
+        "search", "filter", "filter", "filter", "filter", "filter", "filter", "sample", "accept",
+    ]) {
         assert_eq!(r["kind"], key);
         for field in ["step", "kind", "parameters", "in", "out", "excluded"] {
             assert!(r.get(field).is_some(), "{field} missing in {r}");
         }
     }
     assert_eq!(rows[7]["parameters"]["seed"], 7);
-    let excluded_total: usize = rows.iter().map(|r| r["excluded"].as_array().unwrap().len()).sum();
+    let excluded_total: usize = rows
+        .iter()
+        .map(|r| r["excluded"].as_array().unwrap().len())
+        .sum();
     assert_eq!(excluded_total, 3000 - 50);
 
     // Docker Hub evidence for the 50, then every export.
-    let fetched = json(&study, &["hub", "fetch", "--hub-url", &hub_url, "--format", "json"]);
+    let fetched = json(
+        &study,
+        &["hub", "fetch", "--hub-url", &hub_url, "--format", "json"],
+    );
     assert_eq!(fetched["projects"], 50);
-    assert!(fetched["failed"].as_array().unwrap().is_empty(), "{fetched}");
+    assert!(
+        fetched["failed"].as_array().unwrap().is_empty(),
+        "{fetched}"
+    );
     assert_eq!(hub.stats().deprecated_requests, 0);
     let out = dir.path().join("export");
     ok(&study, &["export", "--out", out.to_str().unwrap()]);
@@ -277,16 +350,26 @@ fn three_thousand_repositories_through_search_filters_sample_and_accept() {
         .filter(|r| r["found"] == "true" && r["description"].contains("a fictional image"))
         .map(|r| r["project"].as_str())
         .collect();
-    assert_eq!(described, drawn, "every accepted project has its Hub description");
-    assert!(hub_rows.iter().any(|r| r["full_description"].contains("docker run --rm")));
+    assert_eq!(
+        described, drawn,
+        "every accepted project has its Hub description"
+    );
+    assert!(hub_rows
+        .iter()
+        .any(|r| r["full_description"].contains("docker run --rm")));
     assert!(!read_csv(&out.join("hub_tags.csv")).is_empty());
 
     // The funnel figure and the methods paragraph.
     let figs = dir.path().join("figs");
-    ok(&study, &["select", "show", "--figure", figs.to_str().unwrap()]);
+    ok(
+        &study,
+        &["select", "show", "--figure", figs.to_str().unwrap()],
+    );
     let svg = std::fs::read_to_string(figs.join("selection_funnel.svg")).unwrap();
     assert!(svg.contains("Corpus selection"));
-    assert!(std::fs::read(figs.join("selection_funnel.png")).unwrap().starts_with(b"\x89PNG"));
+    assert!(std::fs::read(figs.join("selection_funnel.png"))
+        .unwrap()
+        .starts_with(b"\x89PNG"));
     let methods = cb_ok(&study, &["select", "show", "--methods"]);
     for part in [
         "`topic:mlops fork:true`",
@@ -341,7 +424,11 @@ fn a_killed_search_resumes_without_repeating_requests() {
     let pages = |s: &Path| -> i64 {
         // The tables exist once the child has migrated the study.
         db(s)
-            .query_row("SELECT coalesce(sum(pages), 0) FROM search_slice", [], |r| r.get(0))
+            .query_row(
+                "SELECT coalesce(sum(pages), 0) FROM search_slice",
+                [],
+                |r| r.get(0),
+            )
             .unwrap_or(0)
     };
     loop {
@@ -349,14 +436,20 @@ fn a_killed_search_resumes_without_repeating_requests() {
             break;
         }
         assert!(Instant::now() < deadline, "the search stalled");
-        assert!(child.try_wait().unwrap().is_none(), "the search ended early");
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the search ended early"
+        );
         std::thread::sleep(Duration::from_millis(5));
     }
     child.kill().unwrap(); // SIGKILL
     child.wait().unwrap();
     let stored_pages = pages(&study);
     let found = count(&study, "SELECT count(*) FROM selection_candidate");
-    assert!(stored_pages >= 6 && found < 3000, "{stored_pages} pages, {found} found");
+    assert!(
+        stored_pages >= 6 && found < 3000,
+        "{stored_pages} pages, {found} found"
+    );
     let asked_before = gh.searches();
     // What the killed run stored: every count, and the pages of each slice.
     let stored: BTreeSet<(String, u64)> = {
@@ -378,16 +471,32 @@ fn a_killed_search_resumes_without_repeating_requests() {
     };
     assert_eq!(stored.len() as i64, stored_pages);
 
-    let resumed = json(&study, &["select", "search", QUERY, "--api-url", &gh.url(), "--format", "json"]);
+    let resumed = json(
+        &study,
+        &[
+            "select",
+            "search",
+            QUERY,
+            "--api-url",
+            &gh.url(),
+            "--format",
+            "json",
+        ],
+    );
     assert_eq!(resumed["status"], "done");
     assert_eq!(resumed["out"], 3000);
     let log = gh.searches();
     let after: Vec<_> = log[asked_before.len()..].to_vec();
     // No count asked again (planning reused every stored count) and no stored page asked
     // again; at most the one request in flight at the kill is asked twice.
-    assert!(after.iter().all(|r| r.per_page == 100), "a count was asked again: {after:?}");
     assert!(
-        after.iter().all(|r| !stored.contains(&(r.q.clone(), r.page))),
+        after.iter().all(|r| r.per_page == 100),
+        "a count was asked again: {after:?}"
+    );
+    assert!(
+        after
+            .iter()
+            .all(|r| !stored.contains(&(r.q.clone(), r.page))),
         "a stored page was asked again"
     );
     let mut seen = BTreeSet::new();
@@ -413,8 +522,15 @@ fn selection_refusals_are_one_clear_line() {
     assert!(e.contains("at least one criterion"), "{e}");
     let e = fails(&study, &["select", "show", "--methods"]);
     assert!(e.contains("no corpus selection"), "{e}");
-    let out = run(&study, &["select", "filter", "--hub-url", "http://127.0.0.1:1"]);
-    assert_eq!(out.status.code(), Some(2), "--hub-url needs --has-hub-image");
+    let out = run(
+        &study,
+        &["select", "filter", "--hub-url", "http://127.0.0.1:1"],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "--hub-url needs --has-hub-image"
+    );
     let e = fails(&study, &["hub", "fetch", "--project", "acme/none"]);
     assert!(e.contains("unknown project"), "{e}");
     assert!(ok(&study, &["select", "show"]).contains("no selection yet"));

@@ -819,13 +819,22 @@ async fn a_slice_resumes_at_the_page_after_the_last_one_stored() {
     assert_eq!(asked, last - 3);
     assert!(stored.last().unwrap().last && stored[..stored.len() - 1].iter().all(|p| !p.last));
     assert!(mock.searches()[before..].iter().all(|r| r.page >= 4));
-    let ids: Vec<u64> = stored.iter().flat_map(|p| p.hits.iter().map(|h| h.id)).collect();
+    let ids: Vec<u64> = stored
+        .iter()
+        .flat_map(|p| p.hits.iter().map(|h| h.id))
+        .collect();
     let whole_ids: Vec<u64> = whole.hits.iter().map(|h| h.id).collect();
     assert_eq!(ids, whole_ids);
     // Past the cap's last page nothing is asked.
     let before = mock.searches().len();
     let asked = gh
-        .search_slice_pages(&slice, 11, &|_| {}, &|| false, |_| ControlFlow::Continue(()))
+        .search_slice_pages(
+            &slice,
+            11,
+            &|_| {},
+            &|| false,
+            |_| ControlFlow::Continue(()),
+        )
         .await
         .unwrap();
     assert_eq!((asked, mock.searches().len()), (0, before));

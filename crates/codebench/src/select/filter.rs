@@ -113,6 +113,21 @@ impl Criterion {
         }
     }
 
+    /// What it keeps, as a clause of the methods paragraph (`that are not archived`).
+    pub fn phrase(&self) -> String {
+        match self {
+            Criterion::NotArchived => "that are not archived".into(),
+            Criterion::NotFork => "that are not forks".into(),
+            Criterion::PushedAfter { date } => format!("pushed after {date}"),
+            Criterion::Language { language } => {
+                format!("whose primary language is {language}")
+            }
+            Criterion::HasDockerfile => "with a Dockerfile in the tree".into(),
+            Criterion::HasHubImage => "with an image on Docker Hub".into(),
+            other => format!("with {}", other.label()),
+        }
+    }
+
     /// Checks the criterion's value.
     pub fn validate(&self) -> Result<()> {
         match self {

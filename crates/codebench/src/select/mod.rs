@@ -882,7 +882,9 @@ pub(crate) fn methods_paragraph(sel: &Selection) -> Option<String> {
             .map(|s| {
                 format!(
                     "{} ({} of {} remained{})",
-                    s.label,
+                    serde_json::from_value::<Criterion>(s.parameters.clone())
+                        .map(|c| c.phrase())
+                        .unwrap_or_else(|_| s.label.clone()),
                     thousands(s.count_out.unwrap_or(0)),
                     thousands(s.count_in.unwrap_or(0)),
                     match s.criterion.as_deref() {
@@ -898,7 +900,7 @@ pub(crate) fn methods_paragraph(sel: &Selection) -> Option<String> {
             })
             .collect();
         text.push_str(&format!(
-            " We then kept, in this order, repositories with {}.",
+            " We then kept, in this order, the repositories {}.",
             join_words(&parts)
         ));
         let unfinished: Vec<String> = filters

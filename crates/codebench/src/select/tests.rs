@@ -143,7 +143,7 @@ fn the_funnel_gives_exactly_the_counts_the_fixture_implies() {
         .map(|e| e.reason.as_str())
         .collect();
     assert!(
-        reasons.iter().any(|r| *r == "99 commits, fewer than 100"),
+        reasons.contains(&"99 commits, fewer than 100"),
         "{reasons:?}"
     );
     assert!(steps[1].excluded.iter().all(|e| e.reason == "no release"));
@@ -315,7 +315,7 @@ fn a_cancelled_search_resumes_without_asking_any_page_twice() {
         .unwrap();
     assert_eq!(step.status, StepStatus::Unfinished);
     assert!(
-        matches!(step.count_out, Some(n) if n >= 600 && n < 2500),
+        matches!(step.count_out, Some(n) if (600..2500).contains(&n)),
         "{:?}",
         step.count_out
     );
