@@ -3737,7 +3737,12 @@ tables: Array<Table>,
  * Per dimension, the units the source has no label for (for the consensus: units not
  * reconciled yet), so a table's counts can be read with what they leave out.
  */
-unlabelled: Array<Unlabelled>, };
+unlabelled: Array<Unlabelled>, 
+/**
+ * How the corpus was selected, as a methods paragraph (the query, dates, criteria with
+ * their counts, the sample's seed), when the study recorded a selection.
+ */
+selection: string | null, };
 
 /**
  * One table of the report.
