@@ -7,7 +7,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 mod cmd;
 mod out;
@@ -122,18 +122,30 @@ enum Command {
     /// GitHub settings: the token kept in the OS keyring.
     #[command(subcommand)]
     Github(cmd::corpus::GithubCmd),
+    /// The corpus selection, recorded as a funnel: search GitHub, filter, sample, accept.
+    #[command(subcommand)]
+    Select(cmd::select::SelectCmd),
+    /// Docker Hub descriptions and tags of the projects' images, as evidence.
+    #[command(subcommand)]
+    Hub(cmd::select::HubCmd),
 }
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
-        Ok(cli) => cli,
-        Err(e) => {
-            let code = if e.use_stderr() { 2 } else { 0 };
-            let _ = e.print();
-            return ExitCode::from(code);
-        }
+    let usage = |e: clap::Error| {
+        let code = if e.use_stderr() { 2 } else { 0 };
+        let _ = e.print();
+        ExitCode::from(code)
     };
-    match run(cli) {
+    // The matches are kept: `select filter` applies its criteria in the order given.
+    let matches = match Cli::command().try_get_matches() {
+        Ok(m) => m,
+        Err(e) => return usage(e),
+    };
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => return usage(e),
+    };
+    match run(cli, &matches) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) if e.downcast_ref::<out::Closed>().is_some() => ExitCode::SUCCESS,
         Err(e) => {
@@ -143,7 +155,7 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(cli: Cli) -> anyhow::Result<()> {
+fn run(cli: Cli, matches: &ArgMatches) -> anyhow::Result<()> {
     let study = cli
         .study
         .clone()
@@ -181,6 +193,13 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Images(a) => cmd::corpus::images(&sh, a),
         Command::Jobs { cmd } => cmd::metrics::jobs(&sh, cmd),
         Command::Github(c) => cmd::corpus::github(&sh, c),
+        Command::Select(c) => {
+            let filter = matches
+                .subcommand_matches("select")
+                .and_then(|m| m.subcommand_matches("filter"));
+            cmd::select::run(&sh, c, filter)
+        }
+        Command::Hub(c) => cmd::select::hub(&sh, c),
     }
 }
 

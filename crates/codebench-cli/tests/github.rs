@@ -290,7 +290,10 @@ fn nothing_can_be_done_exits_1() {
             "ftp://example.invalid",
         ],
     );
-    assert!(err.contains("invalid API URL"), "{err}");
+    assert!(
+        err.contains("'ftp://example.invalid' is not an http(s) URL"),
+        "{err}"
+    );
     let err = fails(&study, &["import", "github", "acme"]);
     assert!(err.contains("'acme'"), "{err}");
     assert_eq!(count(&study, "SELECT count(*) FROM project"), 0);

@@ -110,11 +110,23 @@ pub enum ClientError {
     Build(String),
 }
 
+/// Which of GitHub's rate limits a request counts against: search has its own quota (30 a
+/// minute with a token, 10 without) besides the core one (5,000 an hour), so each has its own
+/// gate and a spent search quota does not hold back repository fetches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Resource {
+    /// Everything but search (`x-ratelimit-resource: core`).
+    Core,
+    /// `/search/*` (`x-ratelimit-resource: search`).
+    Search,
+}
+
 /// A GitHub client for imports: one per import, shared by all concurrent fetches.
 pub struct GitHub {
     pub(crate) octo: octocrab::Octocrab,
     pub(crate) options: GitHubOptions,
     gate: Mutex<Instant>,
+    search_gate: Mutex<Instant>,
     requests: AtomicU64,
     waited_ms: AtomicU64,
 }
@@ -131,6 +143,8 @@ impl std::fmt::Debug for GitHub {
 #[derive(Debug)]
 pub(crate) struct Reply {
     pub status: StatusCode,
+    /// The `Link` header, if any (pagination).
+    pub link: Option<String>,
     /// The body, or `None` when it was longer than the limit asked for.
     pub body: Option<Vec<u8>>,
 }
@@ -221,6 +235,7 @@ impl GitHub {
             octo,
             options,
             gate: Mutex::new(Instant::now()),
+            search_gate: Mutex::new(Instant::now()),
             requests: AtomicU64::new(0),
             waited_ms: AtomicU64::new(0),
         })
@@ -241,9 +256,18 @@ impl GitHub {
         Duration::from_millis(self.waited_ms.load(Ordering::Relaxed))
     }
 
-    /// Holds every request until `wait` from now; announces it once if it extends the pause.
+    fn gate(&self, resource: Resource) -> &Mutex<Instant> {
+        match resource {
+            Resource::Core => &self.gate,
+            Resource::Search => &self.search_gate,
+        }
+    }
+
+    /// Holds every request on `resource` until `wait` from now; announces it once if it
+    /// extends the pause.
     fn pause(
         &self,
+        resource: Resource,
         wait: Duration,
         reason: WaitReason,
         repo: &str,
@@ -252,7 +276,10 @@ impl GitHub {
         let now = Instant::now();
         let until = now + wait;
         let extended = {
-            let mut gate = self.gate.lock().unwrap_or_else(|p| p.into_inner());
+            let mut gate = self
+                .gate(resource)
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
             let previous = (*gate).max(now);
             if until > previous + Duration::from_millis(250) {
                 *gate = until;
@@ -285,9 +312,12 @@ impl GitHub {
         tokio::time::sleep(wait).await;
     }
 
-    async fn pass_gate(&self) {
+    async fn pass_gate(&self, resource: Resource) {
         loop {
-            let until = *self.gate.lock().unwrap_or_else(|p| p.into_inner());
+            let until = *self
+                .gate(resource)
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
             let now = Instant::now();
             if until <= now {
                 return;
@@ -306,10 +336,32 @@ impl GitHub {
         limit: u64,
         on_event: &(dyn Fn(Event) + Sync),
     ) -> Result<Reply, RequestError> {
+        self.get_on(
+            Resource::Core,
+            repo,
+            path_and_query,
+            accept,
+            limit,
+            on_event,
+        )
+        .await
+    }
+
+    /// [`GitHub::get`] against the gate of `resource`; `repo` names the request in events
+    /// (a repository, or a search query).
+    pub(crate) async fn get_on(
+        &self,
+        resource: Resource,
+        repo: &str,
+        path_and_query: &str,
+        accept: &'static str,
+        limit: u64,
+        on_event: &(dyn Fn(Event) + Sync),
+    ) -> Result<Reply, RequestError> {
         let mut rate_waits = 0u32;
         let mut transient = 0u32;
         loop {
-            self.pass_gate().await;
+            self.pass_gate(resource).await;
             self.requests.fetch_add(1, Ordering::Relaxed);
             let sent = tokio::time::timeout(
                 self.options.request_timeout,
@@ -336,7 +388,11 @@ impl GitHub {
             };
             let remaining = header_u64(&headers, "x-ratelimit-remaining");
             let reset = header_u64(&headers, "x-ratelimit-reset");
-            let reply = Reply { status, body };
+            let link = headers
+                .get(http::header::LINK)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string);
+            let reply = Reply { status, link, body };
 
             if status == StatusCode::FORBIDDEN || status == StatusCode::TOO_MANY_REQUESTS {
                 let limited = if let Some(secs) = header_u64(&headers, "retry-after") {
@@ -367,7 +423,7 @@ impl GitHub {
                         });
                     }
                     rate_waits += 1;
-                    self.pause(wait, reason, repo, on_event);
+                    self.pause(resource, wait, reason, repo, on_event);
                     continue;
                 }
                 return Ok(reply);
@@ -380,6 +436,7 @@ impl GitHub {
             if remaining == Some(0) {
                 if let Some(reset) = reset {
                     self.pause(
+                        resource,
                         until_reset(reset),
                         WaitReason::PrimaryRateLimit,
                         repo,

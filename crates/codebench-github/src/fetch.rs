@@ -14,18 +14,18 @@ use crate::snapshot::{
     ProblemKind, RepoFailure, RepoMetadata, RepoOutcome, RepoSnapshot,
 };
 
-/// JSON answers (metadata, trees) larger than this are refused.
 /// How often [`GitHub::fetch_many_until`] asks whether to stop while repositories are in flight.
 pub const STOP_POLL: std::time::Duration = std::time::Duration::from_millis(100);
 
-const MAX_JSON_BYTES: u64 = 64 * 1024 * 1024;
+/// JSON answers (metadata, trees) larger than this are refused.
+pub(crate) const MAX_JSON_BYTES: u64 = 64 * 1024 * 1024;
 /// Tree entries walked per repository at most (GitHub's own recursive limit is 100,000).
 const MAX_TREE_ENTRIES: usize = 1_000_000;
 
 #[derive(Deserialize)]
-struct RepoJson {
+pub(crate) struct RepoJson {
     id: u64,
-    full_name: String,
+    pub full_name: String,
     #[serde(default)]
     html_url: String,
     description: Option<String>,
@@ -67,17 +67,41 @@ struct TreeJson {
 }
 
 #[derive(Deserialize, Clone)]
-struct TreeEntry {
-    path: String,
-    mode: String,
+pub(crate) struct TreeEntry {
+    pub path: String,
+    pub mode: String,
     #[serde(rename = "type")]
-    kind: String,
-    sha: String,
-    size: Option<u64>,
+    pub kind: String,
+    pub sha: String,
+    pub size: Option<u64>,
+}
+
+/// Runs `work` while asking `stop` every [`STOP_POLL`]: `None` when it said stop (the work is
+/// dropped, its requests and waits cancelled). A stop already asked for starts no work.
+pub(crate) async fn until_stopped<F: std::future::Future>(
+    work: F,
+    stop: &(dyn Fn() -> bool + Sync),
+) -> Option<F::Output> {
+    if stop() {
+        return None;
+    }
+    let mut work = std::pin::pin!(work);
+    let mut poll = tokio::time::interval(STOP_POLL);
+    poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            out = &mut work => return Some(out),
+            _ = poll.tick() => {
+                if stop() {
+                    return None;
+                }
+            }
+        }
+    }
 }
 
 /// A failure on the way, turned into a [`RepoFailure`] at the end.
-struct Fail(FailureKind, String);
+pub(crate) struct Fail(pub FailureKind, pub String);
 
 impl From<RequestError> for Fail {
     fn from(e: RequestError) -> Self {
@@ -86,7 +110,7 @@ impl From<RequestError> for Fail {
 }
 
 /// The failure for an unexpected status.
-fn status_failure(reply: &Reply, what: &str) -> Fail {
+pub(crate) fn status_failure(reply: &Reply, what: &str) -> Fail {
     let kind = match reply.status {
         StatusCode::NOT_FOUND => FailureKind::NotFound,
         StatusCode::UNAVAILABLE_FOR_LEGAL_REASONS => FailureKind::Blocked,
@@ -97,7 +121,7 @@ fn status_failure(reply: &Reply, what: &str) -> Fail {
     Fail(kind, format!("{what}: {}", reply.message()))
 }
 
-fn json<T: for<'de> Deserialize<'de>>(reply: &Reply, what: &str) -> Result<T, Fail> {
+pub(crate) fn json<T: for<'de> Deserialize<'de>>(reply: &Reply, what: &str) -> Result<T, Fail> {
     let body = reply.body.as_deref().ok_or_else(|| {
         Fail(
             FailureKind::InvalidResponse,
@@ -109,7 +133,7 @@ fn json<T: for<'de> Deserialize<'de>>(reply: &Reply, what: &str) -> Result<T, Fa
 }
 
 /// Percent-encodes a git ref for a URL path, keeping `/`.
-fn encode_ref(r: &str) -> String {
+pub(crate) fn encode_ref(r: &str) -> String {
     let mut out = String::with_capacity(r.len());
     for b in r.bytes() {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/') {
@@ -419,7 +443,7 @@ impl GitHub {
 
     /// All entries of the tree at `commit`: one recursive request, or when GitHub truncates
     /// it, a walk of subtrees (recursive where possible, level by level where not).
-    async fn walk_tree(
+    pub(crate) async fn walk_tree(
         &self,
         requested: &str,
         full_name: &str,
@@ -590,7 +614,7 @@ impl GitHub {
     }
 }
 
-fn metadata_of(repo: RepoJson) -> RepoMetadata {
+pub(crate) fn metadata_of(repo: RepoJson) -> RepoMetadata {
     let license = repo.license.and_then(|l| match l.spdx_id {
         Some(id) if !id.is_empty() && id != "NOASSERTION" => Some(id),
         _ => l.name,

@@ -256,7 +256,8 @@ impl RepoOutcome {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum WaitReason {
-    /// `x-ratelimit-remaining` reached 0; waiting for `x-ratelimit-reset`.
+    /// `x-ratelimit-remaining` reached 0; waiting for `x-ratelimit-reset` (the core quota, or
+    /// for search requests search's own).
     PrimaryRateLimit,
     /// A secondary rate limit (403/429, `retry-after` or GitHub's one-minute rule).
     SecondaryRateLimit,
@@ -275,7 +276,7 @@ pub enum Event {
     /// A pause: for rate limits every concurrent request waits behind the same gate (announced
     /// once); for [`WaitReason::Retry`] only the failing request waits.
     Waiting {
-        /// The repository whose request met the limit.
+        /// The repository whose request met the limit; for a search request, `search: <q>`.
         repo: String,
         /// Why.
         reason: WaitReason,

@@ -304,6 +304,22 @@ pub fn export_all(
         ),
         ("images.csv", owned(&IMAGES_COLUMNS), image_rows(study)?),
         ("layers.csv", owned(&LAYERS_COLUMNS), layer_rows(study)?),
+        (
+            "selection.csv",
+            owned(&SELECTION_COLUMNS),
+            study.selection_rows()?,
+        ),
+        (
+            "excluded.csv",
+            owned(&EXCLUDED_COLUMNS),
+            study.excluded_rows()?,
+        ),
+        ("hub.csv", owned(&HUB_COLUMNS), study.hub_rows()?),
+        (
+            "hub_tags.csv",
+            owned(&HUB_TAGS_COLUMNS),
+            study.hub_tag_rows()?,
+        ),
     ] {
         let n = rows.len();
         files.push((name, to_csv(&columns, &rows, raw)?, n));
@@ -325,6 +341,12 @@ pub fn export_all(
     Ok((written, view.withheld))
 }
 
+/// `selection.csv` as text, formulas neutralised (what `export` writes).
+pub fn selection_csv(study: &Study) -> Result<String> {
+    let bytes = to_csv(&SELECTION_COLUMNS, &study.selection_rows()?, false)?;
+    String::from_utf8(bytes).map_err(|e| Error::Invalid(format!("selection.csv: {e}")))
+}
+
 /// One CSV in the house style: header row, CRLF, RFC 4180 quoting.
 fn to_csv<S: AsRef<str>>(columns: &[S], rows: &[Vec<String>], raw: bool) -> Result<Vec<u8>> {
     let mut w = Sheet::new(Vec::new(), raw);
@@ -342,6 +364,67 @@ fn owned(columns: &[&str]) -> Vec<String> {
 fn opt<T: ToString>(v: Option<T>) -> String {
     v.map(|x| x.to_string()).unwrap_or_default()
 }
+
+/// Columns of `selection.csv`: one row per step of the corpus selection.
+pub const SELECTION_COLUMNS: [&str; 15] = [
+    "step",
+    "kind",
+    "criterion",
+    "label",
+    "parameters",
+    "api_url",
+    "hub_url",
+    "started_at",
+    "finished_at",
+    "status",
+    "in",
+    "out",
+    "excluded",
+    "requests",
+    "error",
+];
+
+/// Columns of `excluded.csv`: one row per repository a selection step left out.
+pub const EXCLUDED_COLUMNS: [&str; 6] = [
+    "repository",
+    "repo_id",
+    "step",
+    "kind",
+    "criterion",
+    "reason",
+];
+
+/// Columns of `hub.csv`: one row per project and Docker Hub repository it references.
+pub const HUB_COLUMNS: [&str; 16] = [
+    "project",
+    "hub_repository",
+    "references",
+    "found",
+    "description",
+    "full_description",
+    "stars",
+    "pulls",
+    "last_updated",
+    "registered",
+    "tag_count",
+    "tags_read",
+    "latest_tag",
+    "latest_push",
+    "web_url",
+    "fetched_at",
+];
+
+/// Columns of `hub_tags.csv`: one row per tag of a fetched Docker Hub repository.
+pub const HUB_TAGS_COLUMNS: [&str; 8] = [
+    "hub_repository",
+    "position",
+    "tag",
+    "last_pushed",
+    "last_updated",
+    "digest",
+    "full_size",
+    "status",
+];
 
 /// Columns of `projects.csv`.
 pub const PROJECTS_COLUMNS: [&str; 20] = [
@@ -956,7 +1039,7 @@ mod tests {
         // An empty study exports headers only.
         let out = dir.path().join("empty");
         let w = export_all(&s, &out, &Default::default()).unwrap().0;
-        assert_eq!(w.len(), 11, "codings, 8 more tables, consensus, agreement");
+        assert_eq!(w.len(), 15, "codings, 12 more tables, consensus, agreement");
         let cons = std::fs::read_to_string(out.join("consensus.csv")).unwrap();
         assert_eq!(
             cons,

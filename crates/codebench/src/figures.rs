@@ -76,6 +76,7 @@ impl Study {
             ));
         }
         out.extend(self.image_boxes(labels, viewer)?);
+        out.extend(self.selection_funnel()?);
         Ok(out)
     }
 

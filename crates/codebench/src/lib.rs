@@ -18,6 +18,7 @@ pub mod evidence;
 pub mod export;
 pub mod figures;
 pub(crate) mod history;
+pub mod hub;
 pub mod image;
 pub mod jobs;
 pub mod merge;
@@ -29,6 +30,7 @@ pub mod report;
 pub mod round;
 pub mod rules;
 pub mod sample;
+pub mod select;
 pub mod study;
 
 pub use error::{Error, Result};

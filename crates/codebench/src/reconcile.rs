@@ -286,7 +286,7 @@ impl Study {
                     &unit,
                     &dim,
                     &codes,
-                    &by,
+                    by,
                     &rationale,
                     rule.as_str(),
                 )?;

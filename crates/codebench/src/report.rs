@@ -129,6 +129,9 @@ pub struct Report {
     /// Per dimension, the units the source has no label for (for the consensus: units not
     /// reconciled yet), so a table's counts can be read with what they leave out.
     pub unlabelled: Vec<Unlabelled>,
+    /// How the corpus was selected, as a methods paragraph (the query, dates, criteria with
+    /// their counts, the sample's seed), when the study recorded a selection.
+    pub selection: Option<String>,
 }
 
 /// The units of one dimension without a label from the report's source.
@@ -618,6 +621,7 @@ impl Study {
             source: rater.into(),
             tables,
             unlabelled,
+            selection: self.selection_methods()?,
         })
     }
 
@@ -793,6 +797,9 @@ impl Report {
                 u.dimension,
                 u.units.join(", ")
             ));
+        }
+        if let Some(methods) = &self.selection {
+            out.push_str(&format!("\n## Corpus selection\n\n{methods}\n"));
         }
         for t in &self.tables {
             out.push_str(&format!("\n## {}\n\n", t.title));

@@ -643,7 +643,8 @@ fn plan_marginals(study: &Study, book: &Codebook, dim: &str) -> Result<Vec<f64>>
     }
 }
 
-/// SplitMix64: a small, well-known generator; enough for reproducible sampling.
+/// SplitMix64: a small, well-known generator; enough for reproducible sampling (rounds and
+/// the selection's samples, through [`sample`]).
 struct SplitMix64(u64);
 
 impl SplitMix64 {
@@ -682,7 +683,7 @@ impl SplitMix64 {
 
 /// Draws `size` units: everything in `keep`, then per stratum up to its proportional share
 /// (largest remainder), then at random from the rest if the shares fell short.
-fn sample(
+pub(crate) fn sample(
     strata: &BTreeMap<String, Vec<String>>,
     keep: &BTreeSet<String>,
     size: usize,

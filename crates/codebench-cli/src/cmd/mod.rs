@@ -11,5 +11,6 @@ pub mod metrics;
 pub mod raters;
 pub mod reconcile;
 pub mod rounds;
+pub mod select;
 pub mod study;
 pub mod team;

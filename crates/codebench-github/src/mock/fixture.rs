@@ -40,6 +40,17 @@ pub struct FixtureRepo {
     pub license: Option<String>,
     /// Archived.
     pub archived: bool,
+    /// A fork (search leaves forks out unless the query says `fork:true` or `fork:only`).
+    pub fork: bool,
+    /// Creation time, `YYYY-MM-DDTHH:MM:SSZ` (what search's `created:` matches).
+    pub created_at: String,
+    /// Last push, `YYYY-MM-DDTHH:MM:SSZ` (served as null for an empty repository).
+    pub pushed_at: String,
+    /// Commits the commits list reports (the first is the real commit; an empty repository
+    /// answers 409 whatever this says).
+    pub commits: u64,
+    /// Releases the releases list reports.
+    pub releases: u64,
     /// Default branch.
     pub default_branch: String,
     /// Normal, blocked or empty.
@@ -65,6 +76,11 @@ impl FixtureRepo {
             open_issues: 2,
             license: Some("MIT".into()),
             archived: false,
+            fork: false,
+            created_at: "2019-05-04T12:00:00Z".into(),
+            pushed_at: "2022-01-09T17:45:00Z".into(),
+            commits: 1,
+            releases: 0,
             default_branch: "main".into(),
             state: RepoState::Normal,
             files: Vec::new(),
@@ -249,6 +265,132 @@ impl Fixture {
                     .file(&format!("src/{pkg}/model.py"), "def predict(x):\n    return x\n");
                 if h % 5 == 0 {
                     r = r.file("node_modules/left-pad/Dockerfile", "FROM node:18\n");
+                }
+                r
+            })
+            .collect();
+        Fixture::new(repos)
+    }
+}
+
+/// A 64-bit mix of `h` and `k` (splitmix64), for independent deterministic attributes.
+fn mix(h: u64, k: u64) -> u64 {
+    let mut z = h.wrapping_add(k.wrapping_mul(0x9e37_79b9_7f4a_7c15));
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+/// 2012-01-01T00:00:00Z: the earliest creation time [`Fixture::topic`] gives.
+pub const TOPIC_CREATED_FROM: i64 = 1_325_376_000;
+/// Eleven years: creation times spread over [`TOPIC_CREATED_FROM`] and this many seconds.
+pub const TOPIC_CREATED_SPAN: i64 = 11 * 365 * 86_400;
+
+fn stamp(epoch: i64) -> String {
+    chrono::DateTime::from_timestamp(epoch, 0)
+        .unwrap_or_default()
+        .format("%Y-%m-%dT%H:%M:%SZ")
+        .to_string()
+}
+
+impl Fixture {
+    /// `n` fictional repositories sharing the topic `topic`, named `labNN/{topic}-{i:05}`, with
+    /// deterministic, varied attributes so a test can compute from the fixture exactly which
+    /// repositories each filter keeps:
+    /// - `created_at` spread over 2012–2022 (so more than 1,000 need `created:` slicing),
+    ///   `pushed_at` up to three years later;
+    /// - `commits`: about a third under 100 (with some at 99 and at exactly 100), the rest up
+    ///   to 5,000; `releases`: about 45% none, some exactly one, the rest up to 41;
+    /// - about 12% archived, 7% forks (search shows them only with `fork:true`), 1% empty
+    ///   (no commits: 409 on commits and trees);
+    /// - stars 0–3,992 (skewed low); language Python, Jupyter Notebook, C++, Go or none;
+    ///   default branch `main` or `master`;
+    /// - about 45% with a Dockerfile under the importer's rules (`Dockerfile`,
+    ///   `docker/Dockerfile.gpu`, `deploy/api.dockerfile`), and traps that are not one: a
+    ///   Dockerfile only under `node_modules/`, or a `Dockerfile` that is a symbolic link;
+    /// - a README, half of those with a Dockerfile naming a Docker Hub image
+    ///   (`docker pull labNN/{topic}-{i}`), and sometimes a compose file naming it too.
+    pub fn topic(topic: &str, n: usize) -> Fixture {
+        let repos = (0..n)
+            .map(|i| {
+                let seed = fnv(&format!("{topic}#{i}"));
+                let owner = format!("lab{:02}", seed % 40);
+                let repo = format!("{topic}-{i:05}");
+                let name = format!("{owner}/{repo}");
+                let h = fnv(&name);
+                let mut r = FixtureRepo::new(&name);
+                let created = TOPIC_CREATED_FROM + (mix(h, 1) % TOPIC_CREATED_SPAN as u64) as i64;
+                let pushed = created + (mix(h, 2) % (3 * 365 * 86_400)) as i64;
+                r.created_at = stamp(created);
+                r.pushed_at = stamp(pushed);
+                r.commits = match mix(h, 3) % 100 {
+                    35 => 100,
+                    36 => 99,
+                    c if c < 35 => 1 + mix(h, 13) % 99,
+                    _ => 100 + mix(h, 13) % 4_900,
+                };
+                r.releases = match mix(h, 4) % 100 {
+                    c if c < 45 => 0,
+                    c if c < 50 => 1,
+                    _ => 2 + mix(h, 14) % 40,
+                };
+                r.archived = mix(h, 5) % 100 < 12;
+                r.fork = mix(h, 6) % 100 < 7;
+                let x = mix(h, 7) % 1000;
+                r.stars = x * x / 250;
+                r.forks = mix(h, 15) % 300;
+                r.language = match mix(h, 8) % 20 {
+                    0..=11 => Some("Python".into()),
+                    12..=14 => Some("Jupyter Notebook".into()),
+                    15..=16 => Some("C++".into()),
+                    17 => Some("Go".into()),
+                    _ => None,
+                };
+                if mix(h, 16) % 3 == 0 {
+                    r.default_branch = "master".into();
+                }
+                r.topics = vec![topic.to_string()];
+                if mix(h, 17) % 2 == 0 {
+                    r.topics.push("deep-learning".into());
+                }
+                r.description = Some(format!("{repo}: a fictional project about {topic}"));
+                let image = format!("{owner}/{repo}");
+                let dockerfile = match mix(h, 9) % 20 {
+                    0..=6 => Some("Dockerfile"),
+                    7..=8 => Some("docker/Dockerfile.gpu"),
+                    9 => Some("deploy/api.dockerfile"),
+                    _ => None,
+                };
+                let names_image = dockerfile.is_some() && mix(h, 11) % 2 == 0;
+                let mut readme = format!("# {repo}\n\nA fictional project about {topic}.\n");
+                if names_image {
+                    readme.push_str(&format!("\n```\ndocker pull {image}:latest\n```\n"));
+                }
+                r = r.file("README.md", readme);
+                if let Some(path) = dockerfile {
+                    r = r.file(path, "FROM python:3.10-slim\nCOPY . /app\n");
+                    if names_image && mix(h, 10) % 4 == 0 {
+                        r = r.file(
+                            "docker-compose.yml",
+                            format!("services:\n  app:\n    image: {image}:latest\n"),
+                        );
+                    }
+                } else {
+                    match mix(h, 9) % 20 {
+                        10 => r = r.file("node_modules/tool/Dockerfile", "FROM node:18\n"),
+                        11 => {
+                            r = r
+                                .file("ops/container", "FROM alpine\n")
+                                .symlink("Dockerfile", "ops/container")
+                        }
+                        _ => {}
+                    }
+                }
+                r = r.file("src/main.py", format!("print({i})\n"));
+                if mix(h, 12) % 100 == 0 {
+                    r.commits = 0;
+                    r.releases = 0;
+                    r = r.state(RepoState::Empty);
                 }
                 r
             })

@@ -1,7 +1,9 @@
 //! A local GitHub look-alike on 127.0.0.1 that speaks the REST shapes the client uses
-//! (repository, commits, git trees and blobs, readme), with the behaviours an import must
-//! survive: rate limits (primary and secondary), truncated trees, 301 renames, 404, 451,
-//! empty repositories, and a delay on every answer for benchmarks.
+//! (repository, commits, git trees and blobs, readme, the commits and releases lists with
+//! `Link` pagination, repository search), with the behaviours an import and a selection must
+//! survive: rate limits (primary, secondary, and search's own), truncated trees, 301 renames,
+//! 404, 451, empty repositories, search's 1,000-result cap (422 past it), and a delay on every
+//! answer for benchmarks.
 //!
 //! Payloads follow GitHub's REST documentation (API version 2022-11-28); fields the client
 //! does not read are kept to a few for realism. Shared by this crate's tests and bench, the
@@ -9,6 +11,7 @@
 
 mod fixture;
 mod objects;
+mod search;
 
 use std::collections::{BTreeSet, HashMap};
 use std::convert::Infallible;
@@ -22,9 +25,10 @@ use http::{Request, Response, StatusCode};
 use http_body_util::Full;
 use hyper::body::{Bytes, Incoming};
 use hyper_util::rt::TokioIo;
+use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
 use serde_json::{json, Value};
 
-pub use fixture::{Fixture, FixtureRepo, RepoState};
+pub use fixture::{Fixture, FixtureRepo, RepoState, TOPIC_CREATED_FROM, TOPIC_CREATED_SPAN};
 use objects::RepoObjects;
 
 /// A primary rate limit: `limit` requests per window of `window` (rounded up to seconds).
@@ -61,7 +65,25 @@ pub struct MockConfig {
     /// Recursive tree listings with more entries than this answer `truncated: true` with the
     /// first entries only (GitHub's limit is 100,000 entries or 7 MB).
     pub tree_entry_limit: Option<usize>,
+    /// Search's own quota (GitHub: 30 a minute with a token, 10 without); without one,
+    /// search headers say 30 a minute, never spent. Search requests do not count against
+    /// [`MockConfig::primary`], nor other requests against this.
+    pub search: Option<PrimaryLimit>,
 }
+
+/// One search request as the server read it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SearchRequest {
+    /// The decoded `q`.
+    pub q: String,
+    /// `page` (1 when absent).
+    pub page: u64,
+    /// `per_page` (30 when absent).
+    pub per_page: u64,
+}
+
+/// GitHub's cap on reachable search results.
+const SEARCH_CAP: usize = 1000;
 
 /// Counters read by tests.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -76,6 +98,10 @@ pub struct MockStats {
     pub early_requests: u64,
     /// 301 answers sent.
     pub redirects: u64,
+    /// Search requests received (refused ones included).
+    pub search_requests: u64,
+    /// Search requests refused because the search quota was spent.
+    pub search_refusals: u64,
 }
 
 #[derive(Default)]
@@ -85,12 +111,17 @@ struct Counters {
     secondary_trips: AtomicU64,
     early_requests: AtomicU64,
     redirects: AtomicU64,
+    search_requests: AtomicU64,
+    search_refusals: AtomicU64,
 }
 
 struct Limits {
     /// Epoch second at which the primary window resets, and requests used in it.
     reset: u64,
     used: u64,
+    /// The same for the search quota.
+    search_reset: u64,
+    search_used: u64,
     /// Secondary block.
     blocked_until: Option<Instant>,
 }
@@ -105,6 +136,7 @@ struct Server {
     counters: Counters,
     limits: Mutex<Limits>,
     authorizations: Mutex<BTreeSet<String>>,
+    searches: Mutex<Vec<SearchRequest>>,
 }
 
 /// A running mock server; stops when dropped.
@@ -154,6 +186,12 @@ fn message(status: StatusCode, text: &str) -> Answer {
             "status": status.as_u16().to_string(),
         }),
     )
+}
+
+/// Item indexes `[from, to)` of `page` (1-based) of a list of `total`.
+fn page_bounds(page: u64, per_page: u64, total: u64) -> (u64, u64) {
+    let from = (page - 1).saturating_mul(per_page).min(total);
+    (from, from.saturating_add(per_page).min(total))
 }
 
 fn base64(bytes: &[u8]) -> String {
@@ -232,9 +270,12 @@ impl MockGitHub {
             limits: Mutex::new(Limits {
                 reset: 0,
                 used: 0,
+                search_reset: 0,
+                search_used: 0,
                 blocked_until: None,
             }),
             authorizations: Mutex::new(BTreeSet::new()),
+            searches: Mutex::new(Vec::new()),
         });
         let accept_server = Arc::clone(&server);
         let task = tokio::spawn(async move {
@@ -281,7 +322,18 @@ impl MockGitHub {
             secondary_trips: c.secondary_trips.load(Ordering::Relaxed),
             early_requests: c.early_requests.load(Ordering::Relaxed),
             redirects: c.redirects.load(Ordering::Relaxed),
+            search_requests: c.search_requests.load(Ordering::Relaxed),
+            search_refusals: c.search_refusals.load(Ordering::Relaxed),
         }
+    }
+
+    /// Every search request received (refused ones included), in order of arrival.
+    pub fn searches(&self) -> Vec<SearchRequest> {
+        self.server
+            .searches
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     /// Every distinct `Authorization` header received (tests check the token is sent).
@@ -302,6 +354,36 @@ impl Server {
             tokio::time::sleep(self.config.delay).await;
         }
         let n = self.counters.requests.fetch_add(1, Ordering::Relaxed) + 1;
+        let is_search = req.uri().path().starts_with("/search/");
+        let search_request = is_search.then(|| {
+            self.counters
+                .search_requests
+                .fetch_add(1, Ordering::Relaxed);
+            let query = req.uri().query().unwrap_or("");
+            let get = |key: &str| {
+                query
+                    .split('&')
+                    .find_map(|kv| kv.strip_prefix(key)?.strip_prefix('='))
+                    .map(|v| percent_decode(&v.replace('+', " ")))
+            };
+            // An unreadable number reads as 0, which the search answers with 422.
+            let number = |key: &str, default: u64| {
+                get(key)
+                    .map_or(Some(default), |v| v.parse().ok())
+                    .unwrap_or(0)
+            };
+            let request = SearchRequest {
+                q: get("q").unwrap_or_default(),
+                page: number("page", 1),
+                per_page: number("per_page", 30),
+            };
+            self.searches
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push(request.clone());
+            request
+        });
+        let resource = if is_search { "search" } else { "core" };
         if let Some(auth) = req
             .headers()
             .get(AUTHORIZATION)
@@ -341,34 +423,135 @@ impl Server {
                 }
                 return r;
             }
-            // Primary limit.
-            match self.config.primary {
+            // Primary limit, or search's own.
+            let (quota, default, refusals) = if is_search {
+                (
+                    self.config.search,
+                    (29, epoch() + 60, 30),
+                    &self.counters.search_refusals,
+                )
+            } else {
+                (
+                    self.config.primary,
+                    (4999, epoch() + 3600, 5000),
+                    &self.counters.primary_refusals,
+                )
+            };
+            let Limits {
+                reset: core_reset,
+                used: core_used,
+                search_reset,
+                search_used,
+                ..
+            } = &mut *limits;
+            let (window_reset, used) = if is_search {
+                (search_reset, search_used)
+            } else {
+                (core_reset, core_used)
+            };
+            match quota {
                 Some(p) => {
                     let now = epoch();
-                    if now >= limits.reset {
-                        limits.reset = now + p.window.as_secs_f64().ceil().max(1.0) as u64;
-                        limits.used = 0;
+                    if now >= *window_reset {
+                        *window_reset = now + p.window.as_secs_f64().ceil().max(1.0) as u64;
+                        *used = 0;
                     }
-                    if limits.used >= p.limit {
-                        self.counters
-                            .primary_refusals
-                            .fetch_add(1, Ordering::Relaxed);
+                    if *used >= p.limit {
+                        refusals.fetch_add(1, Ordering::Relaxed);
                         let mut r = message(
                             StatusCode::FORBIDDEN,
                             "API rate limit exceeded for 127.0.0.1. (But here's the good news: Authenticated requests get a higher rate limit.)",
                         );
-                        rate_headers(&mut r, p.limit, 0, limits.reset);
+                        rate_headers(&mut r, p.limit, 0, *window_reset, resource);
                         return r;
                     }
-                    limits.used += 1;
-                    (p.limit - limits.used, limits.reset, p.limit)
+                    *used += 1;
+                    (p.limit - *used, *window_reset, p.limit)
                 }
-                None => (4999, epoch() + 3600, 5000),
+                None => default,
             }
         };
-        let mut resp = self.route(&req);
-        rate_headers(&mut resp, limit, remaining, reset);
+        let mut resp = match search_request {
+            Some(request) => self.search(&req, request),
+            None => self.route(&req),
+        };
+        rate_headers(&mut resp, limit, remaining, reset, resource);
         resp
+    }
+
+    /// `GET /search/repositories`.
+    fn search(&self, req: &Request<Incoming>, request: SearchRequest) -> Answer {
+        if req.uri().path().trim_end_matches('/') != "/search/repositories" {
+            return message(StatusCode::NOT_FOUND, "Not Found");
+        }
+        let invalid = |text: &str| {
+            json_answer(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                json!({
+                    "message": "Validation Failed",
+                    "errors": [{ "resource": "Search", "field": "q", "code": "invalid", "message": text }],
+                    "documentation_url": "https://docs.github.com/v3/search",
+                    "status": "422",
+                }),
+            )
+        };
+        if request.q.trim().is_empty() {
+            return invalid("q is missing");
+        }
+        let query = match search::Query::parse(&request.q) {
+            Ok(q) => q,
+            Err(e) => return invalid(&e),
+        };
+        let (page, per_page) = (request.page, request.per_page);
+        if page == 0 || per_page == 0 {
+            return invalid("page and per_page must be positive");
+        }
+        let per_page = per_page.min(100) as usize;
+        let start = (page as usize - 1).saturating_mul(per_page);
+        if start >= SEARCH_CAP {
+            return message(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "Only the first 1000 search results are available",
+            );
+        }
+        // "Best match", made deterministic: most stars first, then oldest id.
+        let mut found: Vec<&RepoObjects> = self
+            .repos
+            .iter()
+            .filter(|o| query.matches(&o.repo))
+            .collect();
+        found.sort_by(|a, b| {
+            b.repo
+                .stars
+                .cmp(&a.repo.stars)
+                .then(a.repo.id.cmp(&b.repo.id))
+        });
+        let total = found.len();
+        let end = (start + per_page).min(total).min(SEARCH_CAP);
+        let items: Vec<Value> = found
+            .get(start..end.max(start))
+            .unwrap_or_default()
+            .iter()
+            .map(|o| {
+                let mut v = self.repo_json(&o.repo, o);
+                v["score"] = json!(1.0);
+                v
+            })
+            .collect();
+        let mut r = json_answer(
+            StatusCode::OK,
+            json!({ "total_count": total, "incomplete_results": false, "items": items }),
+        );
+        let last = total.min(SEARCH_CAP).div_ceil(per_page).max(1) as u64;
+        let q = utf8_percent_encode(&request.q, NON_ALPHANUMERIC).to_string();
+        let url = |p: u64| {
+            format!(
+                "{}/search/repositories?q={q}&per_page={per_page}&page={p}",
+                self.base
+            )
+        };
+        link_header(&mut r, page, last, url);
+        r
     }
 
     fn route(&self, req: &Request<Incoming>) -> Answer {
@@ -441,8 +624,71 @@ impl Server {
                 .map(percent_decode)
         };
         let empty = || message(StatusCode::CONFLICT, "Git Repository is empty.");
+        let list_page = || {
+            let per_page = param("per_page")
+                .and_then(|v| v.parse::<u64>().ok())
+                .unwrap_or(30)
+                .clamp(1, 100);
+            let page = param("page")
+                .and_then(|v| v.parse::<u64>().ok())
+                .unwrap_or(1)
+                .max(1);
+            (page, per_page)
+        };
+        let list_url = |what: &'static str, per_page: u64| {
+            let (base, id) = (self.base.clone(), repo.id);
+            move |p: u64| format!("{base}/repositories/{id}/{what}?per_page={per_page}&page={p}")
+        };
         match rest {
             [] => json_answer(StatusCode::OK, self.repo_json(repo, objects)),
+            ["commits"] => {
+                let Some(commit) = &objects.commit else {
+                    return empty();
+                };
+                let (page, per_page) = list_page();
+                let (from, to) = page_bounds(page, per_page, repo.commits);
+                let items: Vec<Value> = (from..to)
+                    .map(|i| {
+                        let sha = if i == 0 {
+                            commit.clone()
+                        } else {
+                            crate::git::object_sha("commit", format!("{}#{i}", repo.full_name).as_bytes())
+                        };
+                        json!({
+                            "sha": sha,
+                            "commit": { "message": format!("commit {i}") },
+                            "html_url": format!("https://github.com/{}/commit/{sha}", repo.full_name),
+                        })
+                    })
+                    .collect();
+                let mut r = json_answer(StatusCode::OK, Value::Array(items));
+                let last = repo.commits.div_ceil(per_page).max(1);
+                link_header(&mut r, page, last, list_url("commits", per_page));
+                r
+            }
+            ["releases"] => {
+                let (page, per_page) = list_page();
+                let (from, to) = page_bounds(page, per_page, repo.releases);
+                let items: Vec<Value> = (from..to)
+                    .map(|i| {
+                        let tag = format!("v0.{}", repo.releases - i);
+                        json!({
+                            "id": repo.id * 1000 + i,
+                            "tag_name": tag,
+                            "name": tag,
+                            "draft": false,
+                            "prerelease": false,
+                            "created_at": repo.pushed_at,
+                            "published_at": repo.pushed_at,
+                            "html_url": format!("https://github.com/{}/releases/tag/{tag}", repo.full_name),
+                        })
+                    })
+                    .collect();
+                let mut r = json_answer(StatusCode::OK, Value::Array(items));
+                let last = repo.releases.div_ceil(per_page).max(1);
+                link_header(&mut r, page, last, list_url("releases", per_page));
+                r
+            }
             ["commits", reference @ ..] if !reference.is_empty() => {
                 let Some(commit) = &objects.commit else {
                     return empty();
@@ -480,6 +726,12 @@ impl Server {
                 }
                 let recursive =
                     param("recursive").is_some_and(|v| !v.is_empty() && v != "0" && v != "false");
+                // A branch name stands for its commit, as on GitHub.
+                let branch = percent_decode(sha);
+                let sha = match &objects.commit {
+                    Some(c) if branch == repo.default_branch => c.as_str(),
+                    _ => *sha,
+                };
                 let Some(mut entries) = objects.listing(sha, recursive) else {
                     return message(StatusCode::NOT_FOUND, "Not Found");
                 };
@@ -490,7 +742,7 @@ impl Server {
                         truncated = true;
                     }
                 }
-                let tree_sha = if Some(*sha) == objects.commit.as_deref() {
+                let tree_sha = if Some(sha) == objects.commit.as_deref() {
                     objects.root_tree.clone().unwrap_or_default()
                 } else {
                     sha.to_string()
@@ -588,7 +840,7 @@ impl Server {
             "html_url": format!("https://github.com/{}", repo.full_name),
             "url": format!("{}/repos/{}", self.base, repo.full_name),
             "description": repo.description,
-            "fork": false,
+            "fork": repo.fork,
             "homepage": null,
             "size": if objects.commit.is_some() { size } else { 0 },
             "stargazers_count": repo.stars,
@@ -603,20 +855,39 @@ impl Server {
             "disabled": false,
             "visibility": "public",
             "default_branch": repo.default_branch,
-            "created_at": "2019-05-04T12:00:00Z",
-            "updated_at": "2022-01-10T08:30:00Z",
-            "pushed_at": if objects.commit.is_some() { json!("2022-01-09T17:45:00Z") } else { Value::Null },
+            "created_at": repo.created_at,
+            "updated_at": repo.pushed_at,
+            "pushed_at": if objects.commit.is_some() { json!(repo.pushed_at) } else { Value::Null },
         })
     }
 }
 
-fn rate_headers(r: &mut Answer, limit: u64, remaining: u64, reset: u64) {
+fn rate_headers(r: &mut Answer, limit: u64, remaining: u64, reset: u64, resource: &'static str) {
     let h = r.headers_mut();
     h.insert("x-ratelimit-limit", limit.into());
     h.insert("x-ratelimit-remaining", remaining.into());
     h.insert("x-ratelimit-reset", reset.into());
     h.insert("x-ratelimit-used", (limit - remaining).into());
-    h.insert("x-ratelimit-resource", HeaderValue::from_static("core"));
+    h.insert("x-ratelimit-resource", HeaderValue::from_static(resource));
+}
+
+/// GitHub's pagination header: `next`, `last`, `first` and `prev` where they apply.
+fn link_header(r: &mut Answer, page: u64, last: u64, url: impl Fn(u64) -> String) {
+    let mut links = Vec::new();
+    if page < last {
+        links.push(format!("<{}>; rel=\"next\"", url(page + 1)));
+        links.push(format!("<{}>; rel=\"last\"", url(last)));
+    }
+    if page > 1 {
+        links.push(format!("<{}>; rel=\"first\"", url(1)));
+        links.push(format!("<{}>; rel=\"prev\"", url((page - 1).min(last))));
+    }
+    if links.is_empty() {
+        return;
+    }
+    if let Ok(v) = HeaderValue::from_str(&links.join(", ")) {
+        r.headers_mut().insert(http::header::LINK, v);
+    }
 }
 
 #[cfg(test)]

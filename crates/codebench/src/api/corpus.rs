@@ -145,7 +145,7 @@ pub struct KeepToken {
     pub token: String,
 }
 
-fn check_token(t: &str) -> ApiResult<()> {
+pub(crate) fn check_token(t: &str) -> ApiResult<()> {
     if t.is_empty() {
         return Err(ApiError::invalid("the token is empty"));
     }
@@ -197,14 +197,6 @@ pub struct ImportGithub {
 }
 
 impl ImportGithub {
-    fn api_url(&self) -> Option<String> {
-        self.api_url
-            .as_deref()
-            .map(str::trim)
-            .filter(|u| !u.is_empty())
-            .map(str::to_string)
-    }
-
     /// The repositories to import: named, or read from the list file.
     fn entries(&self) -> ApiResult<Vec<codebench_github::ListEntry>> {
         match &self.list {
@@ -227,14 +219,7 @@ impl ImportGithub {
 
 impl Check for ImportGithub {
     fn check(&self) -> ApiResult<()> {
-        if let Some(u) = &self.api_url() {
-            input::line("API URL", u, MAX_URL)?;
-            if !(u.starts_with("https://") || u.starts_with("http://")) {
-                return Err(ApiError::invalid(format!(
-                    "'{u}' is not an http(s) URL (the GitHub API, e.g. https://github.example.com/api/v3)"
-                )));
-            }
-        }
+        github_api_url(&self.api_url)?;
         input::list("repository", &self.repos, MAX_LIST, MAX_URL)?;
         match (&self.list, self.repos.is_empty()) {
             (Some(_), false) => {
@@ -312,6 +297,33 @@ pub fn github_token(env: &dyn Env, typed: Option<&str>) -> ApiResult<Option<Stri
     Ok(env.var("GITHUB_TOKEN"))
 }
 
+/// A GitHub API URL given by the user: none when blank, else an http(s) URL.
+pub(crate) fn github_api_url(url: &Option<String>) -> ApiResult<Option<String>> {
+    http_url(
+        "API URL",
+        url,
+        "the GitHub API, e.g. https://github.example.com/api/v3",
+    )
+}
+
+/// An optional http(s) URL argument: none when blank; `what` says what it should be.
+pub(crate) fn http_url(field: &str, url: &Option<String>, what: &str) -> ApiResult<Option<String>> {
+    let url = url
+        .as_deref()
+        .map(str::trim)
+        .filter(|u| !u.is_empty())
+        .map(str::to_string);
+    if let Some(u) = &url {
+        input::line(field, u, MAX_URL)?;
+        if !(u.starts_with("https://") || u.starts_with("http://")) {
+            return Err(ApiError::invalid(format!(
+                "'{u}' is not an http(s) URL ({what})"
+            )));
+        }
+    }
+    Ok(url)
+}
+
 /// Imports repositories from GitHub, each in its own transaction as it completes; Cancel
 /// stops the import with what was stored kept, and running it again goes on from there.
 pub fn import_github(
@@ -320,7 +332,7 @@ pub fn import_github(
     task: &Task<'_, GithubProgress>,
 ) -> ApiResult<GithubImportSummary> {
     req.check()?;
-    let api_url = req.api_url();
+    let api_url = github_api_url(&req.api_url)?;
     let entries = req.entries()?;
     let concurrency = usize::from(req.concurrency.unwrap_or(4));
     let options = GithubImportOptions {

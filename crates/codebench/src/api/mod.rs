@@ -32,6 +32,7 @@ pub mod jobs;
 pub mod raters;
 pub mod reconcile;
 pub mod rounds;
+pub mod select;
 pub mod study;
 pub mod team;
 
@@ -272,6 +273,20 @@ macro_rules! for_each_operation {
                 copy_study($crate::api::team::CopyStudy) => $crate::copy::CopyReport, cli "copy";
                 /// Merges another copy of this study (a rater's) into this one, per item; conflicts by rule or choice.
                 merge_study($crate::api::team::MergeStudy) => $crate::merge::MergeReport, cli "merge";
+                /// The corpus selection: every step with its parameters, counts and excluded repositories.
+                selection($crate::api::select::SelectionRequest) => $crate::select::Selection, cli "select show";
+                /// The selection as selection.csv (one row per step).
+                selection_csv($crate::api::select::SelectionRequest) => String, cli "select show";
+                /// The methods paragraph of the selection: query, dates, criteria with counts, seed.
+                selection_methods($crate::api::select::SelectionRequest) => $crate::api::select::SelectionMethods, cli "select show";
+                /// The selection's funnel as an SVG figure.
+                selection_figure($crate::api::select::SelectionRequest) => $crate::figures::RenderedFigure, cli "select show";
+                /// Writes the selection's funnel figure as SVG and PNG into a folder.
+                export_selection_figure($crate::api::select::ExportSelectionFigure) => Vec<String>, cli "select show";
+                /// Draws a random or stratified sample of the repositories still in, with a seed.
+                select_sample($crate::api::select::SelectSample) => $crate::select::Step, cli "select sample";
+                /// A project's Docker Hub evidence (descriptions, pulls, tags), for beside its README.
+                hub_evidence($crate::api::select::HubEvidenceRequest) => $crate::hub::ProjectHub, cli "hub show";
             }
             global {
                 /// Creates a new study file (the shipped codebook, a codebook file, or the sample study).
@@ -288,6 +303,16 @@ macro_rules! for_each_operation {
                 import_github($crate::api::corpus::ImportGithub) => $crate::corpus::github::GithubImportSummary, progress $crate::api::corpus::GithubProgress, cli "import github";
                 /// Runs the queued metrics jobs (Dockerfile and image metrics).
                 run_jobs($crate::api::jobs::RunJobs) => $crate::jobs::RunSummary, progress $crate::jobs::JobEvent, cli "metrics run";
+                /// Searches GitHub for the selection (split past the 1,000-result cap), or resumes the search.
+                select_search($crate::api::select::SelectSearch) => $crate::select::Step, progress $crate::select::SelectProgress, cli "select search";
+                /// Applies filter criteria in order, each its own recorded step, or resumes them.
+                select_filter($crate::api::select::SelectFilter) => Vec<$crate::select::Step>, progress $crate::select::SelectProgress, cli "select filter";
+                /// Imports the repositories still in the selection from GitHub as the corpus.
+                select_accept($crate::api::select::SelectAccept) => $crate::select::accept::Accepted, progress $crate::select::SelectProgress, cli "select accept";
+                /// Re-runs the selection against today's GitHub and reports what drifted.
+                rerun_selection($crate::api::select::RerunSelection) => $crate::select::drift::DriftReport, progress $crate::select::SelectProgress, cli "select rerun";
+                /// Fetches Docker Hub descriptions and tags for the projects' image references.
+                fetch_hub($crate::api::select::FetchHub) => $crate::hub::HubFetchSummary, progress $crate::hub::HubProgress, cli "hub fetch";
             }
         }
     };
@@ -355,5 +380,10 @@ pub use reconcile::{
     set_auto_consensus,
 };
 pub use rounds::{assign_round, create_round, reveal_round, round, rounds};
+pub use select::{
+    export_selection_figure, fetch_hub, hub_evidence, rerun_selection, select_accept,
+    select_filter, select_sample, select_search, selection, selection_csv, selection_figure,
+    selection_methods,
+};
 pub use study::{create_study, status};
 pub use team::{copy_study, merge_study};

@@ -132,7 +132,7 @@ impl GithubImportSummary {
 
 /// The study's file rules as the GitHub crate's selector. The README comes through GitHub's
 /// readme endpoint, so the tree is asked only for the other roles.
-struct StudySelector;
+pub(crate) struct StudySelector;
 
 impl FileSelector for StudySelector {
     fn role(&self, path: &str) -> Option<FileRole> {
@@ -149,7 +149,7 @@ impl FileSelector for StudySelector {
     }
 }
 
-fn wait_reason(reason: WaitReason) -> &'static str {
+pub(crate) fn wait_reason(reason: WaitReason) -> &'static str {
     match reason {
         WaitReason::PrimaryRateLimit => "GitHub rate limit spent; waiting for it to reset",
         WaitReason::SecondaryRateLimit => "GitHub secondary rate limit; backing off",
@@ -580,10 +580,11 @@ pub struct ImageRefInfo {
     pub project: String,
     /// Normalized reference: `name[:tag][@sha256:...]`.
     pub reference: String,
-    /// File path it was found in, `list`, or `manual`.
+    /// File path it was found in, `list`, `manual`, or `docker-hub` (the selection's Docker
+    /// Hub filter found an image under the repository's own name).
     pub found_in: String,
-    /// `readme-link`, `docker-pull`, `compose-image`, `workflow-tags`, `docker-push`, `list`
-    /// or `manual`.
+    /// `readme-link`, `docker-pull`, `compose-image`, `workflow-tags`, `docker-push`, `list`,
+    /// `manual` or `selection`.
     pub how: String,
     /// When it was recorded.
     pub added_at: String,

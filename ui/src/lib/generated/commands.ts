@@ -3,7 +3,7 @@
 
 import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
-import type { AcceptConsensus, AcceptReport, AddRater, AgreementReport, AgreementRequest, ApiError, AssignRound, AutoRequest, ClearDecision, Cleared, Code, CodeSplit, CodeUse, Codebook, CodebookImported, CodebookRequest, CodesMerged, CodingQueue, CodingsImport, Consensus, ConsensusInput, CopyReport, CopyStudy, CreateRound, CreateStudy, Created, Decided, Decision, DecisionInput, DecisionsRequest, Done, EditCode, EnqueueMetrics, Enqueued, Evidence, EvidenceInput, EvidenceRequest, ExportCodebook, ExportFigures, ExportTables, Exported, FileWritten, GithubImportSummary, GithubProgress, ImageRefChange, ImageRefInfo, ImageRefsRequest, ImportCodebook, ImportFile, ImportGithub, ImportLabels, ImportLocal, Job, JobEvent, JobRequest, JobsRequest, KeepToken, LabelsImport, LocalImport, MergeCodes, MergeRaters, MergeReport, MergeStudy, Overview, OverviewRequest, ProjectRemoval, ProjectRequest, ProjectSummary, ProjectView, ProjectsRequest, ProposeCode, QueueRequest, Rater, RaterInfo, RaterMerge, RatersRequest, ReconcileQueue, ReconcileQueueRequest, Recorded, RemoveEvidence, RemoveProject, RemoveRater, RenameCode, RenameRater, RenderedFigure, ReopenConsensus, Reopened, ReportRequest, RevealRound, RoundDetail, RoundInfo, RoundRequest, RoundsRequest, RunJobs, RunSummary, SetAuto, SetCodeStatus, SplitCode, Status, StatusRequest, StudyReport, TokenStatusRequest, UnitInfo, UnitsRequest } from "./types";
+import type { AcceptConsensus, AcceptReport, Accepted, AddRater, AgreementReport, AgreementRequest, ApiError, AssignRound, AutoRequest, ClearDecision, Cleared, Code, CodeSplit, CodeUse, Codebook, CodebookImported, CodebookRequest, CodesMerged, CodingQueue, CodingsImport, Consensus, ConsensusInput, CopyReport, CopyStudy, CreateRound, CreateStudy, Created, Decided, Decision, DecisionInput, DecisionsRequest, Done, DriftReport, EditCode, EnqueueMetrics, Enqueued, Evidence, EvidenceInput, EvidenceRequest, ExportCodebook, ExportFigures, ExportSelectionFigure, ExportTables, Exported, FetchHub, FileWritten, GithubImportSummary, GithubProgress, HubEvidenceRequest, HubFetchSummary, HubProgress, ImageRefChange, ImageRefInfo, ImageRefsRequest, ImportCodebook, ImportFile, ImportGithub, ImportLabels, ImportLocal, Job, JobEvent, JobRequest, JobsRequest, KeepToken, LabelsImport, LocalImport, MergeCodes, MergeRaters, MergeReport, MergeStudy, Overview, OverviewRequest, ProjectHub, ProjectRemoval, ProjectRequest, ProjectSummary, ProjectView, ProjectsRequest, ProposeCode, QueueRequest, Rater, RaterInfo, RaterMerge, RatersRequest, ReconcileQueue, ReconcileQueueRequest, Recorded, RemoveEvidence, RemoveProject, RemoveRater, RenameCode, RenameRater, RenderedFigure, ReopenConsensus, Reopened, ReportRequest, RerunSelection, RevealRound, RoundDetail, RoundInfo, RoundRequest, RoundsRequest, RunJobs, RunSummary, SelectAccept, SelectFilter, SelectProgress, SelectSample, SelectSearch, Selection, SelectionMethods, SelectionRequest, SetAuto, SetCodeStatus, SplitCode, Status, StatusRequest, Step, StudyReport, TokenStatusRequest, UnitInfo, UnitsRequest } from "./types";
 
 /** The payload of a task's `finished` event: its result, or why it failed. */
 export type Finished<T> = { result: T; error: null } | { result: null; error: ApiError };
@@ -176,6 +176,27 @@ export const copyStudy = (request: CopyStudy): Promise<CopyReport> => invoke<Cop
 /** Merges another copy of this study (a rater's) into this one, per item; conflicts by rule or choice. */
 export const mergeStudy = (request: MergeStudy): Promise<MergeReport> => invoke<MergeReport>("merge_study", { request });
 
+/** The corpus selection: every step with its parameters, counts and excluded repositories. */
+export const selection = (request: SelectionRequest): Promise<Selection> => invoke<Selection>("selection", { request });
+
+/** The selection as selection.csv (one row per step). */
+export const selectionCsv = (request: SelectionRequest): Promise<string> => invoke<string>("selection_csv", { request });
+
+/** The methods paragraph of the selection: query, dates, criteria with counts, seed. */
+export const selectionMethods = (request: SelectionRequest): Promise<SelectionMethods> => invoke<SelectionMethods>("selection_methods", { request });
+
+/** The selection's funnel as an SVG figure. */
+export const selectionFigure = (request: SelectionRequest): Promise<RenderedFigure> => invoke<RenderedFigure>("selection_figure", { request });
+
+/** Writes the selection's funnel figure as SVG and PNG into a folder. */
+export const exportSelectionFigure = (request: ExportSelectionFigure): Promise<Array<string>> => invoke<Array<string>>("export_selection_figure", { request });
+
+/** Draws a random or stratified sample of the repositories still in, with a seed. */
+export const selectSample = (request: SelectSample): Promise<Step> => invoke<Step>("select_sample", { request });
+
+/** A project's Docker Hub evidence (descriptions, pulls, tags), for beside its README. */
+export const hubEvidence = (request: HubEvidenceRequest): Promise<ProjectHub> => invoke<ProjectHub>("hub_evidence", { request });
+
 /** Creates a new study file (the shipped codebook, a codebook file, or the sample study). */
 export const createStudy = (request: CreateStudy): Promise<Created> => invoke<Created>("create_study", { request });
 
@@ -205,3 +226,48 @@ export const onRunJobsProgress = (cb: (p: JobEvent) => void): Promise<UnlistenFn
 export const onRunJobsFinished = (cb: (f: Finished<RunSummary>) => void): Promise<UnlistenFn> => listen<Finished<RunSummary>>("run_jobs:finished", (e) => cb(e.payload));
 /** Asks run_jobs to stop (what was stored stays); false when none runs. */
 export const cancelRunJobs = (): Promise<boolean> => invoke<boolean>("cancel_task", { request: { task: "run_jobs" } });
+
+/** Searches GitHub for the selection (split past the 1,000-result cap), or resumes the search. Starts it in the background; false when one is already running. */
+export const selectSearch = (request: SelectSearch): Promise<boolean> => invoke<boolean>("select_search", { request });
+/** Progress of select_search. */
+export const onSelectSearchProgress = (cb: (p: SelectProgress) => void): Promise<UnlistenFn> => listen<SelectProgress>("select_search:progress", (e) => cb(e.payload));
+/** The end of select_search. */
+export const onSelectSearchFinished = (cb: (f: Finished<Step>) => void): Promise<UnlistenFn> => listen<Finished<Step>>("select_search:finished", (e) => cb(e.payload));
+/** Asks select_search to stop (what was stored stays); false when none runs. */
+export const cancelSelectSearch = (): Promise<boolean> => invoke<boolean>("cancel_task", { request: { task: "select_search" } });
+
+/** Applies filter criteria in order, each its own recorded step, or resumes them. Starts it in the background; false when one is already running. */
+export const selectFilter = (request: SelectFilter): Promise<boolean> => invoke<boolean>("select_filter", { request });
+/** Progress of select_filter. */
+export const onSelectFilterProgress = (cb: (p: SelectProgress) => void): Promise<UnlistenFn> => listen<SelectProgress>("select_filter:progress", (e) => cb(e.payload));
+/** The end of select_filter. */
+export const onSelectFilterFinished = (cb: (f: Finished<Array<Step>>) => void): Promise<UnlistenFn> => listen<Finished<Array<Step>>>("select_filter:finished", (e) => cb(e.payload));
+/** Asks select_filter to stop (what was stored stays); false when none runs. */
+export const cancelSelectFilter = (): Promise<boolean> => invoke<boolean>("cancel_task", { request: { task: "select_filter" } });
+
+/** Imports the repositories still in the selection from GitHub as the corpus. Starts it in the background; false when one is already running. */
+export const selectAccept = (request: SelectAccept): Promise<boolean> => invoke<boolean>("select_accept", { request });
+/** Progress of select_accept. */
+export const onSelectAcceptProgress = (cb: (p: SelectProgress) => void): Promise<UnlistenFn> => listen<SelectProgress>("select_accept:progress", (e) => cb(e.payload));
+/** The end of select_accept. */
+export const onSelectAcceptFinished = (cb: (f: Finished<Accepted>) => void): Promise<UnlistenFn> => listen<Finished<Accepted>>("select_accept:finished", (e) => cb(e.payload));
+/** Asks select_accept to stop (what was stored stays); false when none runs. */
+export const cancelSelectAccept = (): Promise<boolean> => invoke<boolean>("cancel_task", { request: { task: "select_accept" } });
+
+/** Re-runs the selection against today's GitHub and reports what drifted. Starts it in the background; false when one is already running. */
+export const rerunSelection = (request: RerunSelection): Promise<boolean> => invoke<boolean>("rerun_selection", { request });
+/** Progress of rerun_selection. */
+export const onRerunSelectionProgress = (cb: (p: SelectProgress) => void): Promise<UnlistenFn> => listen<SelectProgress>("rerun_selection:progress", (e) => cb(e.payload));
+/** The end of rerun_selection. */
+export const onRerunSelectionFinished = (cb: (f: Finished<DriftReport>) => void): Promise<UnlistenFn> => listen<Finished<DriftReport>>("rerun_selection:finished", (e) => cb(e.payload));
+/** Asks rerun_selection to stop (what was stored stays); false when none runs. */
+export const cancelRerunSelection = (): Promise<boolean> => invoke<boolean>("cancel_task", { request: { task: "rerun_selection" } });
+
+/** Fetches Docker Hub descriptions and tags for the projects' image references. Starts it in the background; false when one is already running. */
+export const fetchHub = (request: FetchHub): Promise<boolean> => invoke<boolean>("fetch_hub", { request });
+/** Progress of fetch_hub. */
+export const onFetchHubProgress = (cb: (p: HubProgress) => void): Promise<UnlistenFn> => listen<HubProgress>("fetch_hub:progress", (e) => cb(e.payload));
+/** The end of fetch_hub. */
+export const onFetchHubFinished = (cb: (f: Finished<HubFetchSummary>) => void): Promise<UnlistenFn> => listen<Finished<HubFetchSummary>>("fetch_hub:finished", (e) => cb(e.payload));
+/** Asks fetch_hub to stop (what was stored stays); false when none runs. */
+export const cancelFetchHub = (): Promise<boolean> => invoke<boolean>("cancel_task", { request: { task: "fetch_hub" } });

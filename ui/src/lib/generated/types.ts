@@ -45,6 +45,19 @@ not_met: number,
 blinded: number, };
 
 /**
+ * What an accept step did.
+ */
+export type Accepted = { 
+/**
+ * The accept step.
+ */
+step: Step, 
+/**
+ * The import it ran.
+ */
+import: GithubImportSummary, };
+
+/**
  * `add_rater`.
  */
 export type AddRater = { 
@@ -866,6 +879,31 @@ path: string,
 codebook: string, };
 
 /**
+ * One criterion of a filter step.
+ */
+export type Criterion = { "criterion": "min_commits", 
+/**
+ * The least kept.
+ */
+min: number, } | { "criterion": "min_releases", 
+/**
+ * The least kept.
+ */
+min: number, } | { "criterion": "not_archived" } | { "criterion": "not_fork" } | { "criterion": "min_stars", 
+/**
+ * The least kept.
+ */
+min: number, } | { "criterion": "pushed_after", 
+/**
+ * The date or time.
+ */
+date: string, } | { "criterion": "language", 
+/**
+ * The language, as GitHub names it (`Python`, `Jupyter Notebook`).
+ */
+language: string, } | { "criterion": "has_dockerfile" } | { "criterion": "has_hub_image" };
+
+/**
  * The outcome of deciding a consensus.
  */
 export type Decided = { 
@@ -1025,6 +1063,122 @@ check: string | null, };
  * An operation that returns nothing but success.
  */
 export type Done = Record<symbol, never>;
+
+/**
+ * A repository found both times whose search answer changed.
+ */
+export type DriftChange = { 
+/**
+ * `owner/name` today.
+ */
+repository: string, 
+/**
+ * GitHub's numeric id.
+ */
+repo_id: number, 
+/**
+ * What changed.
+ */
+fields: Array<FieldChange>, };
+
+/**
+ * A repository named in a drift report.
+ */
+export type DriftRepo = { 
+/**
+ * `owner/name` (today's name when GitHub still has it).
+ */
+repository: string, 
+/**
+ * GitHub's numeric id.
+ */
+repo_id: number, 
+/**
+ * Why it left, where that applies.
+ */
+reason: string | null, };
+
+/**
+ * What a re-run of the selection found.
+ */
+export type DriftReport = { 
+/**
+ * When it ran.
+ */
+ran_at: string, 
+/**
+ * The query re-run.
+ */
+query: string, 
+/**
+ * The end of today's `created:` range.
+ */
+created_until: string, 
+/**
+ * Repositories the recorded search found.
+ */
+found_before: number, 
+/**
+ * Repositories the search finds today.
+ */
+found_now: number, 
+/**
+ * Found before, not today (deleted, made private, renamed out of the query, topic removed).
+ */
+vanished: Array<DriftRepo>, 
+/**
+ * Found today, not before (created since, or newly matching the query).
+ */
+new: Array<DriftRepo>, 
+/**
+ * Found both times, with a different answer (including renames).
+ */
+changed: Array<DriftChange>, 
+/**
+ * The drift at every later step.
+ */
+steps: Array<DriftStep>, 
+/**
+ * HTTP requests sent.
+ */
+requests: number, 
+/**
+ * False when some repositories could not be checked (they count as still matching).
+ */
+complete: boolean, 
+/**
+ * Why it is not complete.
+ */
+note: string | null, };
+
+/**
+ * The drift at one recorded step.
+ */
+export type DriftStep = { 
+/**
+ * The step's position.
+ */
+step: number, 
+/**
+ * What it does.
+ */
+label: string, 
+/**
+ * Repositories out of it as recorded.
+ */
+recorded_out: number, 
+/**
+ * Repositories out of it today.
+ */
+out_now: number, 
+/**
+ * Out of it today, not as recorded (for a sample: now in its population, not before).
+ */
+newly_matching: Array<DriftRepo>, 
+/**
+ * Out of it as recorded, not today, with the reason.
+ */
+no_longer_matching: Array<DriftRepo>, };
 
 /**
  * `edit_code`.
@@ -1190,6 +1344,23 @@ export type EvidenceRequest = {
 rater?: string, };
 
 /**
+ * A repository a step left out.
+ */
+export type Excluded = { 
+/**
+ * `owner/name` as the search found it.
+ */
+repository: string, 
+/**
+ * GitHub's numeric id.
+ */
+repo_id: number, 
+/**
+ * Why, for people.
+ */
+reason: string, };
+
+/**
  * `export_codebook`.
  */
 export type ExportCodebook = { 
@@ -1220,6 +1391,15 @@ labels?: string,
 ease2022: boolean, };
 
 /**
+ * `export_selection_figure`.
+ */
+export type ExportSelectionFigure = { 
+/**
+ * The folder (absolute path; created if missing).
+ */
+dir: string, };
+
+/**
  * `export_tables`.
  */
 export type ExportTables = { 
@@ -1244,6 +1424,40 @@ files: Array<Written>,
  * Decisions and evidence of other raters left out: their round is not revealed yet.
  */
 withheld: number, };
+
+/**
+ * `fetch_hub`.
+ */
+export type FetchHub = { 
+/**
+ * Only this project's images (`owner/name`); none: every project's.
+ */
+project?: string, 
+/**
+ * Docker Hub; none: hub.docker.com.
+ */
+hub_url?: string, 
+/**
+ * Fetch again repositories fetched before.
+ */
+refresh: boolean, };
+
+/**
+ * One field of a repository that changed since the recorded search.
+ */
+export type FieldChange = { 
+/**
+ * `full_name`, `archived`, `fork`, `stars`, `pushed_at`, `language` or `default_branch`.
+ */
+field: string, 
+/**
+ * As recorded.
+ */
+before: string, 
+/**
+ * Today.
+ */
+now: string, };
 
 /**
  * One file as shown to a rater.
@@ -1430,6 +1644,204 @@ expand: boolean,
 content: string, };
 
 /**
+ * `hub_evidence`.
+ */
+export type HubEvidenceRequest = { 
+/**
+ * `owner/name`.
+ */
+project: string, };
+
+/**
+ * A Hub repository that could not be fetched.
+ */
+export type HubFailure = { 
+/**
+ * `namespace/repository`.
+ */
+name: string, 
+/**
+ * Why.
+ */
+message: string, };
+
+/**
+ * What a Docker Hub fetch did.
+ */
+export type HubFetchSummary = { 
+/**
+ * Projects whose image references were read.
+ */
+projects: number, 
+/**
+ * Distinct Docker Hub repositories they reference.
+ */
+repositories: number, 
+/**
+ * Hub repositories fetched and stored now (found or not).
+ */
+fetched: number, 
+/**
+ * Of those, the ones Docker Hub does not have (404).
+ */
+not_found: Array<string>, 
+/**
+ * Fetched before and not asked again.
+ */
+skipped: Array<string>, 
+/**
+ * Could not be fetched (rate limit past its budget, network); fetched next time.
+ */
+failed: Array<HubFailure>, 
+/**
+ * HTTP requests sent.
+ */
+requests: number, 
+/**
+ * Stopped before the end.
+ */
+cancelled: boolean, };
+
+/**
+ * One Docker Hub repository a project references, as a rater reads it.
+ */
+export type HubImage = { 
+/**
+ * `namespace/repository` (official images: `library/name`).
+ */
+name: string, 
+/**
+ * The project's image references that name it.
+ */
+references: Array<string>, 
+/**
+ * Whether it was fetched (false: not yet; the fetch fills it in).
+ */
+fetched: boolean, 
+/**
+ * Whether Docker Hub has it (false when it answered 404, or not fetched).
+ */
+found: boolean, 
+/**
+ * One-line description.
+ */
+description: string | null, 
+/**
+ * The overview as written, Markdown.
+ */
+full_description: string | null, 
+/**
+ * The overview rendered to sanitised HTML (as READMEs are).
+ */
+full_description_html: string | null, 
+/**
+ * Stars.
+ */
+star_count: number | null, 
+/**
+ * Pulls, all time.
+ */
+pull_count: number | null, 
+/**
+ * Last update, ISO 8601.
+ */
+last_updated: string | null, 
+/**
+ * Creation, ISO 8601.
+ */
+date_registered: string | null, 
+/**
+ * Docker Hub's status (`active`...).
+ */
+status: string | null, 
+/**
+ * Its page on Docker Hub.
+ */
+web_url: string, 
+/**
+ * The tag total Docker Hub reports.
+ */
+tag_count: number | null, 
+/**
+ * Whether every tag was read.
+ */
+tags_complete: boolean, 
+/**
+ * The tags read, most recently updated first.
+ */
+tags: Array<HubTagInfo>, 
+/**
+ * When it was fetched.
+ */
+fetched_at: string | null, };
+
+/**
+ * Progress of a Docker Hub fetch.
+ */
+export type HubProgress = { "event": "planned", 
+/**
+ * To fetch.
+ */
+to_fetch: number, 
+/**
+ * Fetched before (not asked again).
+ */
+skipped: number, } | { "event": "waiting", 
+/**
+ * The Hub repository whose request met it.
+ */
+name: string, 
+/**
+ * Why, in words.
+ */
+reason: string, 
+/**
+ * How long, in seconds.
+ */
+wait_seconds: number, } | { "event": "done", 
+/**
+ * `namespace/repository`.
+ */
+name: string, 
+/**
+ * Whether Docker Hub has it.
+ */
+found: boolean, 
+/**
+ * Tags read.
+ */
+tags: number, };
+
+/**
+ * One tag of a Hub repository.
+ */
+export type HubTagInfo = { 
+/**
+ * The tag.
+ */
+name: string, 
+/**
+ * Last push, ISO 8601.
+ */
+last_pushed: string | null, 
+/**
+ * Last update, ISO 8601.
+ */
+last_updated: string | null, 
+/**
+ * Digest.
+ */
+digest: string | null, 
+/**
+ * Compressed size in bytes.
+ */
+full_size: number | null, 
+/**
+ * `active` or `inactive`.
+ */
+status: string | null, };
+
+/**
  * An image reference of a project, to add or remove.
  */
 export type ImageRefChange = { 
@@ -1455,12 +1867,13 @@ project: string,
  */
 reference: string, 
 /**
- * File path it was found in, `list`, or `manual`.
+ * File path it was found in, `list`, `manual`, or `docker-hub` (the selection's Docker
+ * Hub filter found an image under the repository's own name).
  */
 found_in: string, 
 /**
- * `readme-link`, `docker-pull`, `compose-image`, `workflow-tags`, `docker-push`, `list`
- * or `manual`.
+ * `readme-link`, `docker-pull`, `compose-image`, `workflow-tags`, `docker-push`, `list`,
+ * `manual` or `selection`.
  */
 how: string, 
 /**
@@ -1979,6 +2392,19 @@ round?: string, };
  * How conflicts are settled when no choice is given for them.
  */
 export type Prefer = "mine" | "theirs" | "newest";
+
+/**
+ * A project's Docker Hub evidence.
+ */
+export type ProjectHub = { 
+/**
+ * `owner/name`.
+ */
+project: string, 
+/**
+ * Every Hub repository its image references name, by name.
+ */
+images: Array<HubImage>, };
 
 /**
  * What removing a project took away.
@@ -2538,6 +2964,27 @@ labels?: string,
 ease2022: boolean, };
 
 /**
+ * `rerun_selection`.
+ */
+export type RerunSelection = { 
+/**
+ * A token typed for this run; none: the keyring, else `$GITHUB_TOKEN`.
+ */
+token?: string, 
+/**
+ * The GitHub API; none: the one the search used.
+ */
+api_url?: string, 
+/**
+ * Docker Hub; none: the one the Hub filter used.
+ */
+hub_url?: string, 
+/**
+ * Repositories checked at once (1 to 64; none: 8).
+ */
+concurrency?: number, };
+
+/**
  * `reveal_round`.
  */
 export type RevealRound = { 
@@ -2744,6 +3191,210 @@ layers_analysed: number,
  * Layer lookups answered from the study's layer cache.
  */
 layers_reused: number, };
+
+/**
+ * `select_accept`.
+ */
+export type SelectAccept = { 
+/**
+ * A token typed for this run; none: the keyring, else `$GITHUB_TOKEN`.
+ */
+token?: string, 
+/**
+ * The GitHub API; none: api.github.com.
+ */
+api_url?: string, 
+/**
+ * Repositories imported at once (1 to 16; none: 8).
+ */
+concurrency?: number, };
+
+/**
+ * `select_filter`.
+ */
+export type SelectFilter = { 
+/**
+ * The criteria, in order: each becomes its own recorded step.
+ */
+criteria: Array<Criterion>, 
+/**
+ * A token typed for this run; none: the keyring, else `$GITHUB_TOKEN`.
+ */
+token?: string, 
+/**
+ * The GitHub API; none: api.github.com.
+ */
+api_url?: string, 
+/**
+ * Docker Hub (for `has_hub_image`); none: hub.docker.com.
+ */
+hub_url?: string, 
+/**
+ * Repositories checked at once (1 to 64; none: 8).
+ */
+concurrency?: number, };
+
+/**
+ * Progress of a selection step, for a progress bar or the app's Selection screen.
+ */
+export type SelectProgress = { "event": "step", 
+/**
+ * Its position.
+ */
+step: number, 
+/**
+ * What it does.
+ */
+label: string, 
+/**
+ * Repositories (or, for a search, slices) still to do.
+ */
+to_do: number, 
+/**
+ * Done by an earlier run.
+ */
+done_before: number, } | { "event": "counted", 
+/**
+ * The `q`.
+ */
+query: string, 
+/**
+ * GitHub's `total_count`.
+ */
+total: number, } | { "event": "planned", 
+/**
+ * Slices of at most 1,000 results.
+ */
+slices: number, 
+/**
+ * GitHub's total for the query.
+ */
+total: number, } | { "event": "page", 
+/**
+ * The slice (0-based).
+ */
+slice: number, 
+/**
+ * The page (1-based).
+ */
+page: number, 
+/**
+ * Repositories found so far.
+ */
+found: number, } | { "event": "checked", 
+/**
+ * The step.
+ */
+step: number, 
+/**
+ * `owner/name`.
+ */
+repository: string, 
+/**
+ * Whether it stays in.
+ */
+kept: boolean, 
+/**
+ * Why it was left out.
+ */
+reason: string | null, } | { "event": "waiting", 
+/**
+ * What the request was for.
+ */
+repo: string, 
+/**
+ * Why, in words.
+ */
+reason: string, 
+/**
+ * How long, in seconds.
+ */
+wait_seconds: number, } | { "event": "imported", 
+/**
+ * What was stored.
+ */
+result: RepoImport, };
+
+/**
+ * `select_sample`.
+ */
+export type SelectSample = { 
+/**
+ * Repositories to draw.
+ */
+size: number, 
+/**
+ * The seed: the same seed draws the same sample.
+ */
+seed: number, 
+/**
+ * Stratify by this field (`language`, `created_year`, `pushed_year`, `stars`, `owner`,
+ * `archived`, `fork`) with proportional allocation; none: a simple random sample.
+ */
+stratify?: string, };
+
+/**
+ * `select_search`.
+ */
+export type SelectSearch = { 
+/**
+ * A GitHub repository search query, e.g. `topic:mlops fork:true` (GitHub leaves forks
+ * out unless the query says `fork:true`).
+ */
+query: string, 
+/**
+ * The end of the `created:` range searched (`YYYY-MM-DD` or RFC 3339); none: now. It is
+ * recorded, so the search can be reproduced.
+ */
+created_until?: string, 
+/**
+ * Start the selection over with this search, dropping its steps (refused once the corpus
+ * was accepted).
+ */
+restart: boolean, 
+/**
+ * A token typed for this run; none: the one kept in the OS keyring, else `$GITHUB_TOKEN`.
+ */
+token?: string, 
+/**
+ * The GitHub API (GitHub Enterprise: `https://HOST/api/v3`); none: api.github.com.
+ */
+api_url?: string, };
+
+/**
+ * The whole selection.
+ */
+export type Selection = { 
+/**
+ * The steps, in order.
+ */
+steps: Array<Step>, 
+/**
+ * Repositories after the last step.
+ */
+population: number, 
+/**
+ * Whether an accept step finished: the corpus is the selection's.
+ */
+accepted: boolean, 
+/**
+ * The last re-run against today's GitHub, if any.
+ */
+drift: DriftReport | null, };
+
+/**
+ * The methods paragraph.
+ */
+export type SelectionMethods = { 
+/**
+ * The paragraph (Markdown: the query in backticks).
+ */
+text: string, };
+
+/**
+ * `selection`, `selection_methods`, `selection_figure`, `selection_csv`: no parameters.
+ */
+export type SelectionRequest = Record<symbol, never>;
 
 /**
  * `set_auto_consensus`.
@@ -2966,6 +3617,82 @@ raters: Array<RaterStatus>, };
 export type StatusRequest = Record<symbol, never>;
 
 /**
+ * One recorded step of the selection.
+ */
+export type Step = { 
+/**
+ * Its position in the funnel, 1-based.
+ */
+step: number, 
+/**
+ * What it does.
+ */
+kind: StepKind, 
+/**
+ * For a filter: the criterion's name (`min_commits`, `has_dockerfile`...).
+ */
+criterion: string | null, 
+/**
+ * What it does, in words (`at least 100 commits`).
+ */
+label: string, 
+/**
+ * Its parameters as recorded (the query and its fixed `created:` range, the criterion,
+ * the sample's size, seed and stratification field).
+ */
+parameters: Record<string, unknown>, 
+/**
+ * The GitHub API it asked (none for steps that ask nothing).
+ */
+api_url: string | null, 
+/**
+ * The Docker Hub it asked (the `has_hub_image` filter).
+ */
+hub_url: string | null, 
+/**
+ * When it first ran.
+ */
+started_at: string, 
+/**
+ * When it finished.
+ */
+finished_at: string | null, 
+/**
+ * Where it stands.
+ */
+status: StepStatus, 
+/**
+ * Repositories that went in (for the search: GitHub's total for the query).
+ */
+in: number | null, 
+/**
+ * Repositories that came out (so far, while unfinished).
+ */
+out: number | null, 
+/**
+ * Every repository it left out, with the reason.
+ */
+excluded: Array<Excluded>, 
+/**
+ * HTTP requests sent for it, over all its runs.
+ */
+requests: number, 
+/**
+ * Why it is unfinished or failed.
+ */
+error: string | null, };
+
+/**
+ * What a step does.
+ */
+export type StepKind = "search" | "filter" | "sample" | "accept";
+
+/**
+ * Where a step stands.
+ */
+export type StepStatus = "unfinished" | "done" | "failed";
+
+/**
  * What storing a snapshot did.
  */
 export type StoredSnapshot = { 
@@ -3010,7 +3737,12 @@ tables: Array<Table>,
  * Per dimension, the units the source has no label for (for the consensus: units not
  * reconciled yet), so a table's counts can be read with what they leave out.
  */
-unlabelled: Array<Unlabelled>, };
+unlabelled: Array<Unlabelled>, 
+/**
+ * How the corpus was selected, as a methods paragraph (the query, dates, criteria with
+ * their counts, the sample's seed), when the study recorded a selection.
+ */
+selection: string | null, };
 
 /**
  * One table of the report.
