@@ -14,6 +14,7 @@ pub mod cache;
 pub mod digest;
 pub mod error;
 pub mod filesystem;
+mod index;
 pub mod layer;
 pub mod local;
 pub mod manifest;

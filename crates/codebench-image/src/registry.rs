@@ -6,6 +6,7 @@
 //! in errors (to class them retryable), and the Authorization header dropped on every redirect
 //! (reqwest only drops it across hosts).
 
+use std::collections::{HashMap, HashSet};
 use std::io::{self, Read};
 use std::sync::Arc;
 use std::time::Duration;
@@ -18,13 +19,13 @@ use tokio::sync::{mpsc, Mutex, Semaphore};
 
 use crate::digest::{sha256_hex, sha256_of};
 use crate::error::ImageError;
+use crate::index::IndexWalk;
 use crate::layer::{analyze_layer_with, Hashing, LayerAnalysis, LayerInput, TransferError};
 use crate::manifest::{
-    is_attestation, parse_document, Descriptor, Document, Manifest, Platform,
-    ACCEPT as MANIFEST_ACCEPT,
+    parse_document, Descriptor, Document, Manifest, Platform, ACCEPT as MANIFEST_ACCEPT,
 };
 use crate::reference::Reference;
-use crate::report::{build_platform, AnalyzeOptions, ImageReport, PlatformReport};
+use crate::report::{build_platform, push_filtered, AnalyzeOptions, ImageReport, PlatformReport};
 
 /// Registry credentials (Docker Hub: user name and access token).
 #[derive(Clone)]
@@ -555,8 +556,9 @@ async fn analyze_remote_platform(
         String,
         tokio::task::JoinHandle<Result<LayerAnalysis, ImageError>>,
     )> = Vec::new();
+    let mut started: HashSet<&str> = HashSet::new();
     for l in &m.layers {
-        if handles.iter().any(|(d, _)| d == &l.digest) {
+        if !started.insert(l.digest.as_str()) {
             continue;
         }
         let (client, l2, opts2, sem) = (client.clone(), l.clone(), opts.clone(), sem.clone());
@@ -574,7 +576,7 @@ async fn analyze_remote_platform(
             }),
         ));
     }
-    let mut done: Vec<(String, LayerAnalysis)> = Vec::new();
+    let mut done: HashMap<String, LayerAnalysis> = HashMap::new();
     let mut first_err: Option<ImageError> = None;
     for (d, h) in handles {
         if first_err.is_some() {
@@ -582,7 +584,9 @@ async fn analyze_remote_platform(
             continue;
         }
         match h.await {
-            Ok(Ok(a)) => done.push((d, a)),
+            Ok(Ok(a)) => {
+                done.insert(d, a);
+            }
             Ok(Err(e)) => first_err = Some(e),
             Err(e) => {
                 first_err = Some(ImageError::Connection {
@@ -595,16 +599,15 @@ async fn analyze_remote_platform(
     if let Some(e) = first_err {
         return Err(e);
     }
-    let layers: Vec<LayerAnalysis> = m
+    let layers = m
         .layers
         .iter()
         .map(|l| {
-            done.iter()
-                .find(|(d, _)| d == &l.digest)
-                .map(|(_, a)| a.clone())
-                .expect("every layer was analysed")
+            done.get(&l.digest)
+                .cloned()
+                .ok_or_else(|| ImageError::NotFound(format!("layer {} was not analysed", l.digest)))
         })
-        .collect();
+        .collect::<Result<Vec<LayerAnalysis>, ImageError>>()?;
     let config_digest = m.config.digest.clone();
     tokio::task::spawn_blocking(move || {
         build_platform(
@@ -654,7 +657,7 @@ pub async fn analyze_registry(
         platforms: Vec::new(),
         attestations_skipped: 0,
     };
-    let mut todo: Vec<(Descriptor, u32)> = Vec::new();
+    let mut walk = IndexWalk::new(Some(&root_digest), aopts.max_manifests);
     match doc {
         Document::Manifest(m) => {
             let pr = analyze_remote_platform(
@@ -670,22 +673,16 @@ pub async fn analyze_registry(
             .unwrap_or_else(|e| PlatformReport::failed(None, &root_digest, &e));
             push_filtered(&mut report, pr, aopts);
         }
-        Document::Index(idx) => todo.extend(idx.manifests.into_iter().map(|d| (d, 0))),
-    }
-    let mut i = 0;
-    while i < todo.len() {
-        let (d, depth) = todo[i].clone();
-        i += 1;
-        if is_attestation(&d) {
-            report.attestations_skipped += 1;
-            continue;
-        }
-        if let (Some(f), Some(p)) = (&aopts.platform, &d.platform) {
-            if !f.accepts(p) {
-                continue;
+        Document::Index(idx) => {
+            let filter = aopts.platform.as_ref();
+            if let Some(f) = walk.add(&root_digest, idx.manifests, 0, filter, &mut report) {
+                report.platforms.push(f);
             }
         }
+    }
+    while let Some((d, depth)) = walk.next() {
         let step = async {
+            sha256_hex(&d.digest)?;
             let (bytes, ct, digest) = client
                 .manifest(&d.digest, Some(&d.digest), aopts.max_manifest_bytes)
                 .await?;
@@ -693,11 +690,7 @@ pub async fn analyze_registry(
             let (doc, mt) =
                 parse_document(&bytes, ct.as_deref(), &format!("manifest {}", d.digest))?;
             match doc {
-                Document::Index(inner) if depth < 4 => Ok(Err(inner.manifests)),
-                Document::Index(_) => Err(ImageError::MediaType {
-                    what: d.digest.clone(),
-                    reason: "indexes nested more than 4 deep".into(),
-                }),
+                Document::Index(inner) => Ok(Err(inner.manifests)),
                 Document::Manifest(m) => Ok(Ok(analyze_remote_platform(
                     client.clone(),
                     d.platform.clone(),
@@ -712,7 +705,12 @@ pub async fn analyze_registry(
         };
         match step.await {
             Ok(Ok(pr)) => push_filtered(&mut report, pr, aopts),
-            Ok(Err(more)) => todo.extend(more.into_iter().map(|x| (x, depth + 1))),
+            Ok(Err(more)) => {
+                let filter = aopts.platform.as_ref();
+                if let Some(f) = walk.add(&d.digest, more, depth + 1, filter, &mut report) {
+                    report.platforms.push(f);
+                }
+            }
             Err(e) => {
                 report
                     .platforms
@@ -731,15 +729,6 @@ pub async fn analyze_registry(
         )));
     }
     Ok(report)
-}
-
-fn push_filtered(report: &mut ImageReport, r: PlatformReport, opts: &AnalyzeOptions) {
-    if let (Some(f), Some(p), true) = (&opts.platform, &r.platform, r.error.is_none()) {
-        if !f.accepts(p) {
-            return;
-        }
-    }
-    report.platforms.push(r);
 }
 
 /// Blocking form of [`analyze_registry`], on a private two-thread tokio runtime.

@@ -33,6 +33,9 @@ pub struct AnalyzeOptions {
     /// Where layer digests are computed; `Auto` pipelines hashing on its own thread only when
     /// every layer running at once can have two cores.
     pub hashing: Hashing,
+    /// Most distinct manifests and nested indexes fetched below one index (a hostile index
+    /// could list thousands); past it the walk records an `index_limit` failure.
+    pub max_manifests: usize,
 }
 
 impl Default for AnalyzeOptions {
@@ -48,6 +51,7 @@ impl Default for AnalyzeOptions {
             max_config_bytes: 16 << 20,
             cache: None,
             hashing: Hashing::Auto,
+            max_manifests: 256,
         }
     }
 }
@@ -179,6 +183,17 @@ impl ImageReport {
             .filter_map(|p| p.error.as_ref()?.retry_after)
             .max()
     }
+}
+
+/// Adds a platform result unless the platform filter (applied late, for manifests whose
+/// platform is known only from the config) rejects it.
+pub(crate) fn push_filtered(report: &mut ImageReport, r: PlatformReport, opts: &AnalyzeOptions) {
+    if let (Some(f), Some(p), true) = (&opts.platform, &r.platform, r.error.is_none()) {
+        if !f.accepts(p) {
+            return;
+        }
+    }
+    report.platforms.push(r);
 }
 
 /// Builds a platform's metrics from its manifest, config and analysed layers.
