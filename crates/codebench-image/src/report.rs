@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 
 use serde::{Deserialize, Serialize};
 
-use crate::cache::{LayerCache, MemoryCache};
+use crate::cache::{LayerCache, MemoryCache, Pending};
 use crate::digest::sha256_of;
 use crate::error::{ErrorInfo, ImageError};
 use crate::filesystem::{merge_layers, FilesystemMetrics};
@@ -372,10 +372,10 @@ fn analyze_job(
             return Ok(a);
         }
     }
+    // Dropped without `put` on any failure, which releases what the miss reserved.
+    let pending = Pending::new(cache.clone(), job.key.clone());
     let reader = (job.open)()?;
     let a = analyze_layer_with(reader, &job.input, &opts.limits, hashing)?;
-    if let Some(k) = &job.key {
-        cache.put(k, &a);
-    }
+    pending.put(&a);
     Ok(a)
 }
