@@ -124,6 +124,15 @@ pub enum ImageError {
         #[source]
         source: std::io::Error,
     },
+    /// An index that nests deeper, or lists more manifests, than the walk allows (a hostile or
+    /// broken index).
+    #[error("index {index}: {reason}")]
+    IndexLimit {
+        /// The index's digest (or file).
+        index: String,
+        /// Which bound and its value.
+        reason: String,
+    },
     /// The reference or filter matched nothing to analyse.
     #[error("{0}")]
     NotFound(String),
@@ -168,6 +177,7 @@ impl ImageError {
             ImageError::MediaType { .. } => "media_type",
             ImageError::TooLarge { .. } => "too_large",
             ImageError::Limit { .. } => "limit",
+            ImageError::IndexLimit { .. } => "index_limit",
             ImageError::Archive { .. } => "archive",
             ImageError::Parse { .. } => "parse",
             ImageError::Io { .. } => "io",

@@ -10,10 +10,12 @@ use serde::Deserialize;
 
 use crate::digest::{sha256_hex, sha256_of};
 use crate::error::ImageError;
+use crate::index::IndexWalk;
 use crate::layer::LayerInput;
-use crate::manifest::{is_attestation, parse_document, Descriptor, Document, Manifest, Platform};
+use crate::manifest::{parse_document, Descriptor, Document, Manifest, Platform};
 use crate::report::{
-    build_platform, run_layers, AnalyzeOptions, ImageReport, LayerJob, PlatformReport,
+    build_platform, push_filtered, run_layers, AnalyzeOptions, ImageReport, LayerJob,
+    PlatformReport,
 };
 use crate::tarstream::{Seekable, TarReader};
 
@@ -168,7 +170,7 @@ fn analyze_blob_dir(
         attestations_skipped: 0,
     };
     let cache = opts.cache_or_local();
-    let mut todo: Vec<(Descriptor, u32)> = Vec::new();
+    let mut walk = IndexWalk::new(root_digest.as_deref(), opts.max_manifests);
     match doc {
         Document::Manifest(m) => {
             let digest = root_digest.unwrap_or_else(|| sha256_of(root));
@@ -185,62 +187,49 @@ fn analyze_blob_dir(
             push_filtered(&mut report, r, opts);
         }
         Document::Index(idx) => {
-            todo.extend(idx.manifests.into_iter().map(|d| (d, 0)));
-        }
-    }
-    while let Some((d, depth)) = pop_front(&mut todo) {
-        if is_attestation(&d) {
-            report.attestations_skipped += 1;
-            continue;
-        }
-        if let (Some(f), Some(p)) = (&opts.platform, &d.platform) {
-            if !f.accepts(p) {
-                continue;
+            let filter = opts.platform.as_ref();
+            let name = root_digest.as_deref().unwrap_or(root_name);
+            if let Some(f) = walk.add(name, idx.manifests, 0, filter, &mut report) {
+                report.platforms.push(f);
             }
         }
-        let result = (|| -> Result<Vec<(Descriptor, u32)>, Box<PlatformReport>> {
-            let fail =
-                |e: &ImageError| Box::new(PlatformReport::failed(d.platform.clone(), &d.digest, e));
-            let path = store.manifest_path(&d.digest).map_err(|e| fail(&e))?;
+    }
+    while let Some((d, depth)) = walk.next() {
+        let fail = |e: &ImageError| PlatformReport::failed(d.platform.clone(), &d.digest, e);
+        let step = || -> Result<Result<PlatformReport, Vec<Descriptor>>, ImageError> {
+            let path = store.manifest_path(&d.digest)?;
             let bytes = read_verified(
                 &path,
                 &d.digest,
                 d.size,
                 opts.max_manifest_bytes,
                 "manifest",
-            )
-            .map_err(|e| fail(&e))?;
+            )?;
             let (doc, mt) =
-                parse_document(&bytes, d.media_type.as_deref(), &path.display().to_string())
-                    .map_err(|e| fail(&e))?;
-            match doc {
-                Document::Index(inner) if depth < 4 => Ok(inner
-                    .manifests
-                    .into_iter()
-                    .map(|x| (x, depth + 1))
-                    .collect()),
-                Document::Index(_) => Err(fail(&ImageError::MediaType {
-                    what: d.digest.clone(),
-                    reason: "indexes nested more than 4 deep".into(),
-                })),
-                Document::Manifest(m) => {
-                    let r = analyze_manifest(
-                        store,
-                        d.platform.clone(),
-                        &d.digest,
-                        &mt,
-                        bytes.len() as u64,
-                        &m,
-                        opts,
-                        &cache,
-                    );
-                    Err(Box::new(r))
+                parse_document(&bytes, d.media_type.as_deref(), &path.display().to_string())?;
+            Ok(match doc {
+                Document::Index(inner) => Err(inner.manifests),
+                Document::Manifest(m) => Ok(analyze_manifest(
+                    store,
+                    d.platform.clone(),
+                    &d.digest,
+                    &mt,
+                    bytes.len() as u64,
+                    &m,
+                    opts,
+                    &cache,
+                )),
+            })
+        };
+        match step() {
+            Ok(Ok(r)) => push_filtered(&mut report, r, opts),
+            Ok(Err(more)) => {
+                let filter = opts.platform.as_ref();
+                if let Some(f) = walk.add(&d.digest, more, depth + 1, filter, &mut report) {
+                    report.platforms.push(f);
                 }
             }
-        })();
-        match result {
-            Ok(more) => todo.extend(more),
-            Err(r) => push_filtered(&mut report, *r, opts),
+            Err(e) => report.platforms.push(fail(&e)),
         }
     }
     if report.platforms.is_empty() {
@@ -254,25 +243,6 @@ fn analyze_blob_dir(
         )));
     }
     Ok(report)
-}
-
-fn pop_front<T>(v: &mut Vec<T>) -> Option<T> {
-    if v.is_empty() {
-        None
-    } else {
-        Some(v.remove(0))
-    }
-}
-
-/// Adds a platform result unless the platform filter (applied late, for manifests whose
-/// platform is known only from the config) rejects it.
-fn push_filtered(report: &mut ImageReport, r: PlatformReport, opts: &AnalyzeOptions) {
-    if let (Some(f), Some(p), true) = (&opts.platform, &r.platform, r.error.is_none()) {
-        if !f.accepts(p) {
-            return;
-        }
-    }
-    report.platforms.push(r);
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -376,6 +346,16 @@ pub fn analyze_docker_archive(
                 tar.read_data(&entry, opts.max_manifest_bytes)
                     .map_err(archive_err)?,
             );
+        }
+        if members.len() as u64 >= opts.limits.max_layer_entries {
+            return Err(ImageError::Archive {
+                digest: name.clone(),
+                offset: entry.data_offset,
+                reason: format!(
+                    "more than {} members (limit max_layer_entries)",
+                    opts.limits.max_layer_entries
+                ),
+            });
         }
         members.insert(
             path,

@@ -66,16 +66,21 @@ impl Platform {
     /// Parses `os/arch[/variant]`.
     pub fn parse(s: &str) -> Result<Platform, ImageError> {
         let parts: Vec<&str> = s.split('/').collect();
-        if !(2..=3).contains(&parts.len()) || parts.iter().any(|p| p.is_empty()) {
+        let (os, architecture, variant) = match parts.as_slice() {
+            [os, arch] => (*os, *arch, None),
+            [os, arch, variant] => (*os, *arch, Some(*variant)),
+            _ => ("", "", None),
+        };
+        if os.is_empty() || architecture.is_empty() || variant.is_some_and(str::is_empty) {
             return Err(ImageError::Reference {
                 reference: s.to_string(),
                 reason: "platform must be OS/ARCH or OS/ARCH/VARIANT".into(),
             });
         }
         Ok(Platform {
-            os: parts[0].to_string(),
-            architecture: parts[1].to_string(),
-            variant: parts.get(2).map(|v| v.to_string()),
+            os: os.to_string(),
+            architecture: architecture.to_string(),
+            variant: variant.map(str::to_string),
         })
     }
 
@@ -292,5 +297,8 @@ mod tests {
         assert!(f.accepts(&Platform::parse("linux/arm64/v8").unwrap()));
         assert!(!f.accepts(&Platform::parse("linux/amd64").unwrap()));
         assert!(Platform::parse("linux").is_err());
+        assert!(Platform::parse("linux//v8").is_err());
+        assert!(Platform::parse("linux/arm64/").is_err());
+        assert!(Platform::parse("a/b/c/d").is_err());
     }
 }

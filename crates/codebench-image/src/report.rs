@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 
 use serde::{Deserialize, Serialize};
 
-use crate::cache::{LayerCache, MemoryCache};
+use crate::cache::{LayerCache, MemoryCache, Pending};
 use crate::digest::sha256_of;
 use crate::error::{ErrorInfo, ImageError};
 use crate::filesystem::{merge_layers, FilesystemMetrics};
@@ -33,6 +33,9 @@ pub struct AnalyzeOptions {
     /// Where layer digests are computed; `Auto` pipelines hashing on its own thread only when
     /// every layer running at once can have two cores.
     pub hashing: Hashing,
+    /// Most distinct manifests and nested indexes fetched below one index (a hostile index
+    /// could list thousands); past it the walk records an `index_limit` failure.
+    pub max_manifests: usize,
 }
 
 impl Default for AnalyzeOptions {
@@ -48,6 +51,7 @@ impl Default for AnalyzeOptions {
             max_config_bytes: 16 << 20,
             cache: None,
             hashing: Hashing::Auto,
+            max_manifests: 256,
         }
     }
 }
@@ -179,6 +183,17 @@ impl ImageReport {
             .filter_map(|p| p.error.as_ref()?.retry_after)
             .max()
     }
+}
+
+/// Adds a platform result unless the platform filter (applied late, for manifests whose
+/// platform is known only from the config) rejects it.
+pub(crate) fn push_filtered(report: &mut ImageReport, r: PlatformReport, opts: &AnalyzeOptions) {
+    if let (Some(f), Some(p), true) = (&opts.platform, &r.platform, r.error.is_none()) {
+        if !f.accepts(p) {
+            return;
+        }
+    }
+    report.platforms.push(r);
 }
 
 /// Builds a platform's metrics from its manifest, config and analysed layers.
@@ -357,10 +372,10 @@ fn analyze_job(
             return Ok(a);
         }
     }
+    // Dropped without `put` on any failure, which releases what the miss reserved.
+    let pending = Pending::new(cache.clone(), job.key.clone());
     let reader = (job.open)()?;
     let a = analyze_layer_with(reader, &job.input, &opts.limits, hashing)?;
-    if let Some(k) = &job.key {
-        cache.put(k, &a);
-    }
+    pending.put(&a);
     Ok(a)
 }

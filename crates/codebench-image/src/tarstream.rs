@@ -170,10 +170,15 @@ impl<R: Skip> TarReader<R> {
     fn skip_pending(&mut self) -> Result<(), TarError> {
         if self.pending > 0 {
             let n = self.pending;
+            let end = self.pos.checked_add(n).ok_or_else(|| {
+                self.err(TarErrorKind::Malformed(
+                    "entry data runs past the largest possible archive offset".into(),
+                ))
+            })?;
             self.inner
                 .skip(n, &mut self.scratch)
                 .map_err(|e| self.io_err(e))?;
-            self.pos += n;
+            self.pos = end;
             self.pending = 0;
         }
         Ok(())
@@ -358,7 +363,10 @@ impl<R: Skip> TarReader<R> {
                 _ if typeflag == b'D' => stored_size,
                 _ => 0,
             };
-            self.pending = data + padding(data);
+            self.pending = data.checked_add(padding(data)).ok_or(TarError {
+                offset: header_offset,
+                kind: TarErrorKind::TooLarge(data),
+            })?;
             return Ok(Some(TarEntry {
                 path: String::from_utf8_lossy(&path_bytes).into_owned(),
                 kind,
@@ -389,12 +397,15 @@ fn cstr(b: &[u8]) -> &[u8] {
 
 /// Parses an octal or GNU base-256 numeric field.
 fn parse_numeric(field: &[u8]) -> Result<u64, String> {
-    if field[0] & 0x80 != 0 {
-        if field[0] & 0x40 != 0 {
+    let Some((&first, rest)) = field.split_first() else {
+        return Ok(0);
+    };
+    if first & 0x80 != 0 {
+        if first & 0x40 != 0 {
             return Err("negative base-256 number".into());
         }
-        let mut v: u64 = u64::from(field[0] & 0x3f);
-        for &b in &field[1..] {
+        let mut v: u64 = u64::from(first & 0x3f);
+        for &b in rest {
             v = v
                 .checked_mul(256)
                 .and_then(|v| v.checked_add(u64::from(b)))
@@ -495,6 +506,24 @@ mod tests {
         assert_eq!(r[0], (&b"path"[..], &b"a/b/c.txt"[..]));
         assert_eq!(r[1], (&b"size"[..], &b"9"[..]));
         assert!(parse_pax(b"99 path=x\n").is_err());
+    }
+
+    #[test]
+    fn a_size_near_u64_max_is_an_error_not_an_overflow() {
+        let mut block = [0u8; 512];
+        block[..4].copy_from_slice(b"file");
+        block[100..108].copy_from_slice(b"0000644\0");
+        block[124] = 0x80;
+        block[128..136].copy_from_slice(&(u64::MAX - 10).to_be_bytes());
+        block[156] = b'0';
+        block[257..263].copy_from_slice(b"ustar\0");
+        block[263..265].copy_from_slice(b"00");
+        block[148..156].copy_from_slice(b"        ");
+        let sum: u64 = block.iter().map(|&b| u64::from(b)).sum();
+        block[148..156].copy_from_slice(format!("{sum:06o}\0 ").as_bytes());
+        let mut r = TarReader::new(Streamed(&block[..]), u64::MAX);
+        let e = r.next_entry().unwrap_err();
+        assert!(matches!(e.kind, TarErrorKind::TooLarge(_)), "{}", e.kind);
     }
 
     #[test]

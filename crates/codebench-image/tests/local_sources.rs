@@ -275,3 +275,27 @@ fn oversized_manifest_and_bad_json_are_errors() {
         "{e}"
     );
 }
+
+#[test]
+fn oci_layout_index_listing_one_index_thousands_of_times_is_walked_once() {
+    let (amd, arm) = standard_images();
+    let dir = tempfile::tempdir().unwrap();
+    write_oci_layout(dir.path(), &[&amd, &arm]);
+    let (idx, _) = index_of(&[&amd, &arm], true);
+    let entry = serde_json::json!({
+        "mediaType": "application/vnd.oci.image.index.v1+json",
+        "digest": sha(&idx),
+        "size": idx.len()
+    });
+    let top = serde_json::json!({"schemaVersion": 2, "manifests": vec![entry; 10_000]});
+    std::fs::write(
+        dir.path().join("index.json"),
+        serde_json::to_vec(&top).unwrap(),
+    )
+    .unwrap();
+    let r = analyze_oci_layout(dir.path(), &AnalyzeOptions::default()).unwrap();
+    assert_eq!(r.platforms.len(), 2, "{:?}", r.platforms);
+    assert_eq!(r.attestations_skipped, 1);
+    check_platform(find(&r, "amd64"), &amd, true);
+    check_platform(find(&r, "arm64"), &arm, true);
+}

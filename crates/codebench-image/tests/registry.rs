@@ -336,3 +336,162 @@ async fn registry_faults_are_classified_and_other_platforms_go_on() {
     assert_eq!(e.kind(), "connection");
     assert!(e.retryable());
 }
+
+fn index_listing(entries: &[serde_json::Value]) -> Vec<u8> {
+    serde_json::to_vec(&serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.index.v1+json",
+        "manifests": entries
+    }))
+    .unwrap()
+}
+
+fn index_descriptor(index: &[u8]) -> serde_json::Value {
+    serde_json::json!({
+        "mediaType": "application/vnd.oci.image.index.v1+json",
+        "digest": sha(index),
+        "size": index.len()
+    })
+}
+
+/// Requests the fake registry saw for `path` (query strings ignored).
+fn hits(fake: &Fake, path: &str) -> usize {
+    fake.seen
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|s| s.path.split('?').next() == Some(path))
+        .count()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_indexes_are_walked_in_bounded_work() {
+    const INDEX: &str = "application/vnd.oci.image.index.v1+json";
+    let fake = Fake::start(false).await;
+    let (amd, arm) = standard_images();
+    let repo = "hostile/img";
+    fake.serve_image(repo, &amd, None);
+    fake.serve_image(repo, &arm, None);
+    let opts = RegistryOptions {
+        base_url: Some(fake.base.clone()),
+        ..Default::default()
+    };
+    let manifest_path = |d: &str| format!("/v2/{repo}/manifests/{d}");
+
+    // The same nested index listed 5,000 times: fetched once, each platform analysed once.
+    let (nested, _) = index_of(&[&amd, &arm], false);
+    fake.route(
+        &manifest_path(&sha(&nested)),
+        Route::Ok(nested.clone(), INDEX),
+    );
+    let dup = index_listing(&vec![index_descriptor(&nested); 5_000]);
+    assert!(dup.len() < 4 << 20, "stays under the manifest size limit");
+    fake.route(&manifest_path("dup"), Route::Ok(dup, INDEX));
+    let r = analyze_registry(&format!("example.org/{repo}:dup"), &opts)
+        .await
+        .unwrap();
+    assert_eq!(r.platforms.len(), 2, "{:?}", r.platforms);
+    check_platform(find(&r, "amd64"), &amd, true);
+    check_platform(find(&r, "arm64"), &arm, true);
+    assert_eq!(hits(&fake, &manifest_path(&sha(&nested))), 1);
+    assert_eq!(hits(&fake, &manifest_path(&sha(&amd.manifest))), 1);
+    let manifest_requests = fake
+        .seen
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|s| s.path.contains("/manifests/"))
+        .count();
+    assert_eq!(manifest_requests, 4, "root, nested index, two manifests");
+
+    // A cycle the registry makes up: it answers a listed digest with the listing index itself.
+    // Verification refuses it, so the walk ends after one fetch of it.
+    let liar = format!("sha256:{}", "c".repeat(64));
+    let cyc = index_listing(&[
+        serde_json::json!({"mediaType": INDEX, "digest": liar, "size": 0}),
+        amd.descriptor(),
+    ]);
+    fake.route(&manifest_path(&liar), Route::Ok(cyc.clone(), INDEX));
+    fake.route(&manifest_path("cycle"), Route::Ok(cyc, INDEX));
+    let r = analyze_registry(&format!("example.org/{repo}:cycle"), &opts)
+        .await
+        .unwrap();
+    assert_eq!(r.platforms.len(), 2);
+    check_platform(find(&r, "amd64"), &amd, true);
+    let bad = r
+        .platforms
+        .iter()
+        .find(|p| p.manifest_digest == liar)
+        .unwrap();
+    assert_eq!(bad.error.as_ref().unwrap().kind, "digest_mismatch");
+    assert_eq!(hits(&fake, &manifest_path(&liar)), 1);
+
+    // Indexes nested five deep below the root: refused at the bound, nothing else fetched.
+    let mut inner = index_listing(&[amd.descriptor()]);
+    let mut chain = vec![];
+    for _ in 0..5 {
+        fake.route(
+            &manifest_path(&sha(&inner)),
+            Route::Ok(inner.clone(), INDEX),
+        );
+        chain.push(sha(&inner));
+        inner = index_listing(&[index_descriptor(&inner)]);
+    }
+    fake.route(&manifest_path("deep"), Route::Ok(inner, INDEX));
+    let r = analyze_registry(&format!("example.org/{repo}:deep"), &opts)
+        .await
+        .unwrap();
+    assert_eq!(r.platforms.len(), 1, "{:?}", r.platforms);
+    let e = r.platforms[0].error.clone().unwrap();
+    assert_eq!(e.kind, "index_limit");
+    assert!(
+        e.message.contains("nested more than 4 deep") && !e.retryable,
+        "{e:?}"
+    );
+    assert_eq!(
+        r.platforms[0].manifest_digest, chain[0],
+        "the deepest index is named"
+    );
+
+    // More distinct manifests than allowed: the first few are fetched, then one clear refusal.
+    let many: Vec<serde_json::Value> = (0..20)
+        .map(|i| {
+            serde_json::json!({
+                "mediaType": "application/vnd.oci.image.manifest.v1+json",
+                "digest": format!("sha256:{i:064x}"),
+                "size": 10,
+                "platform": {"os": "linux", "architecture": format!("arch{i}")}
+            })
+        })
+        .collect();
+    fake.route(
+        &manifest_path("many"),
+        Route::Ok(index_listing(&many), INDEX),
+    );
+    let few = RegistryOptions {
+        base_url: Some(fake.base.clone()),
+        analyze: AnalyzeOptions {
+            max_manifests: 8,
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let r = analyze_registry(&format!("example.org/{repo}:many"), &few)
+        .await
+        .unwrap();
+    let kinds: Vec<&str> = r
+        .platforms
+        .iter()
+        .map(|p| p.error.as_ref().unwrap().kind.as_str())
+        .collect();
+    assert_eq!(kinds.iter().filter(|k| **k == "index_limit").count(), 1);
+    assert_eq!(
+        kinds.iter().filter(|k| **k == "http").count(),
+        8,
+        "{kinds:?}"
+    );
+    assert_eq!(
+        hits(&fake, &manifest_path(&format!("sha256:{:064x}", 8))),
+        0
+    );
+}

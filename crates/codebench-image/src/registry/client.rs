@@ -1,80 +1,28 @@
-//! A client of the OCI distribution API (Docker Hub and any OCI registry) that streams layer
-//! blobs into the analyser.
+//! The HTTP side of the registry client: requests with the OCI distribution API's
+//! authentication (anonymous, basic, or Docker Hub's bearer-token flow), redirects followed by
+//! hand, and bounded, verified reads of manifests and small blobs.
 //!
-//! Written on reqwest rather than `oci-client` because this needs what oci-client 0.18 does not
-//! offer: a size bound on manifests (it reads whole bodies), `Retry-After` and status codes kept
-//! in errors (to class them retryable), and the Authorization header dropped on every redirect
-//! (reqwest only drops it across hosts).
-
-use std::io::{self, Read};
-use std::sync::Arc;
-use std::time::Duration;
+//! Invariants: the Authorization header goes to the registry only, never to a redirect target
+//! (blob storage, CDN); at most five redirects; manifests, configs and token answers are read
+//! up to a size bound; every manifest is checked against the digest that names it (the one
+//! asked for and `Docker-Content-Digest`); status codes and `Retry-After` are kept in errors.
 
 use reqwest::header::{
     HeaderMap, ACCEPT, AUTHORIZATION, CONTENT_TYPE, LOCATION, RETRY_AFTER, WWW_AUTHENTICATE,
 };
 use reqwest::{StatusCode, Url};
-use tokio::sync::{mpsc, Mutex, Semaphore};
+use tokio::sync::Mutex;
 
+use super::{Credentials, RegistryOptions};
 use crate::digest::{sha256_hex, sha256_of};
 use crate::error::ImageError;
-use crate::layer::{analyze_layer_with, Hashing, LayerAnalysis, LayerInput, TransferError};
-use crate::manifest::{
-    is_attestation, parse_document, Descriptor, Document, Manifest, Platform,
-    ACCEPT as MANIFEST_ACCEPT,
-};
-use crate::reference::Reference;
-use crate::report::{build_platform, AnalyzeOptions, ImageReport, PlatformReport};
-
-/// Registry credentials (Docker Hub: user name and access token).
-#[derive(Clone)]
-pub struct Credentials {
-    /// User name.
-    pub username: String,
-    /// Password or access token.
-    pub password: String,
-}
-
-impl std::fmt::Debug for Credentials {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Credentials")
-            .field("username", &self.username)
-            .field("password", &"<redacted>")
-            .finish()
-    }
-}
-
-/// Options of a registry analysis.
-#[derive(Clone)]
-pub struct RegistryOptions {
-    /// Options shared with local sources (platform filter, workers, limits, cache).
-    pub analyze: AnalyzeOptions,
-    /// Send every request to this base URL instead of the reference's registry (tests, mirrors).
-    pub base_url: Option<String>,
-    /// Credentials for the token endpoint or basic auth.
-    pub credentials: Option<Credentials>,
-    /// Connection timeout.
-    pub connect_timeout: Duration,
-    /// Longest silence while reading a response.
-    pub read_timeout: Duration,
-}
-
-impl Default for RegistryOptions {
-    fn default() -> Self {
-        RegistryOptions {
-            analyze: AnalyzeOptions::default(),
-            base_url: None,
-            credentials: None,
-            connect_timeout: Duration::from_secs(20),
-            read_timeout: Duration::from_secs(60),
-        }
-    }
-}
+use crate::manifest::{Descriptor, ACCEPT as MANIFEST_ACCEPT};
 
 const MAX_REDIRECTS: usize = 5;
 const MAX_TOKEN_BYTES: u64 = 1 << 20;
 
-struct Client {
+/// A registry client for one repository: base URL, credentials and the bearer token it got.
+pub(super) struct Client {
     http: reqwest::Client,
     base: String,
     repository: String,
@@ -82,7 +30,8 @@ struct Client {
     auth: Mutex<Option<String>>,
 }
 
-fn conn_err(url: &str, e: reqwest::Error) -> ImageError {
+/// A connection error for `url`, with the whole chain of causes.
+pub(super) fn conn_err(url: &str, e: reqwest::Error) -> ImageError {
     let mut reason = e.to_string();
     let mut src = std::error::Error::source(&e);
     while let Some(s) = src {
@@ -143,7 +92,12 @@ fn parse_challenge(h: &str) -> (String, Vec<(String, String)>) {
 }
 
 impl Client {
-    fn new(base: String, repository: String, opts: &RegistryOptions) -> Result<Client, ImageError> {
+    /// A client of `repository` at `base`.
+    pub(super) fn new(
+        base: String,
+        repository: String,
+        opts: &RegistryOptions,
+    ) -> Result<Client, ImageError> {
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(opts.connect_timeout)
@@ -160,7 +114,8 @@ impl Client {
         })
     }
 
-    fn url(&self, kind: &str, reference: &str) -> String {
+    /// The API URL of a manifest or blob.
+    pub(super) fn url(&self, kind: &str, reference: &str) -> String {
         format!("{}/v2/{}/{kind}/{reference}", self.base, self.repository)
     }
 
@@ -215,7 +170,11 @@ impl Client {
     }
 
     /// GET with authentication: anonymous or cached token first, then the challenge flow once.
-    async fn get(&self, url: &str, accept: Option<&str>) -> Result<reqwest::Response, ImageError> {
+    pub(super) async fn get(
+        &self,
+        url: &str,
+        accept: Option<&str>,
+    ) -> Result<reqwest::Response, ImageError> {
         let auth = self.auth.lock().await.clone();
         let resp = self.get_following(url, accept, auth.as_deref()).await?;
         let resp = if resp.status() == StatusCode::UNAUTHORIZED {
@@ -323,7 +282,7 @@ impl Client {
 
     /// Fetches a manifest or index (bounded), verifying it against `expected` or the
     /// `Docker-Content-Digest` header. Returns bytes, content type and digest.
-    async fn manifest(
+    pub(super) async fn manifest(
         &self,
         reference: &str,
         expected: Option<&str>,
@@ -362,7 +321,11 @@ impl Client {
     }
 
     /// Fetches a small blob (config), bounded and verified.
-    async fn small_blob(&self, d: &Descriptor, limit: u64) -> Result<Vec<u8>, ImageError> {
+    pub(super) async fn small_blob(
+        &self,
+        d: &Descriptor,
+        limit: u64,
+    ) -> Result<Vec<u8>, ImageError> {
         sha256_hex(&d.digest)?;
         let url = self.url("blobs", &d.digest);
         let resp = self.get(&url, None).await?;
@@ -427,333 +390,8 @@ async fn read_bounded(
 }
 
 fn base64(data: &[u8]) -> String {
-    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::new();
-    for c in data.chunks(3) {
-        let b = [c[0], *c.get(1).unwrap_or(&0), *c.get(2).unwrap_or(&0)];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= c.len() {
-                out.push(T[((n >> (18 - 6 * i)) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
-}
-
-/// Feeds a blob body, received on the async side, to the blocking analyser.
-struct ChannelReader {
-    rx: mpsc::Receiver<Result<bytes::Bytes, String>>,
-    current: bytes::Bytes,
-}
-
-impl Read for ChannelReader {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        while self.current.is_empty() {
-            match self.rx.blocking_recv() {
-                None => return Ok(0),
-                Some(Err(e)) => return Err(io::Error::other(TransferError(e))),
-                Some(Ok(b)) => self.current = b,
-            }
-        }
-        let n = buf.len().min(self.current.len());
-        buf[..n].copy_from_slice(&self.current[..n]);
-        let _ = self.current.split_to(n);
-        Ok(n)
-    }
-}
-
-async fn analyze_remote_layer(
-    client: Arc<Client>,
-    d: Descriptor,
-    opts: AnalyzeOptions,
-    hashing: Hashing,
-) -> Result<LayerAnalysis, ImageError> {
-    if let Some(c) = &opts.cache {
-        if let Some(a) = c.get(&d.digest) {
-            return Ok(a);
-        }
-    }
-    sha256_hex(&d.digest)?;
-    let media_type = d.media_type.clone().ok_or_else(|| ImageError::MediaType {
-        what: format!("layer {}", d.digest),
-        reason: "descriptor has no media type".into(),
-    })?;
-    crate::layer::compression_of_media_type(&media_type).map_err(|_| ImageError::MediaType {
-        what: format!("layer {}", d.digest),
-        reason: format!("unknown layer media type {media_type:?}"),
-    })?;
-    let url = client.url("blobs", &d.digest);
-    let mut resp = client.get(&url, None).await?;
-    let (tx, rx) = mpsc::channel::<Result<bytes::Bytes, String>>(16);
-    let pump = tokio::spawn(async move {
-        loop {
-            match resp.chunk().await {
-                Ok(Some(b)) => {
-                    if tx.send(Ok(b)).await.is_err() {
-                        break;
-                    }
-                }
-                Ok(None) => break,
-                Err(e) => {
-                    let _ = tx.send(Err(conn_err(&url, e).to_string())).await;
-                    break;
-                }
-            }
-        }
-    });
-    let input = LayerInput {
-        digest: Some(d.digest.clone()),
-        media_type: Some(media_type),
-        size: Some(d.size),
-    };
-    let limits = opts.limits.clone();
-    let result = tokio::task::spawn_blocking(move || {
-        analyze_layer_with(
-            ChannelReader {
-                rx,
-                current: bytes::Bytes::new(),
-            },
-            &input,
-            &limits,
-            hashing,
-        )
-    })
-    .await
-    .map_err(|e| ImageError::Connection {
-        url: d.digest.clone(),
-        reason: format!("analysis task failed: {e}"),
-    })?;
-    pump.abort();
-    let a = result?;
-    if let Some(c) = &opts.cache {
-        c.put(&d.digest, &a);
-    }
-    Ok(a)
-}
-
-async fn analyze_remote_platform(
-    client: Arc<Client>,
-    platform: Option<Platform>,
-    digest: String,
-    media_type: String,
-    manifest_bytes: u64,
-    m: Manifest,
-    opts: &AnalyzeOptions,
-) -> Result<PlatformReport, ImageError> {
-    let config = client.small_blob(&m.config, opts.max_config_bytes).await?;
-    let sem = Arc::new(Semaphore::new(opts.workers.max(1)));
-    let mut distinct: Vec<&str> = m.layers.iter().map(|l| l.digest.as_str()).collect();
-    distinct.sort_unstable();
-    distinct.dedup();
-    let hashing = opts
-        .hashing
-        .resolve(opts.workers.max(1).min(distinct.len()));
-    let mut handles: Vec<(
-        String,
-        tokio::task::JoinHandle<Result<LayerAnalysis, ImageError>>,
-    )> = Vec::new();
-    for l in &m.layers {
-        if handles.iter().any(|(d, _)| d == &l.digest) {
-            continue;
-        }
-        let (client, l2, opts2, sem) = (client.clone(), l.clone(), opts.clone(), sem.clone());
-        handles.push((
-            l.digest.clone(),
-            tokio::spawn(async move {
-                let _permit = sem
-                    .acquire_owned()
-                    .await
-                    .map_err(|e| ImageError::Connection {
-                        url: l2.digest.clone(),
-                        reason: e.to_string(),
-                    })?;
-                analyze_remote_layer(client, l2, opts2, hashing).await
-            }),
-        ));
-    }
-    let mut done: Vec<(String, LayerAnalysis)> = Vec::new();
-    let mut first_err: Option<ImageError> = None;
-    for (d, h) in handles {
-        if first_err.is_some() {
-            h.abort();
-            continue;
-        }
-        match h.await {
-            Ok(Ok(a)) => done.push((d, a)),
-            Ok(Err(e)) => first_err = Some(e),
-            Err(e) => {
-                first_err = Some(ImageError::Connection {
-                    url: d,
-                    reason: format!("layer task failed: {e}"),
-                })
-            }
-        }
-    }
-    if let Some(e) = first_err {
-        return Err(e);
-    }
-    let layers: Vec<LayerAnalysis> = m
-        .layers
-        .iter()
-        .map(|l| {
-            done.iter()
-                .find(|(d, _)| d == &l.digest)
-                .map(|(_, a)| a.clone())
-                .expect("every layer was analysed")
-        })
-        .collect();
-    let config_digest = m.config.digest.clone();
-    tokio::task::spawn_blocking(move || {
-        build_platform(
-            platform,
-            &digest,
-            &media_type,
-            manifest_bytes,
-            &m,
-            &config,
-            Some(&config_digest),
-            layers,
-        )
-    })
-    .await
-    .map_err(|e| ImageError::Connection {
-        url: "merge".into(),
-        reason: format!("merge task failed: {e}"),
-    })?
-}
-
-/// Analyses every platform of `reference` in its registry (Docker Hub by default).
-///
-/// Errors before any platform is known (bad reference, index fetch) are returned as `Err`;
-/// failures of one platform are recorded in its [`PlatformReport`] and the others go on.
-pub async fn analyze_registry(
-    reference: &str,
-    opts: &RegistryOptions,
-) -> Result<ImageReport, ImageError> {
-    let r = Reference::parse(reference)?;
-    let base = opts.base_url.clone().unwrap_or_else(|| r.base_url());
-    let client = Arc::new(Client::new(base, r.repository.clone(), opts)?);
-    let mut shared = opts.analyze.clone();
-    shared.cache = Some(shared.cache_or_local());
-    let aopts = &shared;
-    let (root, ct, root_digest) = client
-        .manifest(
-            r.manifest_ref(),
-            r.digest.as_deref(),
-            aopts.max_manifest_bytes,
-        )
-        .await?;
-    let (doc, root_mt) = parse_document(&root, ct.as_deref(), &format!("manifest of {reference}"))?;
-    let mut report = ImageReport {
-        source: reference.to_string(),
-        root_digest: Some(root_digest.clone()),
-        root_media_type: root_mt.clone(),
-        platforms: Vec::new(),
-        attestations_skipped: 0,
-    };
-    let mut todo: Vec<(Descriptor, u32)> = Vec::new();
-    match doc {
-        Document::Manifest(m) => {
-            let pr = analyze_remote_platform(
-                client.clone(),
-                None,
-                root_digest.clone(),
-                root_mt,
-                root.len() as u64,
-                m,
-                aopts,
-            )
-            .await
-            .unwrap_or_else(|e| PlatformReport::failed(None, &root_digest, &e));
-            push_filtered(&mut report, pr, aopts);
-        }
-        Document::Index(idx) => todo.extend(idx.manifests.into_iter().map(|d| (d, 0))),
-    }
-    let mut i = 0;
-    while i < todo.len() {
-        let (d, depth) = todo[i].clone();
-        i += 1;
-        if is_attestation(&d) {
-            report.attestations_skipped += 1;
-            continue;
-        }
-        if let (Some(f), Some(p)) = (&aopts.platform, &d.platform) {
-            if !f.accepts(p) {
-                continue;
-            }
-        }
-        let step = async {
-            let (bytes, ct, digest) = client
-                .manifest(&d.digest, Some(&d.digest), aopts.max_manifest_bytes)
-                .await?;
-            let ct = d.media_type.clone().or(ct);
-            let (doc, mt) =
-                parse_document(&bytes, ct.as_deref(), &format!("manifest {}", d.digest))?;
-            match doc {
-                Document::Index(inner) if depth < 4 => Ok(Err(inner.manifests)),
-                Document::Index(_) => Err(ImageError::MediaType {
-                    what: d.digest.clone(),
-                    reason: "indexes nested more than 4 deep".into(),
-                }),
-                Document::Manifest(m) => Ok(Ok(analyze_remote_platform(
-                    client.clone(),
-                    d.platform.clone(),
-                    digest,
-                    mt,
-                    bytes.len() as u64,
-                    m,
-                    aopts,
-                )
-                .await?)),
-            }
-        };
-        match step.await {
-            Ok(Ok(pr)) => push_filtered(&mut report, pr, aopts),
-            Ok(Err(more)) => todo.extend(more.into_iter().map(|x| (x, depth + 1))),
-            Err(e) => {
-                report
-                    .platforms
-                    .push(PlatformReport::failed(d.platform.clone(), &d.digest, &e))
-            }
-        }
-    }
-    if report.platforms.is_empty() {
-        return Err(ImageError::NotFound(format!(
-            "{reference}: no image{} to analyse",
-            aopts
-                .platform
-                .as_ref()
-                .map(|p| format!(" for platform {p}"))
-                .unwrap_or_default()
-        )));
-    }
-    Ok(report)
-}
-
-fn push_filtered(report: &mut ImageReport, r: PlatformReport, opts: &AnalyzeOptions) {
-    if let (Some(f), Some(p), true) = (&opts.platform, &r.platform, r.error.is_none()) {
-        if !f.accepts(p) {
-            return;
-        }
-    }
-    report.platforms.push(r);
-}
-
-/// Blocking form of [`analyze_registry`], on a private two-thread tokio runtime.
-/// Must not be called from inside an async runtime.
-pub fn analyze_registry_blocking(
-    reference: &str,
-    opts: &RegistryOptions,
-) -> Result<ImageReport, ImageError> {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(|e| ImageError::io("tokio runtime", e))?;
-    rt.block_on(analyze_registry(reference, opts))
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(data)
 }
 
 #[cfg(test)]
