@@ -377,6 +377,9 @@ impl Stamp {
 }
 
 /// Reads (or maps) and analyses one file; `Err` is the message of its error record.
+///
+/// A read file is checked for a size change (the bytes read against `fstat`); a mapped one,
+/// read in place all through its analysis, also for a new modification time afterwards.
 fn analyze_file(
     path: &Path,
     name: &str,
@@ -398,6 +401,8 @@ fn analyze_file(
         // process truncating the file while it is mapped is the one case memmap2 cannot make
         // safe (SIGBUS); see `analyze_stream`. Changes of size or time are detected below.
         if let Ok(map) = unsafe { memmap2::Mmap::map(&file) } {
+            // A mapped file is read in place as it is analysed, so a change during the analysis
+            // is checked afterwards (size and modification time).
             let a = analyze_with(name, &map, opts.types);
             drop(map);
             unchanged(&file, before, a.bytes)?;
@@ -405,26 +410,55 @@ fn analyze_file(
         }
         // Mapping refused (some file systems): read instead.
     }
-    buf.clear();
-    (&file)
-        .take(MAX_BYTES as u64 + 1)
-        .read_to_end(buf)
-        .map_err(|e| format!("cannot read: {e}"))?;
-    if buf.len() > MAX_BYTES {
-        if regular {
+    if regular {
+        read_regular(&file, before.len, buf).map_err(|e| format!("cannot read: {e}"))?;
+        if buf.len() as u64 != before.len {
+            // Grown or shrunk since the `fstat` above: the bytes read may be a mix.
             return Err(format!(
-                "changed while being read: {} bytes when opened, more than {MAX_BYTES} read",
-                before.len
+                "changed while being read (size {} when opened, {} or more read); not analysed",
+                before.len,
+                buf.len()
             ));
         }
-        return Err(format!(
-            "not a regular file and more than {MAX_BYTES} bytes long; not analysed"
-        ));
-    }
-    if regular {
-        unchanged(&file, before, buf.len() as u64)?;
+    } else {
+        buf.clear();
+        (&file)
+            .take(MAX_BYTES as u64 + 1)
+            .read_to_end(buf)
+            .map_err(|e| format!("cannot read: {e}"))?;
+        if buf.len() > MAX_BYTES {
+            return Err(format!(
+                "not a regular file and more than {MAX_BYTES} bytes long; not analysed"
+            ));
+        }
     }
     Ok(analyze_with(name, buf, opts.types))
+}
+
+/// Reads a regular file of `len` bytes (its size when opened) into `buf`, usually with one
+/// `read` call: it asks for one byte more than `len`, so a file that grew since shows as longer
+/// and a short read at `len` is the end of the file. Ends at `len + 1` bytes at most.
+fn read_regular(mut file: &File, len: u64, buf: &mut Vec<u8>) -> io::Result<()> {
+    // `len` is at most MAX_BYTES here (checked by the caller), so it fits in usize.
+    let len = usize::try_from(len).unwrap_or(MAX_BYTES);
+    buf.clear();
+    buf.resize(len + 1, 0);
+    let mut filled = 0;
+    while filled < buf.len() {
+        match file.read(&mut buf[filled..]) {
+            Ok(0) => break,
+            Ok(n) => {
+                filled += n;
+                if filled == len {
+                    break;
+                }
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    buf.truncate(filled);
+    Ok(())
 }
 
 /// Checks that an open regular file still has the size and time it had when opened, and that
@@ -459,6 +493,33 @@ mod tests {
         std::fs::write(&p, "FROM alpine:3.19\n").unwrap();
         let e = unchanged(&f, before, 12).unwrap_err();
         assert!(e.starts_with("changed while being read"), "{e}");
+    }
+
+    #[test]
+    fn a_read_shows_a_file_that_grew_or_shrank_since_it_was_opened() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("Dockerfile");
+        std::fs::write(&p, "FROM alpine\n").unwrap();
+        let f = File::open(&p).unwrap();
+        let len = f.metadata().unwrap().len();
+        let mut buf = Vec::new();
+        read_regular(&f, len, &mut buf).unwrap();
+        assert_eq!(buf, b"FROM alpine\n");
+        // Grown: one byte more than the size seen at open is read.
+        std::fs::OpenOptions::new()
+            .append(true)
+            .open(&p)
+            .unwrap()
+            .write_all(b"RUN echo hi\n")
+            .unwrap();
+        let f = File::open(&p).unwrap();
+        read_regular(&f, len, &mut buf).unwrap();
+        assert_eq!(buf.len() as u64, len + 1);
+        // Shrunk.
+        std::fs::write(&p, "FROM\n").unwrap();
+        let f = File::open(&p).unwrap();
+        read_regular(&f, len, &mut buf).unwrap();
+        assert_eq!(buf, b"FROM\n");
     }
 
     #[test]
