@@ -252,9 +252,31 @@ pub fn analyze(path: &str, bytes: &[u8]) -> Analysis {
 
 /// Analyses one Dockerfile with a given base-image type table.
 pub fn analyze_with(path: &str, bytes: &[u8], types: &BaseImageTypes) -> Analysis {
-    let mut a = Analysis {
+    if bytes.len() > MAX_BYTES {
+        return too_large(path, bytes.len() as u64);
+    }
+    let mut a = empty(path, bytes.len() as u64);
+    let src = source::decode(bytes);
+    let parsed = parser::parse(&src.text);
+    a.errors = src.errors;
+    for e in parsed.errors {
+        parser::push_capped(&mut a.errors, e);
+    }
+    a.warnings = parsed.warnings;
+    a.directives = parsed.directives;
+    a.lines = parsed.lines;
+    a.comment_lines = parsed.comment_lines;
+    a.blank_lines = parsed.blank_lines;
+    a.instructions = parsed.instructions;
+    measure(&mut a, types);
+    a
+}
+
+/// An analysis with nothing measured yet (every count zero, all six RUN categories present).
+fn empty(path: &str, bytes: u64) -> Analysis {
+    Analysis {
         path: path.to_string(),
-        bytes: bytes.len() as u64,
+        bytes,
         lines: 0,
         comment_lines: 0,
         blank_lines: 0,
@@ -279,27 +301,17 @@ pub fn analyze_with(path: &str, bytes: &[u8], types: &BaseImageTypes) -> Analysi
         hygiene: Vec::new(),
         errors: Vec::new(),
         warnings: Vec::new(),
-    };
-    if bytes.len() > MAX_BYTES {
-        a.errors.push(Diagnostic::file(format!(
-            "file too large: {} bytes, the limit is {MAX_BYTES} bytes; not analysed",
-            bytes.len()
-        )));
-        return a;
     }
-    let src = source::decode(bytes);
-    let parsed = parser::parse(&src.text);
-    a.errors = src.errors;
-    for e in parsed.errors {
-        parser::push_capped(&mut a.errors, e);
-    }
-    a.warnings = parsed.warnings;
-    a.directives = parsed.directives;
-    a.lines = parsed.lines;
-    a.comment_lines = parsed.comment_lines;
-    a.blank_lines = parsed.blank_lines;
-    a.instructions = parsed.instructions;
-    measure(&mut a, types);
+}
+
+/// What [`analyze`] gives for an input of `bytes` bytes over [`MAX_BYTES`], without the bytes
+/// (bulk analysis reports a large file from its size alone, without reading it).
+#[cfg_attr(not(feature = "bulk"), allow(dead_code))]
+pub(crate) fn too_large(path: &str, bytes: u64) -> Analysis {
+    let mut a = empty(path, bytes);
+    a.errors.push(Diagnostic::file(format!(
+        "file too large: {bytes} bytes, the limit is {MAX_BYTES} bytes; not analysed"
+    )));
     a
 }
 

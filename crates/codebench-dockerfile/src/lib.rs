@@ -2,9 +2,13 @@
 //! 2022 study of ML projects on Docker (instruction counts, stages, base images and their types,
 //! RUN command categories, hygiene checks).
 //!
-//! The crate is pure: no I/O, no database. [`analyze`] takes any bytes and never panics; bad
+//! The analysis is pure: no I/O, no database. [`analyze`] takes any bytes and never panics; bad
 //! input shows up as [`Diagnostic`]s in [`Analysis::errors`], and the rest of the file is still
-//! analysed.
+//! analysed. [`Record`] is the compact per-file form of an analysis (one NDJSON line).
+//!
+//! The one exception is the [`bulk`] module (feature `bulk`, on by default): it reads many files
+//! from disk, analyses them over the cores and streams one [`Record`] per file as NDJSON, in
+//! input order, with bounded memory; an unreadable file is an error record, never a stop.
 //!
 //! ```
 //! let a = codebench_dockerfile::analyze(
@@ -16,9 +20,14 @@
 //! assert_eq!(a.run_categories["Dependencies"], 1);
 //! ```
 
+#![warn(missing_docs)]
+
 mod analysis;
 mod base_types;
+#[cfg(feature = "bulk")]
+pub mod bulk;
 mod parser;
+mod record;
 mod reference;
 pub mod run;
 
@@ -33,5 +42,6 @@ pub use analysis::{
 };
 pub use base_types::{BaseImageTypes, TableError, STUDY_TYPES, VARIABLE};
 pub use parser::{Directives, Form, Heredoc, Instruction, MAX_ERRORS};
+pub use record::{Record, RecordArg, RecordBase, RecordCopyFrom, RecordRun, RecordStage};
 pub use reference::{parse_image_reference, ImageRef, ReferenceError};
 pub use source::MAX_BYTES;

@@ -199,13 +199,28 @@ fn directive(line: &str) -> Option<(&str, &str)> {
     Some((key, value))
 }
 
-/// Strips the line-continuation marker (escape character then optional spaces/tabs at the end).
-/// Returns the remaining text and whether the instruction ends on this line.
+/// Strips the line-continuation marker. Returns the remaining text and whether the
+/// instruction ends on this line.
+///
+/// BuildKit's rule (`lineContinuationRegex` in parser.go, `([^E])E[ \t]*$|^E[ \t]*$` with `E`
+/// the escape character, replaced by `$1`): the line continues when its last character other
+/// than spaces and tabs is the escape character and that character is either the first on the
+/// line or follows a character that is not the escape character. So `a\\` (an escaped escape
+/// character) and a line that is just `\\` end the instruction; like BuildKit, `a\\\` (an
+/// escaped escape then a marker) ends it too, since only the one character before the marker
+/// is looked at. The marker and the blanks after it are removed; the line is already without
+/// its line ending (`\r` included), so CRLF files follow the same rule.
 fn trim_continuation(line: &str, escape: u8) -> (&str, bool) {
     let end = trim_end_bytes(line, |c| c == b' ' || c == b'\t');
+    let b = line.as_bytes();
     match end.checked_sub(1) {
-        // The escape character is ASCII, so cutting before it is at a character boundary.
-        Some(last) if line.as_bytes()[last] == escape => (&line[..last], false),
+        // The escape character is ASCII, so cutting before it is at a character boundary, and
+        // a byte equal to it is that character (UTF-8 continuation bytes are never ASCII).
+        Some(last)
+            if b.get(last) == Some(&escape) && (last == 0 || b.get(last - 1) != Some(&escape)) =>
+        {
+            (&line[..last], false)
+        }
         _ => (line, true),
     }
 }

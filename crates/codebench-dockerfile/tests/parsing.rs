@@ -298,3 +298,83 @@ fn lines_and_comments_are_counted() {
     assert_eq!(x.comment_lines, 2);
     assert_eq!(x.blank_lines, 1);
 }
+
+/// Issue 13, point 6: BuildKit's continuation regexp is `([^E])E[ \t]*$|^E[ \t]*$` (E the escape
+/// character): an escaped escape character at the end of a line does not continue it.
+#[test]
+fn escaped_escape_at_end_of_line_ends_the_instruction() {
+    let x = a("FROM alpine\nENV C a\\\\\nRUN echo hi\n");
+    assert_eq!(keywords(&x), ["FROM", "ENV", "RUN"]);
+    // The parser keeps escapes in ENV words as BuildKit's parseWords does (the build expands
+    // them later).
+    assert_eq!(x.instructions[1].args, vec!["C=a\\\\"]);
+    assert_eq!((x.instructions[1].line, x.instructions[1].end_line), (2, 2));
+    assert_eq!(x.instructions[2].args, vec!["echo hi"]);
+    assert_eq!(x.instructions[2].line, 3);
+    assert!(x.errors.is_empty(), "{:?}", x.errors);
+
+    // Blanks after the escaped escape change nothing.
+    let y = a("FROM alpine\nENV C a\\\\ \t\nRUN echo hi\n");
+    assert_eq!(keywords(&y), ["FROM", "ENV", "RUN"]);
+
+    // Three: BuildKit looks only at the one character before the marker, so this ends too.
+    let z = a("FROM alpine\nRUN echo a\\\\\\\nRUN echo b\n");
+    assert_eq!(keywords(&z), ["FROM", "RUN", "RUN"]);
+    assert_eq!(z.instructions[1].args, vec!["echo a\\\\\\"]);
+
+    // A single escape still continues, also after a space and after another character.
+    let w = a("FROM alpine\nRUN echo a \\\n b\\\nc\n");
+    assert_eq!(keywords(&w), ["FROM", "RUN"]);
+    assert_eq!(w.instructions[1].args, vec!["echo a  bc"]);
+
+    // In a continued instruction, the escaped escape on a later line ends it there.
+    let v = a("FROM alpine\nRUN echo a \\\n  b\\\\\nUSER app\n");
+    assert_eq!(keywords(&v), ["FROM", "RUN", "USER"]);
+    assert_eq!(v.instructions[1].args, vec!["echo a   b\\\\"]);
+    assert_eq!(v.instructions[1].end_line, 3);
+    assert_eq!(v.instructions[2].line, 4);
+
+    // A continuation line that is only the marker continues (the `^E[ \t]*$` branch); one that
+    // is only an escaped escape ends the instruction.
+    let u = a("FROM alpine\nRUN echo a \\\n\\\n b\n");
+    assert_eq!(keywords(&u), ["FROM", "RUN"]);
+    assert_eq!(u.instructions[1].args, vec!["echo a  b"]);
+    let t = a("FROM alpine\nRUN echo a \\\n\\\\\nUSER app\n");
+    assert_eq!(keywords(&t), ["FROM", "RUN", "USER"]);
+    assert_eq!(t.instructions[1].args, vec!["echo a \\\\"]);
+}
+
+#[test]
+fn escaped_escape_with_crlf_line_endings() {
+    let x = analyze(
+        "Dockerfile",
+        b"FROM alpine\r\nENV C a\\\\\r\nRUN echo hi\r\nRUN apk add \\\r\n  curl\r\n",
+    );
+    assert_eq!(keywords(&x), ["FROM", "ENV", "RUN", "RUN"]);
+    assert_eq!(x.instructions[1].args, vec!["C=a\\\\"]);
+    assert_eq!(x.instructions[2].args, vec!["echo hi"]);
+    assert_eq!(x.instructions[3].args, vec!["apk add   curl"]);
+    assert!(x.errors.is_empty(), "{:?}", x.errors);
+}
+
+#[test]
+fn escaped_backtick_escape_ends_the_instruction() {
+    let x = a("# escape=`\nFROM alpine\nENV C a``\nRUN echo hi `\n  there\nUSER app\n");
+    assert_eq!(keywords(&x), ["FROM", "ENV", "RUN", "USER"]);
+    assert_eq!(x.instructions[1].args, vec!["C=a``"]);
+    assert_eq!(x.instructions[2].args, vec!["echo hi   there"]);
+    assert_eq!(x.instructions[3].line, 6);
+    assert!(x.errors.is_empty(), "{:?}", x.errors);
+    // With the backtick escape, a trailing `\\` is plain text and `\` does not continue.
+    let y = a("# escape=`\nFROM alpine\nWORKDIR c:\\\nUSER app\n");
+    assert_eq!(keywords(&y), ["FROM", "WORKDIR", "USER"]);
+    assert_eq!(y.instructions[1].args, vec!["c:\\"]);
+    // CRLF with the backtick escape.
+    let z = analyze(
+        "Dockerfile",
+        b"# escape=`\r\nFROM alpine\r\nENV C a``\r\nRUN echo `\r\n  hi\r\n",
+    );
+    assert_eq!(keywords(&z), ["FROM", "ENV", "RUN"]);
+    assert_eq!(z.instructions[1].args, vec!["C=a``"]);
+    assert_eq!(z.instructions[2].args, vec!["echo   hi"]);
+}

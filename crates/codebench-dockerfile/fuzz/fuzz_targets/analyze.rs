@@ -1,4 +1,5 @@
-//! Any bytes: `analyze` must return (no panic, no hang), and the result must serialise.
+//! Any bytes: `analyze` must return (no panic, no hang), and the result and its NDJSON record
+//! must serialise and read back.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -15,6 +16,13 @@ fuzz_target!(|data: &[u8]| {
     let json = serde_json::to_string(&a).expect("analysis serialises");
     let back: codebench_dockerfile::Analysis = serde_json::from_str(&json).expect("round trip");
     assert_eq!(back, a);
+    // The NDJSON record is one line and reads back as written.
+    let record = codebench_dockerfile::Record::from_analysis(a);
+    let line = serde_json::to_string(&record).expect("record serialises");
+    assert!(!line.contains('\n'));
+    let back: codebench_dockerfile::Record =
+        serde_json::from_str(&line).expect("record round trip");
+    assert_eq!(back, record);
     // Image references never panic either.
     if let Ok(s) = std::str::from_utf8(data) {
         let _ = codebench_dockerfile::parse_image_reference(s);
