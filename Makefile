@@ -54,11 +54,12 @@ lint: deps
 
 bench: deps
 	$(CARGO) bench -p codebench --bench study
-	$(CARGO) bench -p codebench-dockerfile --bench throughput
 	$(CARGO) bench -p codebench-agreement --bench report
 	$(CARGO) bench -p codebench-github --features mock-server --bench import
 	$(CARGO) bench -p codebench-image --bench layer_throughput
-	crates/codebench-dockerfile/benches/compare-python.sh 20
+	$(CARGO) build --release -p codebench-cli
+	BULK_CMD='"$$ROOT/target/release/codebench" analyze dockerfile --format ndjson --from-list "$$LIST"' \
+	  crates/codebench-dockerfile/benches/compare-python.sh 20
 	scripts/bench-app-start.sh 10
 
 golden:

@@ -756,7 +756,10 @@ fn a_dockerfile_removed_upstream_still_shows_its_own_text() {
         &[
             ("README.md", b"# gamma\n"),
             ("Dockerfile", b"FROM python:3.11\n"),
-            ("docker/Dockerfile.gpu", b"FROM nvidia/cuda:12.2.0-runtime-ubuntu22.04\n"),
+            (
+                "docker/Dockerfile.gpu",
+                b"FROM nvidia/cuda:12.2.0-runtime-ubuntu22.04\n",
+            ),
         ],
     );
     ok(&study, &["import", "local", co.to_str().unwrap()]);

@@ -638,19 +638,33 @@ fn code_order(book: &Codebook) -> HashMap<&str, HashMap<&str, usize>> {
 
 /// Removes the quotes of decision `id` whose code is not among `codes`; returns them (as the
 /// history keeps them).
-fn drop_orphan_quotes(tx: &Connection, id: i64, codes: &[String]) -> Result<Vec<serde_json::Value>> {
+fn drop_orphan_quotes(
+    tx: &Connection,
+    id: i64,
+    codes: &[String],
+) -> Result<Vec<serde_json::Value>> {
     let mut stmt = tx.prepare_cached(
         "SELECT id, code, file, quote, line_start, line_end FROM evidence WHERE decision_id = ?1 ORDER BY id",
     )?;
     let rows: Vec<(i64, String, String, String, Option<i64>, Option<i64>)> = stmt
-        .query_map([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)))?
+        .query_map([id], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+            ))
+        })?
         .collect::<Result<_, _>>()?;
     let mut out = Vec::new();
     for (eid, code, file, quote, a, b) in rows {
         if codes.contains(&code) {
             continue;
         }
-        tx.prepare_cached("DELETE FROM evidence WHERE id = ?1")?.execute([eid])?;
+        tx.prepare_cached("DELETE FROM evidence WHERE id = ?1")?
+            .execute([eid])?;
         out.push(serde_json::json!({ "code": code, "file": file, "quote": quote, "line_start": a, "line_end": b }));
     }
     Ok(out)

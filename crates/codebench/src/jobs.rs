@@ -129,8 +129,9 @@ fn owner_is_gone(owner: &str) -> bool {
 
 /// The end of a lease taken now.
 fn lease_until() -> String {
-    (chrono::Utc::now() + chrono::Duration::from_std(LEASE).unwrap_or(chrono::Duration::seconds(60)))
-        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+    (chrono::Utc::now()
+        + chrono::Duration::from_std(LEASE).unwrap_or(chrono::Duration::seconds(60)))
+    .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
 /// Renews this process's leases every third of [`LEASE`] until dropped.

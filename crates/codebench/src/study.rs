@@ -382,11 +382,13 @@ mod tests {
     /// their decision).
     fn written_at(path: &Path, version: usize) {
         let c = Connection::open(path).unwrap();
-        c.pragma_update(None, "application_id", APPLICATION_ID).unwrap();
+        c.pragma_update(None, "application_id", APPLICATION_ID)
+            .unwrap();
         for m in &MIGRATIONS[..version] {
             c.execute_batch(m).unwrap();
         }
-        c.pragma_update(None, "user_version", version as i64).unwrap();
+        c.pragma_update(None, "user_version", version as i64)
+            .unwrap();
         c.execute_batch(
             "INSERT INTO meta (key, value) VALUES ('created_at', '2022-12-01T00:00:00.000Z');
              INSERT INTO codebook (id, slug, name, version) VALUES (1, 'tiny', 'Tiny', '1');
@@ -415,19 +417,28 @@ mod tests {
             assert_eq!(now, SCHEMA_VERSION, "schema {version}");
             assert!(s.integrity_check().unwrap().is_empty());
             let d = s.decision("ana", "acme/old", "kind").unwrap().unwrap();
-            assert_eq!((d.codes.as_slice(), d.memo.as_str()), (&["model".to_string()][..], "kept"));
+            assert_eq!(
+                (d.codes.as_slice(), d.memo.as_str()),
+                (&["model".to_string()][..], "kept")
+            );
             assert_eq!(s.status().unwrap().decisions, 1, "schema {version}");
             // Every upgrade step is in the history.
             let steps: i64 = s
                 .conn()
-                .query_row("SELECT count(*) FROM history WHERE action = 'study.migrate'", [], |r| r.get(0))
+                .query_row(
+                    "SELECT count(*) FROM history WHERE action = 'study.migrate'",
+                    [],
+                    |r| r.get(0),
+                )
                 .unwrap();
             assert_eq!(steps, SCHEMA_VERSION - version as i64, "schema {version}");
             // A study from before study ids (schema 7) gets one from its creation time (so
             // copies agree).
             let id: String = s
                 .conn()
-                .query_row("SELECT value FROM meta WHERE key = 'study_id'", [], |r| r.get(0))
+                .query_row("SELECT value FROM meta WHERE key = 'study_id'", [], |r| {
+                    r.get(0)
+                })
                 .unwrap();
             if version < 7 {
                 assert_eq!(id, "created-2022-12-01T00:00:00.000Z");

@@ -21,8 +21,18 @@ struct Op {
 }
 
 fn op() -> impl Strategy<Value = Op> {
-    (0usize..6, 0usize..6, proptest::option::of(0u8..4), proptest::option::of(0u8..3))
-        .prop_map(|(unit, code, memo, quote)| Op { unit, code, memo, quote })
+    (
+        0usize..6,
+        0usize..6,
+        proptest::option::of(0u8..4),
+        proptest::option::of(0u8..3),
+    )
+        .prop_map(|(unit, code, memo, quote)| Op {
+            unit,
+            code,
+            memo,
+            quote,
+        })
 }
 
 const KINDS: [&str; 6] = [
@@ -38,10 +48,16 @@ const KINDS: [&str; 6] = [
 fn content(s: &Study) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
     for d in s.decisions(None).unwrap() {
-        out.insert(format!("{}|{}|{}|{:?}|{}|{}", d.rater, d.unit, d.dimension, d.codes, d.memo, d.flagged));
+        out.insert(format!(
+            "{}|{}|{}|{:?}|{}|{}",
+            d.rater, d.unit, d.dimension, d.codes, d.memo, d.flagged
+        ));
     }
     for e in s.evidence(None).unwrap() {
-        out.insert(format!("ev|{}|{}|{}|{}|{}|{}", e.rater, e.unit, e.dimension, e.code, e.file, e.quote));
+        out.insert(format!(
+            "ev|{}|{}|{}|{}|{}|{}",
+            e.rater, e.unit, e.dimension, e.code, e.file, e.quote
+        ));
     }
     out
 }
@@ -63,8 +79,13 @@ fn copies(dir: &Path, plans: &[Vec<Op>]) -> (Study, Vec<std::path::PathBuf>) {
     for (i, ops) in plans.iter().enumerate() {
         let rater = format!("r{i}");
         let path = dir.join(format!("{rater}.codebench"));
-        lead.copy_to(&CopySpec { out: path.clone(), for_rater: Some(rater.clone()), round: None, by: "lead".into() })
-            .unwrap();
+        lead.copy_to(&CopySpec {
+            out: path.clone(),
+            for_rater: Some(rater.clone()),
+            round: None,
+            by: "lead".into(),
+        })
+        .unwrap();
         let mut s = Study::open(&path).unwrap();
         for op in ops {
             let unit = &projects[op.unit];

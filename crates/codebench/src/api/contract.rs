@@ -59,7 +59,10 @@ impl TypeVisitor for Collect {
         if let Some(other) = self.owners.get(&name) {
             // ts-rs declares serde_json's Value through a helper type of the same name.
             if *other != id && name != "JsonValue" {
-                self.clashes.push(format!("{name}: {} and another type", std::any::type_name::<T>()));
+                self.clashes.push(format!(
+                    "{name}: {} and another type",
+                    std::any::type_name::<T>()
+                ));
             }
             return;
         }

@@ -239,7 +239,12 @@ impl Check for ImportGithub {
                 input::path(l, "the list file")?;
             }
         }
-        if let Some(t) = self.token.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        if let Some(t) = self
+            .token
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+        {
             check_token(t)?;
         }
         let concurrency = usize::from(self.concurrency.unwrap_or(4));

@@ -160,7 +160,12 @@ impl Check for SelectSearch {
         input::line("query", &self.query, MAX_QUERY)?;
         input::opt_line("created until", &self.created_until, MAX_LABEL)?;
         github_api_url(&self.api_url)?;
-        if let Some(t) = self.token.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        if let Some(t) = self
+            .token
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+        {
             super::corpus::check_token(t)?;
         }
         Ok(())
@@ -179,7 +184,12 @@ impl Check for SelectFilter {
         github_api_url(&self.api_url)?;
         hub_url(&self.hub_url)?;
         concurrency(self.concurrency, 64)?;
-        if let Some(t) = self.token.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        if let Some(t) = self
+            .token
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+        {
             super::corpus::check_token(t)?;
         }
         Ok(())
@@ -190,7 +200,12 @@ impl Check for SelectAccept {
     fn check(&self) -> ApiResult<()> {
         github_api_url(&self.api_url)?;
         concurrency(self.concurrency, 16)?;
-        if let Some(t) = self.token.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        if let Some(t) = self
+            .token
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+        {
             super::corpus::check_token(t)?;
         }
         Ok(())
@@ -202,7 +217,12 @@ impl Check for RerunSelection {
         github_api_url(&self.api_url)?;
         hub_url(&self.hub_url)?;
         concurrency(self.concurrency, 64)?;
-        if let Some(t) = self.token.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        if let Some(t) = self
+            .token
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+        {
             super::corpus::check_token(t)?;
         }
         Ok(())

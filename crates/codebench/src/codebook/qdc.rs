@@ -156,7 +156,10 @@ pub fn from_qdc(xml: &str, source: &str) -> Result<Codebook> {
     let mut line_of = |pos: u64| {
         let pos = (pos as usize).min(xml.len());
         if pos > counted.0 {
-            counted.1 += xml.as_bytes()[counted.0..pos].iter().filter(|b| **b == b'\n').count();
+            counted.1 += xml.as_bytes()[counted.0..pos]
+                .iter()
+                .filter(|b| **b == b'\n')
+                .count();
             counted.0 = pos;
         }
         counted.1
@@ -199,7 +202,10 @@ pub fn from_qdc(xml: &str, source: &str) -> Result<Codebook> {
                     b"Code" => {
                         let line = line_of(pos);
                         if open.len() >= MAX_DEPTH {
-                            return Err(err(line, format!("codes nested deeper than {MAX_DEPTH} levels")));
+                            return Err(err(
+                                line,
+                                format!("codes nested deeper than {MAX_DEPTH} levels"),
+                            ));
                         }
                         let mut node = Node {
                             codable: true,
@@ -386,7 +392,8 @@ fn build(nodes: &[Node], source: &str) -> Result<Codebook> {
     } else {
         None
     };
-    let mut slugs: Vec<crate::codebook::Slugs> = (0..dims.len()).map(|_| Default::default()).collect();
+    let mut slugs: Vec<crate::codebook::Slugs> =
+        (0..dims.len()).map(|_| Default::default()).collect();
     let mut code_id: Vec<Option<String>> = vec![None; nodes.len()];
     for (i, n) in nodes.iter().enumerate() {
         let t = top[i];
@@ -471,7 +478,10 @@ mod tests {
         // Ids are made in one pass (each name remembers its next number), then the codebook's
         // rule refuses two codes of one name, naming them.
         let e = from_qdc(&xml, "same.qdc").unwrap_err().to_string();
-        assert!(e.contains("label 'Same' of code 'same-2' is also a label of code 'same'"), "{e}");
+        assert!(
+            e.contains("label 'Same' of code 'same-2' is also a label of code 'same'"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -492,7 +492,9 @@ impl Study {
                                  WHERE s.project_id = u.project_id AND f.role = 'dockerfile' AND f.path = u.path)
                  FROM unit u WHERE u.project_id = ?1 AND u.kind = 'dockerfile' ORDER BY u.path",
             )?;
-            let rows = stmt.query_map([pid], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<i64>>(1)?)))?;
+            let rows = stmt.query_map([pid], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, Option<i64>>(1)?))
+            })?;
             rows.collect::<rusqlite::Result<Vec<_>>>()?
                 .into_iter()
                 .filter(|(path, _)| !dockerfiles.iter().any(|d: &FileView| &d.path == path))
