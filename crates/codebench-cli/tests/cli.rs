@@ -736,7 +736,9 @@ fn evidence_is_attached_listed_and_exported() {
     ok(&f.study, &["export", "--out", out.to_str().unwrap()]);
     let csv = std::fs::read_to_string(out.join("codings.csv")).unwrap();
     assert!(
-        csv.contains("software-testing,,\"tests/Dockerfile:2: \"\"RUN pytest\"\"\",false"),
+        csv.contains(
+            "software-testing,,\"[{\"\"file\"\":\"\"tests/Dockerfile\"\",\"\"line_end\"\":2,\"\"line_start\"\":2,\"\"quote\"\":\"\"RUN pytest\"\"}]\",false"
+        ),
         "{csv}"
     );
     // Undoing the decision takes its evidence with it; the history keeps both.
