@@ -31,6 +31,7 @@ pub mod round;
 pub mod rules;
 pub mod sample;
 pub mod select;
+pub mod shard;
 pub mod study;
 
 pub use error::{Error, Result};
