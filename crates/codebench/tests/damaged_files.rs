@@ -138,17 +138,16 @@ fn read_everything(path: &Path, out: &Path) -> Result<bool, String> {
             return Ok(false);
         }
     };
-    let mut msgs = Vec::new();
-    msgs.push(s.status().err().map(|e| e.to_string()));
-    msgs.push(s.projects().err().map(|e| e.to_string()));
-    msgs.push(s.units().err().map(|e| e.to_string()));
-    msgs.push(s.decisions(None).err().map(|e| e.to_string()));
-    msgs.push(s.evidence(None).err().map(|e| e.to_string()));
-    msgs.push(
+    let msgs = [
+        s.status().err().map(|e| e.to_string()),
+        s.projects().err().map(|e| e.to_string()),
+        s.units().err().map(|e| e.to_string()),
+        s.decisions(None).err().map(|e| e.to_string()),
+        s.evidence(None).err().map(|e| e.to_string()),
         export_all(&s, out, &ExportOptions::default())
             .err()
             .map(|e| e.to_string()),
-    );
+    ];
     if msgs.iter().flatten().any(|m| m.trim().is_empty()) {
         return Err(format!("an empty error message: {msgs:?}"));
     }
