@@ -96,8 +96,11 @@ describe("lines", () => {
 
   it("says where the units still to code are", () => {
     expect(endOfQueue(queue(), "todo", "")).toBe("End of the queue: 3 units still to code above");
-    expect(endOfQueue(queue(), "todo", "o/n")).toBe("End of this list: 3 units still to code in “To code by me”");
-    expect(endOfQueue(queue({ coded: 4 }), "flagged", "")).toBe("End of this list: 1 unit still to code in “To code by me”");
+    // items: a/b, o/n:Dockerfile and o/n:docker/Dockerfile are shown and not coded.
+    expect(endOfQueue(queue(), "todo", " o/n ")).toBe("End of the units matching “o/n”: 3 still to code in it, above");
+    const none = [entry("a/b", false), entry("o/n", true, true)];
+    expect(endOfQueue(queue({ items: none, coded: 1, total: 2 }), "flagged", "")).toBe("End of this list: none left to code in it; 1 unit to code elsewhere (“To code by me”)");
+    expect(endOfQueue(queue({ items: none, coded: 1, total: 3 }), "todo", "o/n")).toBe("End of the units matching “o/n”: none left to code in it; 2 units to code elsewhere (“To code by me”)");
     expect(endOfQueue(queue({ coded: 5 }), "all", "")).toBe("Every unit is coded. Well done.");
   });
 });

@@ -61,7 +61,13 @@ export function endOfQueue(q: CodingQueue, filter: QueueFilter, search: string):
   const todo = q.total - q.coded;
   const units = `${todo} unit${todo === 1 ? "" : "s"}`;
   if (filter === "todo" && search.trim() === "") return `End of the queue: ${units} still to code above`;
-  return `End of this list: ${units} still to code in “To code by me”`;
+  // In a filtered or searched view: what is left in it (above), and what is left elsewhere.
+  const here = q.items.filter((i) => i.shown && !i.coded).length;
+  const elsewhere = todo - here;
+  const view = search.trim() === "" ? "this list" : `the units matching “${search.trim()}”`;
+  const left = here === 0 ? "none left to code in it" : `${here} still to code in it, above`;
+  const rest = elsewhere === 0 ? "" : `; ${elsewhere} unit${elsewhere === 1 ? "" : "s"} to code elsewhere (“To code by me”)`;
+  return `End of ${view}: ${left}${rest}`;
 }
 
 /**
