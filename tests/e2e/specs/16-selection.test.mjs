@@ -1,6 +1,6 @@
 // (p) Issue 15 in the app: the corpus selection run from the Selection tab against a local
 // GitHub (github-mock --topic, 1,200 repositories, so the search is split past the 1,000 cap):
-// search (query by keyboard, the created: range's end), a filter chain of three criteria, a
+// search (query by keyboard, the created: range), a filter chain of three criteria, a
 // seeded stratified sample, accept — each a background step with progress — then the funnel's
 // counts, excluded repositories with reasons, the methods paragraph, the figure and the export.
 // The counts the app shows must equal those of the same selection run by the CLI on the same
@@ -12,6 +12,7 @@ import { test } from "node:test";
 import { choose, chord, cli, KEY, setValue, shot, startGithubMock, typeText, until, withApp, WORK } from "../lib.mjs";
 
 const QUERY = "topic:mlops fork:true";
+const FROM = "2013-06-01";
 const UNTIL = "2020-12-31";
 
 /** A new, empty study with one rater. */
@@ -53,15 +54,15 @@ test("search, filter, sample and accept in the Selection tab, with the CLI's cou
   try {
     // The oracle: the same selection by the CLI against the same server.
     const oracle = emptyStudy("select-cli");
-    cli(["--study", oracle, "select", "search", QUERY, "--api-url", mock.url, "--created-until", UNTIL]);
+    cli(["--study", oracle, "select", "search", `${QUERY} created:>=${FROM}`, "--api-url", mock.url, "--created-until", UNTIL]);
     cli(["--study", oracle, "select", "filter", "--not-archived", "--min-commits", "100", "--has-dockerfile", "--api-url", mock.url]);
     cli(["--study", oracle, "select", "sample", "--size", "25", "--seed", "7", "--stratify", "language"]);
     const expected = JSON.parse(cli(["--study", oracle, "select", "show", "--format", "json"])).steps.map((s) => ({
       step: s.step,
       kind: s.kind,
       status: "done",
-      in: String(s.in),
-      out: String(s.out),
+      in: s.in === null ? "" : String(s.in),
+      out: s.out === null ? "" : String(s.out),
     }));
     assert.equal(expected.length, 5);
     assert.ok(Number(expected[0].out) > 1000, "the search found more than one page cap's worth");
@@ -77,6 +78,8 @@ test("search, filter, sample and accept in the Selection tab, with the CLI's cou
 
       // 1. Search: the query typed, the end of the created: range, Enter.
       await setValue(browser, "#sel-api", mock.url);
+      await browser.$("#sel-from").click();
+      await typeText(browser, FROM);
       await browser.$("#sel-until").click();
       await typeText(browser, UNTIL);
       await browser.$("#sel-query").click();
@@ -86,7 +89,7 @@ test("search, filter, sample and accept in the Selection tab, with the CLI's cou
       await stepDone(browser, 1, "the search");
       assert.match(await browser.$("#sel-notice").getText(), /^Step 1, .*repositories found$/);
       const search = await browser.$("#funnel tr[data-step='1'] td.params").getText();
-      assert.match(search, /query: topic:mlops fork:true/);
+      assert.match(search, /query: topic:mlops fork:true created:>=2013-06-01/);
       assert.match(search, /created until: 2020-12-31/);
 
       // 2. Filter: three criteria, each its own step, in the order added.

@@ -103,7 +103,7 @@ test("Docker Hub descriptions and tags beside the README, fetched in the app", a
       assert.equal(await browser.$("section.reader").getAttribute("data-layout"), "readme");
     });
     assert.equal(hub.stats().deprecated, 0, "the deprecated /v2/repositories API is never asked");
-    assert.match(cli(["--study", study, "hub", "show", "--project", "tidepool-ops/flowgauge"]), /Flow gauges from photos/);
+    assert.match(cli(["--study", study, "hub", "show", "tidepool-ops/flowgauge"]), /Flow gauges from photos/);
 
     // A project that names no image: the panel says how to get one.
     const none = cli(["--study", study, "images", "list", "--project", "basalt-ai/autotune"]);

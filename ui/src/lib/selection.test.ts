@@ -15,6 +15,7 @@ import {
   progressText,
   reasonCounts,
   searchApi,
+  searchQuery,
 } from "./selection";
 
 const step = (n: number, over: Partial<Step>): Step => ({
@@ -51,6 +52,11 @@ describe("criteria", () => {
     expect(criterionOf("language", "  ")).toHaveProperty("problem");
     expect(criterionOf("language", "Jupyter Notebook")).toEqual({ ok: { criterion: "language", language: "Jupyter Notebook" } });
     expect(criterionOf("has_dockerfile", "ignored")).toEqual({ ok: { criterion: "has_dockerfile" } });
+  });
+
+  it("adds the start of the created range to the query", () => {
+    expect(searchQuery(" topic:ml fork:true ", "")).toBe("topic:ml fork:true");
+    expect(searchQuery("topic:ml", " 2014-01-01 ")).toBe("topic:ml created:>=2014-01-01");
   });
 
   it("says each in words", () => {

@@ -88,6 +88,14 @@ export function criterionText(c: Criterion): string {
   }
 }
 
+/** The query a search sends: the typed query, and a `created:>=DATE` qualifier when a start
+ * of the created range is given (the core splits the range from there to "created until"). */
+export function searchQuery(query: string, createdFrom: string): string {
+  const q = query.trim();
+  const from = createdFrom.trim();
+  return from === "" ? q : `${q} created:>=${from}`;
+}
+
 /** A recorded parameter's value as text (numbers and words as they are, the rest as JSON). */
 function valueText(v: unknown): string {
   if (typeof v === "string") return v;
