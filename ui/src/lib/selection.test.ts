@@ -16,6 +16,7 @@ import {
   reasonCounts,
   searchApi,
   searchQuery,
+  stepLabel,
 } from "./selection";
 
 const step = (n: number, over: Partial<Step>): Step => ({
@@ -118,6 +119,10 @@ describe("the funnel", () => {
       ["a fork", 200],
       ["archived", 50],
     ]);
+    const counts = [47, 99, 1].map((n, i) => ({ repository: `o/c${i}`, repo_id: i, reason: `${n} commits, fewer than 100` }));
+    expect(reasonCounts(counts)).toEqual([["N commits, fewer than 100", 3]]);
+    expect(stepLabel(step(1, { kind: "search", label: "search topic:ml" }))).toBe("topic:ml");
+    expect(stepLabel(step(2, { label: "at least 100 commits" }))).toBe("at least 100 commits");
   });
 
   it("splits the methods paragraph at backticks", () => {

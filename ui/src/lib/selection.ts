@@ -161,10 +161,21 @@ export function excludedView(list: readonly Excluded[], filter: string, limit: n
   return { shown: matching.slice(0, limit), matching: matching.length };
 }
 
-/** The excluded repositories' reasons, most frequent first, for a step's summary. */
+/** A step's label without the kind it repeats ("search topic:x" under kind "search": "topic:x"). */
+export function stepLabel(s: Step): string {
+  const l = s.label.trim();
+  return l.toLowerCase().startsWith(`${s.kind} `) ? l.slice(s.kind.length + 1) : l;
+}
+
+/** The excluded repositories' reasons, most frequent first, for a step's summary; a reason
+ * that starts with the repository's own count ("47 commits, fewer than 100") is counted as
+ * one kind ("N commits, fewer than 100"). */
 export function reasonCounts(list: readonly Excluded[]): [string, number][] {
   const m = new Map<string, number>();
-  for (const e of list) m.set(e.reason, (m.get(e.reason) ?? 0) + 1);
+  for (const e of list) {
+    const r = e.reason.replace(/^\d[\d,]*(\.\d+)?(?= )/, "N");
+    m.set(r, (m.get(r) ?? 0) + 1);
+  }
   return [...m.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
 }
 
