@@ -144,6 +144,15 @@ test("search, filter, sample and accept in the Selection tab, with the CLI's cou
       await browser.$("#sel-export").click();
       await until(browser, async () => /^selection\.csv \(6 steps\)/.test(await browser.$("#sel-notice").getText().catch(() => "")), "the export");
       await shot(browser, "31-selection-accepted");
+
+      // Re-run against the same server, up to today: nothing vanished or changed; those created
+      // after the recorded end of the range are new.
+      await browser.$("#sel-rerun").click();
+      await until(browser, async () => (await browser.$("#sel-drift").isExisting()) && !(await browser.$("#sel-running").isExisting()), "the re-run", 60000);
+      const then = Number(expected[0].out);
+      const now = Number(cli(["--study", oracle, "select", "rerun", "--api-url", mock.url, "--format", "json"]).match(/"found_now":\s*(\d+)/)[1]);
+      assert.ok(now > then, `more are found up to today (${now}) than up to ${UNTIL} (${then})`);
+      assert.match(await browser.$("#sel-drift p").getText(), new RegExp(`: ${then} found then, ${now} now, 0 vanished, ${now - then} new, 0 changed$`));
     });
 
     // What the app recorded reads back the same through the CLI.
