@@ -4,7 +4,8 @@
 // repository's description, pulls, tags with their last push, and its full description
 // rendered and sanitised as READMEs are; an image Docker Hub does not have says so. A project
 // naming no image says how to get one. The reader's layout: a project unit's README takes the
-// full height, and the README / both / Dockerfile choice is kept per unit kind.
+// full height, and the README / both / Dockerfile choice is kept per unit kind. The Corpus
+// screen fetches every reference's page at once.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { cli, freshStudy, openedUrls, setValue, shot, until, withApp } from "../lib.mjs";
@@ -114,6 +115,17 @@ test("Docker Hub descriptions and tags beside the README, fetched in the app", a
       await openAs(browser, "ana");
       await until(browser, async () => (await browser.$("#hub-empty").isExisting()), "the empty state");
       assert.match(await browser.$("#hub-empty").getText(), /Corpus → Docker image references/);
+
+      // Corpus: every reference's page fetched again at once, in the background.
+      await browser.$("#tab-corpus").click();
+      await until(browser, async () => (await browser.$("#hub-all-fetch").isExisting()), "the corpus screen");
+      await setValue(browser, "#hub-all-url", hub.url);
+      await browser.$("#hub-all-refresh").click();
+      const before = hub.stats().requests;
+      await browser.$("#hub-all-fetch").click();
+      await until(browser, async () => /^Docker Hub: /.test(await browser.$("#hub-all-said").getText().catch(() => "")), "the study-wide fetch", 20000);
+      assert.equal(await browser.$("#hub-all-said").getText(), "Docker Hub: 3 fetched, 1 not on Docker Hub");
+      assert.ok(hub.stats().requests > before, "asked again");
     });
   } finally {
     await hub.stop();
