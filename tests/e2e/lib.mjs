@@ -1,9 +1,9 @@
 // Helpers shared by the specs: paths, a fresh sample study, one app session at a time.
 // Run through ./run.sh, which starts Xvfb and tauri-driver and sets the environment below.
 
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { remote } from "webdriverio";
 
 const need = (name) => {
@@ -159,4 +159,35 @@ export async function setValue(browser, selector, value) {
     selector,
     value,
   );
+}
+
+/** Chooses an option of a select as a person would (a change event). */
+export async function choose(browser, selector, value) {
+  await browser.execute(
+    (s, v) => {
+      const el = document.querySelector(s);
+      el.value = v;
+      el.dispatchEvent(new Event("change", { bubbles: true }));
+    },
+    selector,
+    value,
+  );
+}
+
+/**
+ * Starts the project's github-mock (built beside the CLI) with `args` (a list file, or
+ * `--topic NAME:N`) on a free port of 127.0.0.1; resolves to its URL and a stop function.
+ */
+export function startGithubMock(args) {
+  const mock = spawn(join(dirname(CLI), "github-mock"), args, { stdio: ["ignore", "pipe", "inherit"] });
+  return new Promise((resolve, reject) => {
+    let out = "";
+    mock.stdout.on("data", (d) => {
+      out += d;
+      const m = out.match(/at (http:\/\/127\.0\.0\.1:\d+)/);
+      if (m) resolve({ url: m[1], stop: () => mock.kill() });
+    });
+    mock.on("error", reject);
+    mock.on("exit", (code) => reject(new Error(`github-mock exited with ${code}: ${out}`)));
+  });
 }

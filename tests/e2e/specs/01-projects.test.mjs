@@ -38,9 +38,13 @@ test("lists the 12 sample projects and shows a project's README and Dockerfiles"
     assert.equal(dockerfiles, 37);
     assert.equal(await browser.$("#progress").getText(), "0 / 49 coded by you");
 
-    // The first unit is open: its README rendered and its Dockerfiles with line numbers.
+    // The first unit is open: its README rendered over the full height, its Dockerfiles (with
+    // line numbers) one click away.
     await until(browser, async () => (await browser.$("#readme h1").isExisting()), "the README");
     assert.equal(await browser.$("#unit-title").getText(), "basalt-ai/autotune");
+    assert.equal(await browser.$("section.reader").getAttribute("data-layout"), "readme");
+    await browser.$("#show-dockerfile").click();
+    await until(browser, async () => (await browser.$("#dockerfile .line").isExisting()), "the Dockerfile shown");
     assert.equal(await browser.$("#dockerfile-path").getText(), "Dockerfile");
     const options = await browser.execute(() =>
       [...document.querySelectorAll("#dockerfile-select option")].map((o) => o.textContent),
@@ -60,6 +64,8 @@ test("lists the 12 sample projects and shows a project's README and Dockerfiles"
     assert.equal(kinds.length, 6);
     assert.deepEqual(kinds.map((k) => k[0]), ["1", "2", "3", "4", "5", "6"]);
     await shot(browser, "02-project-unit");
+    // The choice is kept per unit kind (in the webview's storage): back to the default.
+    await browser.$("#layout-readme").click();
 
     // A Dockerfile unit: the Dockerfile first, the purpose codes with sub-codes nested.
     await browser.keys("j");

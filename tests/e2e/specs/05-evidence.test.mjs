@@ -95,7 +95,10 @@ test("a selected Dockerfile line becomes evidence for a code", async () => {
     await selectLines(browser, 43, 44);
     await chord(browser, KEY.Control, "e");
     await until(browser, async () => (await browser.$("#attach").isExisting()), "the picker again");
-    await browser.keys("1");
+    // The dialog's key for a code is the codes panel's key for it (not a renumbering).
+    const panelKey = await browser.$("#codes [data-code='hosting'] kbd").getText();
+    assert.equal(await browser.$("#attach button.target[data-code='hosting'] kbd").getText(), panelKey);
+    await browser.keys(panelKey);
     await until(browser, async () => (await browser.$$("#codes .evidence-list li").length) === 2, "the second evidence");
     await shot(browser, "10-evidence-listed");
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { byDimension, confusionTable, num, statisticName, valueText } from "./agreement";
+import { byDimension, confusionTable, num, statisticName, valueText, warningGroups } from "./agreement";
 import type { StatResult } from "./generated/types";
 
 const stat = (over: Partial<StatResult>): StatResult => ({
@@ -85,5 +85,17 @@ describe("confusionTable", () => {
     const t = confusionTable({ dimension: "d", level: "leaf", raters: ["a", "b"], categories: ["x", "y"], counts: [[1]], n_units: 1 });
     expect(t.total).toBe(1);
     expect(t.rows.map((r) => r.category)).toEqual(["x"]);
+  });
+});
+
+describe("warning groups", () => {
+  it("groups by kind in the core's order", () => {
+    const w = (kind: "prevalence" | "rater_bias" | "few_units", code: string) => ({ dimension: "purpose", level: "leaf" as const, kind, code, raters: [], message: code });
+    const groups = warningGroups([w("prevalence", "a"), w("few_units", "b"), w("prevalence", "c")]);
+    expect(groups.map((g) => [g.kind, g.warnings.map((x) => x.code)])).toEqual([
+      ["prevalence", ["a", "c"]],
+      ["few_units", ["b"]],
+    ]);
+    expect(groups[0]?.title).toMatch(/^Kappa paradox/);
   });
 });

@@ -84,3 +84,30 @@ export function valueText(s: StatResult): string {
   if (s.ci_low === null || s.ci_high === null) return num(s.value);
   return `${num(s.value)} [${num(s.ci_low)}, ${num(s.ci_high)}]`;
 }
+
+/** Warnings of one kind, for a collapsible group ("Kappa paradox (prevalence): 12"). */
+export interface WarningGroup {
+  kind: Warning["kind"];
+  title: string;
+  warnings: Warning[];
+}
+
+const WARNING_TITLES: Record<Warning["kind"], string> = {
+  prevalence: "Kappa paradox: one code dominates (prevalence)",
+  rater_bias: "Raters use codes at different rates (bias)",
+  few_units: "Too few units for a stable value",
+};
+
+/** The warnings grouped by kind, in the order the core first gives each kind. */
+export function warningGroups(ws: readonly Warning[]): WarningGroup[] {
+  const out: WarningGroup[] = [];
+  for (const w of ws) {
+    let g = out.find((x) => x.kind === w.kind);
+    if (g === undefined) {
+      g = { kind: w.kind, title: WARNING_TITLES[w.kind] ?? w.kind, warnings: [] };
+      out.push(g);
+    }
+    g.warnings.push(w);
+  }
+  return out;
+}

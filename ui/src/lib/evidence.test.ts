@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { assignKeys } from "./codes";
 import { MAX_QUOTE_CHARS, quoteOf, targets, where } from "./evidence";
 import type { Codebook, Decision } from "./generated/types";
 
@@ -33,6 +34,18 @@ describe("targets", () => {
     ]);
     expect(targets(book, ds, "o/n").map((t) => t.code)).toEqual(["model"]);
     expect(targets(book, ds, "x/y")).toEqual([]);
+  });
+
+  it("carries the codes panel's key of each code, so the dialog picks with the same key", () => {
+    const ds = [dec("o/n:Dockerfile", "purpose", ["test", "hosting"])];
+    const purpose = book.dimensions[1];
+    if (purpose === undefined) throw new Error("no purpose dimension");
+    const keys = assignKeys([purpose]);
+    expect(targets(book, ds, "o/n:Dockerfile", keys).map((t) => [t.code, t.key])).toEqual([
+      ["hosting", "1"],
+      ["test", "3"],
+    ]);
+    expect(targets(book, ds, "o/n:Dockerfile").map((t) => t.key)).toEqual([null, null]);
   });
 });
 

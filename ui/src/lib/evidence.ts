@@ -1,6 +1,7 @@
 // Evidence: a quote of the README or a Dockerfile attached to a code of the rater's decision.
 // The DOM-free rules: what can be attached to, how a selection becomes a quote and lines.
 
+import { codeRef } from "./codes";
 import type { Codebook, Decision, Evidence } from "./generated/types";
 
 /** Most characters in one quote (the core's limit). */
@@ -12,6 +13,8 @@ export interface Target {
   dimensionName: string;
   code: string;
   codeName: string;
+  /** The key that picks it in the codes panel (the same picks it in the dialog), if any. */
+  key: string | null;
 }
 
 /** What was selected, as the app read it from the page. */
@@ -24,14 +27,15 @@ export interface Selected {
   lines: [number, number] | null;
 }
 
-/** The codes of the rater's stored decisions on `unit`, in codebook order. */
-export function targets(book: Codebook, decisions: Decision[], unit: string): Target[] {
+/** The codes of the rater's stored decisions on `unit`, in codebook order, each with the key
+ * the codes panel gives it (`keys`: code reference → key, as `assignKeys` makes them). */
+export function targets(book: Codebook, decisions: Decision[], unit: string, keys: ReadonlyMap<string, string> = new Map()): Target[] {
   const out: Target[] = [];
   for (const d of book.dimensions) {
     const dec = decisions.find((x) => x.unit === unit && x.dimension === d.id);
     if (dec === undefined) continue;
     for (const c of d.codes) {
-      if (dec.codes.includes(c.id)) out.push({ dimension: d.id, dimensionName: d.name, code: c.id, codeName: c.name });
+      if (dec.codes.includes(c.id)) out.push({ dimension: d.id, dimensionName: d.name, code: c.id, codeName: c.name, key: keys.get(codeRef(d.id, c.id)) ?? null });
     }
   }
   return out;

@@ -13,6 +13,16 @@ const press = (key: string, more: Partial<KeyPress> = {}): KeyPress => ({
 });
 
 describe("actionFor", () => {
+  it("scrolls the pane by a page with PageDown, PageUp and Space, not on a button", () => {
+    expect(actionFor(press("PageDown"), codeKeys)).toEqual({ type: "scroll", pages: 1 });
+    expect(actionFor(press("PageUp"), codeKeys)).toEqual({ type: "scroll", pages: -1 });
+    expect(actionFor(press(" "), codeKeys)).toEqual({ type: "scroll", pages: 1 });
+    expect(actionFor(press(" ", { shiftKey: true }), codeKeys)).toEqual({ type: "scroll", pages: -1 });
+    expect(actionFor(press(" ", { onControl: true }), codeKeys)).toBeNull();
+    expect(actionFor(press(" ", { inText: true }), codeKeys)).toBeNull();
+    expect(actionFor(press("PageDown", { inText: true }), codeKeys)).toBeNull();
+  });
+
   it("maps the navigation keys", () => {
     expect(actionFor(press("ArrowDown"), codeKeys)).toEqual({ type: "next" });
     expect(actionFor(press("j"), codeKeys)).toEqual({ type: "next" });

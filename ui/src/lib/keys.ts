@@ -14,6 +14,7 @@ export type Action =
   | { type: "search" }
   | { type: "help" }
   | { type: "evidence" }
+  | { type: "scroll"; pages: 1 | -1 }
   | { type: "escape" };
 
 /** The parts of a keyboard event the rules look at. */
@@ -25,6 +26,8 @@ export interface KeyPress {
   shiftKey: boolean;
   /** The focus is in a text field (search, code filter, memo, rater name). */
   inText: boolean;
+  /** The focus is on a control Space presses (a button, a check box, a link). */
+  onControl?: boolean;
 }
 
 /** The shortcuts as the help bar lists them. */
@@ -38,6 +41,7 @@ export const SHORTCUTS: [string, string][] = [
   ["Ctrl+D", "flag for discussion"],
   ["Ctrl+F", "search the queue"],
   ["Ctrl+E", "attach the selected text to a code"],
+  ["PageDown / Space, PageUp / Shift+Space", "scroll the README or the Dockerfile"],
   ["Esc", "leave a text field"],
   ["?", "show or hide this help"],
 ];
@@ -75,6 +79,12 @@ export function actionFor(e: KeyPress, codeKeys: ReadonlySet<string>): Action | 
       return { type: "filterCodes" };
     case "?":
       return { type: "help" };
+    case "PageDown":
+      return { type: "scroll", pages: 1 };
+    case "PageUp":
+      return { type: "scroll", pages: -1 };
+    case " ":
+      return e.onControl === true ? null : { type: "scroll", pages: e.shiftKey ? -1 : 1 };
   }
   if (e.key.length === 1 && codeKeys.has(e.key)) return { type: "code", key: e.key };
   return null;

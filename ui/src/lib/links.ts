@@ -19,3 +19,9 @@ export function linkAction(href: string | null): LinkAction {
   }
   return { kind: "ignore" };
 }
+
+/** The link a click landed on inside rendered HTML, or null (a click beside any link). */
+export function clickedHref(e: MouseEvent): string | null | undefined {
+  const a = e.target instanceof Element ? e.target.closest("a") : null;
+  return a === null ? undefined : a.getAttribute("href");
+}

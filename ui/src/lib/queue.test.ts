@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { endOfQueue, filterButtons, listed, roundLine, step } from "./queue";
+import { endOfQueue, filterButtons, listed, roundLine, splitLabel, step } from "./queue";
 import type { CodingQueue, QueueEntry } from "./generated/types";
 
 const entry = (name: string, shown: boolean, coded = false): QueueEntry => {
@@ -46,6 +46,12 @@ describe("listed", () => {
     expect(listed(items).map((i) => i.unit.name)).toEqual(["a/b", "o/n:Dockerfile", "o/n:docker/Dockerfile"]);
   });
 
+  it("keeps units coded in this view listed, and steps back to them", () => {
+    expect(listed(items, new Set(["o/n"])).map((i) => i.unit.name)).toEqual(["a/b", "o/n", "o/n:Dockerfile", "o/n:docker/Dockerfile"]);
+    expect(step(items, "o/n:Dockerfile", -1, new Set(["o/n"]))).toBe("o/n");
+    expect(step(items, "o/n:Dockerfile", -1)).toBe("a/b");
+  });
+
   it("keeps the open unit listed when it stops matching", () => {
     expect(listed(items, "o/n").map((i) => i.unit.name)).toEqual(["a/b", "o/n", "o/n:Dockerfile", "o/n:docker/Dockerfile"]);
   });
@@ -90,8 +96,23 @@ describe("lines", () => {
 
   it("says where the units still to code are", () => {
     expect(endOfQueue(queue(), "todo", "")).toBe("End of the queue: 3 units still to code above");
-    expect(endOfQueue(queue(), "todo", "o/n")).toBe("End of this list: 3 units still to code in “To code by me”");
-    expect(endOfQueue(queue({ coded: 4 }), "flagged", "")).toBe("End of this list: 1 unit still to code in “To code by me”");
+    // items: a/b, o/n:Dockerfile and o/n:docker/Dockerfile are shown and not coded.
+    expect(endOfQueue(queue(), "todo", " o/n ")).toBe("End of the units matching “o/n”: 3 still to code in it, above");
+    const none = [entry("a/b", false), entry("o/n", true, true)];
+    expect(endOfQueue(queue({ items: none, coded: 1, total: 2 }), "flagged", "")).toBe("End of this list: none left to code in it; 1 unit to code elsewhere (“To code by me”)");
+    expect(endOfQueue(queue({ items: none, coded: 1, total: 3 }), "todo", "o/n")).toBe("End of the units matching “o/n”: none left to code in it; 2 units to code elsewhere (“To code by me”)");
     expect(endOfQueue(queue({ coded: 5 }), "all", "")).toBe("Every unit is coded. Well done.");
+  });
+});
+
+describe("splitLabel", () => {
+  it("keeps the part that tells siblings apart", () => {
+    const sib = ["docker/hvd/Dockerfile.hvd-cpu", "docker/hvd/Dockerfile.hvd-gpu", "docker/hvd/Dockerfile.hvd-gpu-nightly"];
+    expect(splitLabel(sib[0] ?? "", sib)).toEqual({ head: "docker/hvd/Dockerfile.hvd-", tail: "cpu" });
+    expect(splitLabel(sib[1] ?? "", sib)).toEqual({ head: "docker/hvd/Dockerfile.hvd-", tail: "gpu" });
+    expect(splitLabel(sib[2] ?? "", sib)).toEqual({ head: "docker/hvd/Dockerfile.hvd-", tail: "gpu-nightly" });
+    expect(splitLabel("docker/a/Dockerfile", ["docker/a/Dockerfile", "docker/b/Dockerfile"])).toEqual({ head: "docker/", tail: "a/Dockerfile" });
+    expect(splitLabel("Dockerfile", ["Dockerfile", "Dockerfile.dev"])).toEqual({ head: "", tail: "Dockerfile" });
+    expect(splitLabel("Dockerfile", ["Dockerfile"])).toEqual({ head: "", tail: "Dockerfile" });
   });
 });

@@ -5,26 +5,28 @@
 import type { CodingQueue, FilterCount, QueueEntry, QueueFilter, RoundProgress } from "./generated/types";
 
 /**
- * The entries the queue panel lists: those the core shows, and `keep` (the open unit) even
- * when it no longer matches, e.g. right after it was coded under "To code by me", so the rater
- * sees where they are.
+ * The entries the queue panel lists: those the core shows, and those in `keep` (the open unit,
+ * and the units coded in this view) even when they no longer match, e.g. right after they were
+ * coded under "To code by me", so the rater sees where they are and can go back with `k`.
  */
-export function listed(items: readonly QueueEntry[], keep: string | null = null): QueueEntry[] {
-  return items.filter((i) => i.shown || i.unit.name === keep);
+export function listed(items: readonly QueueEntry[], keep: ReadonlySet<string> | string | null = null): QueueEntry[] {
+  const kept = typeof keep === "string" ? new Set([keep]) : (keep ?? new Set<string>());
+  return items.filter((i) => i.shown || kept.has(i.unit.name));
 }
 
 /**
  * The unit `delta` steps (+1 next, -1 previous) from `current` among the shown entries.
  * `current` need not be shown itself (it may just have left the filter): stepping starts from
  * its place in the whole queue. With no current unit (or one not in the queue), +1 gives the
- * first shown unit and -1 the last. `null` when there is none in that direction.
+ * first shown unit and -1 the last. Units in `also` count as shown (those coded in this view,
+ * so `k` goes back to the unit just coded). `null` when there is none in that direction.
  */
-export function step(items: readonly QueueEntry[], current: string | null, delta: 1 | -1): string | null {
+export function step(items: readonly QueueEntry[], current: string | null, delta: 1 | -1, also: ReadonlySet<string> = new Set()): string | null {
   const at = current === null ? -1 : items.findIndex((i) => i.unit.name === current);
   let i = at === -1 ? (delta === 1 ? -1 : items.length) : at;
   for (i += delta; i >= 0 && i < items.length; i += delta) {
     const item = items[i];
-    if (item !== undefined && item.shown) return item.unit.name;
+    if (item !== undefined && (item.shown || also.has(item.unit.name))) return item.unit.name;
   }
   return null;
 }
@@ -59,5 +61,34 @@ export function endOfQueue(q: CodingQueue, filter: QueueFilter, search: string):
   const todo = q.total - q.coded;
   const units = `${todo} unit${todo === 1 ? "" : "s"}`;
   if (filter === "todo" && search.trim() === "") return `End of the queue: ${units} still to code above`;
-  return `End of this list: ${units} still to code in “To code by me”`;
+  // In a filtered or searched view: what is left in it (above), and what is left elsewhere.
+  const here = q.items.filter((i) => i.shown && !i.coded).length;
+  const elsewhere = todo - here;
+  const view = search.trim() === "" ? "this list" : `the units matching “${search.trim()}”`;
+  const left = here === 0 ? "none left to code in it" : `${here} still to code in it, above`;
+  const rest = elsewhere === 0 ? "" : `; ${elsewhere} unit${elsewhere === 1 ? "" : "s"} to code elsewhere (“To code by me”)`;
+  return `End of ${view}: ${left}${rest}`;
+}
+
+/**
+ * A Dockerfile's label split where it starts to differ from its listed siblings' (the other
+ * Dockerfiles of its project): `head` is the shared part, which the panel may cut short, and
+ * `tail` the part that tells them apart, which stays readable — so fifteen
+ * `docker/hvd/Dockerfile.hvd-…` read as fifteen different names. A unit with no listed sibling
+ * is all tail.
+ */
+export function splitLabel(label: string, siblings: readonly string[]): { head: string; tail: string } {
+  const others = siblings.filter((s) => s !== label);
+  if (others.length === 0) return { head: "", tail: label };
+  let n = 0;
+  for (const o of others) {
+    let i = 0;
+    while (i < label.length && i < o.length && label[i] === o[i]) i++;
+    n = Math.max(n, i);
+  }
+  // The tail starts at the beginning of the word that differs (after a / . - or _).
+  let start = Math.min(n, label.length);
+  while (start > 0 && !"/.-_".includes(label[start - 1] ?? "")) start--;
+  if (start >= label.length) start = label.lastIndexOf("/") + 1;
+  return { head: label.slice(0, start), tail: label.slice(start) };
 }
