@@ -1050,7 +1050,7 @@ mod tests {
         // An empty study exports headers only.
         let out = dir.path().join("empty");
         let w = export_all(&s, &out, &Default::default()).unwrap().0;
-        assert_eq!(w.len(), 15, "codings, 12 more tables, consensus, agreement");
+        assert_eq!(w.len(), 17, "codings, 14 more tables, consensus, agreement");
         let cons = std::fs::read_to_string(out.join("consensus.csv")).unwrap();
         assert_eq!(
             cons,
