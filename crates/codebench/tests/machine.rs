@@ -412,7 +412,6 @@ fn in_a_blind_round_nobody_else_sees_the_machines_codes() {
         &mut ctx,
         api::coding::DecisionsRequest {
             rater: Some("llm".into()),
-            ..Default::default()
         },
     )
     .unwrap();
@@ -428,6 +427,29 @@ fn in_a_blind_round_nobody_else_sees_the_machines_codes() {
     .unwrap();
     let csv = std::fs::read_to_string(out.join("machine_answers.csv")).unwrap();
     assert!(!csv.contains("say so"), "{csv}");
+    // A copy handed out to Bob carries none of the machine's answers on the round's units.
+    let copy = dir.path().join("bob.codebench");
+    api::copy_study(
+        &mut ctx,
+        api::team::CopyStudy {
+            out: copy.display().to_string(),
+            for_rater: Some("bob".into()),
+            round: Some("r1".into()),
+            by: Some("carol".into()),
+        },
+    )
+    .unwrap();
+    let theirs = Study::open(&copy).unwrap();
+    assert!(theirs
+        .machine_answers(None, None, Some("llm"))
+        .unwrap()
+        .0
+        .is_empty());
+    assert_eq!(
+        theirs.machine_runs(None).unwrap().len(),
+        1,
+        "the run's provenance stays"
+    );
     // The machine rater itself sees its own.
     ctx.viewer = Some("llm".into());
     let a = api::machine_answers(&mut ctx, m::MachineAnswersRequest::default()).unwrap();

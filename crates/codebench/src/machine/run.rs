@@ -456,7 +456,7 @@ impl Study {
         &self,
         train_on: &str,
         dim: &prompt::DimensionText,
-    ) -> Result<(Vec<String>, Vec<Vec<String>>, Vec<Vec<String>>)> {
+    ) -> Result<TrainingSet> {
         let labels = Labels::parse(train_on);
         if let Labels::Rater(r) = &labels {
             if super::rater_kind(self.conn(), r)? == "machine" {
@@ -600,6 +600,9 @@ struct Record<'a> {
     truncated: bool,
     model_version: Option<&'a str>,
 }
+
+/// The units a local model learns from: names, features and labels.
+type TrainingSet = (Vec<String>, Vec<Vec<String>>, Vec<Vec<String>>);
 
 type Training = (Vec<Vec<String>>, Vec<Vec<String>>);
 
