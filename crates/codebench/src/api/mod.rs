@@ -297,7 +297,7 @@ macro_rules! for_each_operation {
                 /// A machine rater's answers: raw answer, rationale, confidence, codes or why they failed (blind-safe).
                 machine_answers($crate::api::machine::MachineAnswersRequest) => $crate::api::machine::MachineAnswers, cli "machine answers";
                 /// The cross-validated agreement of a local machine rater with the labels it learns from.
-                evaluate_local($crate::api::machine::EvaluateLocal) => codebench_machine::local::Evaluation, cli "machine evaluate";
+                evaluate_local($crate::api::machine::EvaluateLocal) => $crate::machine::Evaluation, cli "machine evaluate";
             }
             global {
                 /// Creates a new study file (the shipped codebook, a codebook file, or the sample study).

@@ -19,6 +19,8 @@ use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+/// A local model's cross-validation report (from `codebench-machine`).
+pub use codebench_machine::local::{CodeScore, Evaluation};
 pub use export::{MACHINE_ANSWERS_COLUMNS, MACHINE_RUNS_COLUMNS};
 pub use run::{MachineProgress, MachineRunSummary, RunOptions};
 
