@@ -58,6 +58,7 @@ bench: deps
 	$(CARGO) bench -p codebench-github --features mock-server --bench import
 	$(CARGO) bench -p codebench-image --bench layer_throughput
 	$(CARGO) build --release -p codebench-cli
+	$(CARGO) bench -p codebench-cli --bench shards
 	BULK_CMD='"$$ROOT/target/release/codebench" analyze dockerfile --format ndjson --from-list "$$LIST"' \
 	  crates/codebench-dockerfile/benches/compare-python.sh 20
 	scripts/bench-app-start.sh 10

@@ -1004,3 +1004,115 @@ fn an_import_started_from_the_app_sends_the_token_kept_in_the_keyring() {
     let bytes = std::fs::read(&app.study).unwrap();
     assert!(!bytes.windows(19).any(|w| w == b"ghp_kept_in_keyring"));
 }
+
+/// The `codebench` binary of this workspace (built by `make build` before the tests).
+fn cli_binary() -> std::path::PathBuf {
+    if let Some(p) = std::env::var_os("CODEBENCH_CLI") {
+        return p.into();
+    }
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"));
+    let bin = target.join("debug/codebench");
+    assert!(
+        bin.is_file(),
+        "{} is missing: build the CLI first (cargo build -p codebench-cli)",
+        bin.display()
+    );
+    bin
+}
+
+#[test]
+fn the_app_and_the_cli_give_the_same_agreement_for_a_round_with_a_third_rater() {
+    let app = app_with(None);
+    for r in ["alice", "bob", "lead"] {
+        invoke(&app, "add_rater", json!({"name": r})).unwrap();
+    }
+    let round = invoke(
+        &app,
+        "create_round",
+        json!({"name": "r50", "size": 6, "dimension": "kind", "seed": 2022, "by": "lead"}),
+    )
+    .unwrap();
+    invoke(
+        &app,
+        "assign_round",
+        json!({"round": "r50", "raters": ["alice", "bob"]}),
+    )
+    .unwrap();
+    let units: Vec<String> = round["units"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u.as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(units.len(), 6);
+    // alice and bob agree on four of six; lead, not assigned to the round, codes them all
+    // otherwise: the round's agreement must not include lead.
+    for (i, u) in units.iter().enumerate() {
+        for (rater, code) in [
+            ("alice", if i % 2 == 0 { "model" } else { "toolkit" }),
+            (
+                "bob",
+                if i < 2 {
+                    "application-system"
+                } else if i % 2 == 0 {
+                    "model"
+                } else {
+                    "toolkit"
+                },
+            ),
+            ("lead", "documentation-tutorials"),
+        ] {
+            invoke(&app, "set_viewer", json!({"rater": rater})).unwrap();
+            invoke(
+                &app,
+                "record_decision",
+                json!({"rater": rater, "unit": u, "dimension": "kind", "codes": [code]}),
+            )
+            .unwrap();
+        }
+    }
+    invoke(&app, "set_viewer", json!({"rater": "lead"})).unwrap();
+    invoke(&app, "reveal_round", json!({"round": "r50", "by": "lead"})).unwrap();
+    let from_app = invoke(&app, "agreement", json!({"round": "r50"})).unwrap();
+    let out = std::process::Command::new(cli_binary())
+        .arg("--study")
+        .arg(&app.study)
+        .args([
+            "--as",
+            "lead",
+            "agreement",
+            "--round",
+            "r50",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let from_cli: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(from_app, from_cli, "the same request gives the same answer");
+    let cohen = from_app["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["statistic"] == "cohen_kappa" && r["level"] == "leaf")
+        .unwrap();
+    assert_eq!(cohen["raters"], json!(["alice", "bob"]), "{cohen}");
+    assert_eq!(cohen["n_units"], 6);
+    let pa = from_app["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["statistic"] == "percent_agreement")
+        .unwrap();
+    assert!(
+        (pa["value"].as_f64().unwrap() - 4.0 / 6.0).abs() < 1e-12,
+        "{pa}"
+    );
+}

@@ -300,3 +300,197 @@ fn a_killed_metrics_run_resumes() {
     assert_eq!(jobs[0]["state"], "done");
     assert_eq!(jobs[0]["attempts"], 2);
 }
+
+/// The image metrics of a study file, without the time they were computed: what a sharded run
+/// and a single run must agree on.
+fn image_metrics(study: &std::path::Path) -> Vec<(String, String, String, String)> {
+    let c = rusqlite::Connection::open(study).unwrap();
+    let mut stmt = c
+        .prepare("SELECT reference, platform, manifest_digest, metrics FROM image_metrics ORDER BY reference, platform")
+        .unwrap();
+    let rows = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .unwrap()
+        .collect::<Result<Vec<_>, _>>()
+        .unwrap();
+    rows
+}
+
+fn layers_analysed(out: &str) -> u64 {
+    let tail = out.rsplit("layers: ").next().unwrap();
+    tail.split(' ').next().unwrap().parse().unwrap()
+}
+
+#[test]
+fn sharded_metrics_runs_in_parallel_processes_merge_to_the_single_run() {
+    let reg = Registry::start();
+    let f = common::fixture();
+    // The fixture's own references (none reachable here) go; six images on one base come in.
+    let refs: Value =
+        serde_json::from_str(&ok(&f.study, &["images", "list", "--format", "json"])).unwrap();
+    for r in refs.as_array().unwrap() {
+        ok(
+            &f.study,
+            &[
+                "images",
+                "remove",
+                "--project",
+                r["project"].as_str().unwrap(),
+                r["reference"].as_str().unwrap(),
+            ],
+        );
+    }
+    let base = || layer(&[("usr/bin/python3", 30_000), ("etc/os-release", 200)]);
+    for i in 0..6 {
+        let img = image(
+            vec![base(), layer(&[(&format!("opt/app{i}/main.py"), 100 + i)])],
+            &["PATH=/usr/bin"],
+        );
+        reg.push_image(&format!("ns/app{i}"), "1", &img);
+        let project = if i % 2 == 0 {
+            "acme/alpha"
+        } else {
+            "acme/beta"
+        };
+        ok(
+            &f.study,
+            &[
+                "images",
+                "add",
+                "--project",
+                project,
+                &format!("{}/ns/app{i}:1", reg.addr),
+            ],
+        );
+    }
+    let d = f.dir.path();
+    let path = |name: &str| d.join(name).to_str().unwrap().to_string();
+
+    // One machine, one run.
+    ok(&f.study, &["copy", &path("single.codebench")]);
+    let single = ok(
+        &d.join("single.codebench"),
+        &["metrics", "run", "--images", "--dockerfiles"],
+    );
+    assert!(single.contains("6 done, 0 failed"), "{single}");
+    assert_eq!(layers_analysed(&single), 7, "{single}");
+
+    for n in [1usize, 2, 4] {
+        let cache = path(&format!("cache-{n}"));
+        // N shard processes at once, as an array job runs them, sharing one layer cache.
+        let children: Vec<_> = (1..=n)
+            .map(|i| {
+                Command::new(common::bin())
+                    .args([
+                        "--study",
+                        f.study.to_str().unwrap(),
+                        "metrics",
+                        "run",
+                        "--images",
+                        "--dockerfiles",
+                        "--shard",
+                        &format!("{i}/{n}"),
+                        "--into",
+                        &path(&format!("shard-{i}-of-{n}.codebench")),
+                        "--layer-cache",
+                        &cache,
+                    ])
+                    .stdout(Stdio::piped())
+                    .stderr(Stdio::piped())
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        let mut analysed = 0;
+        let mut jobs = 0;
+        for c in children {
+            let out = c.wait_with_output().unwrap();
+            let text = String::from_utf8_lossy(&out.stdout).to_string();
+            assert!(
+                out.status.success(),
+                "{text}{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            assert!(text.contains("(new copy)"), "{text}");
+            analysed += layers_analysed(&text);
+            let done: usize = text
+                .split(": ")
+                .nth(1)
+                .and_then(|t| t.split(' ').next())
+                .and_then(|t| t.parse().ok())
+                .unwrap();
+            jobs += done;
+        }
+        // 6 image jobs and 2 Dockerfile jobs, each in exactly one shard; the shared cache
+        // keeps every layer analysed once across the processes.
+        assert_eq!(jobs, 8, "N = {n}");
+        assert_eq!(analysed, 7, "N = {n}");
+
+        // The lead merges the shards into a copy of the study; a second merge adds nothing.
+        let merged = d.join(format!("merged-{n}.codebench"));
+        ok(&f.study, &["copy", merged.to_str().unwrap()]);
+        for i in 1..=n {
+            ok(
+                &merged,
+                &["merge", &path(&format!("shard-{i}-of-{n}.codebench"))],
+            );
+        }
+        for i in 1..=n {
+            let again = ok(
+                &merged,
+                &["merge", &path(&format!("shard-{i}-of-{n}.codebench"))],
+            );
+            assert!(again.contains("nothing new"), "N = {n}: {again}");
+        }
+        assert_eq!(
+            image_metrics(&merged),
+            image_metrics(&d.join("single.codebench")),
+            "N = {n}"
+        );
+        let jobs: Value =
+            serde_json::from_str(&ok(&merged, &["jobs", "list", "--format", "json"])).unwrap();
+        assert_eq!(jobs.as_array().unwrap().len(), 8, "{jobs}");
+        assert!(
+            jobs.as_array()
+                .unwrap()
+                .iter()
+                .all(|j| j["state"] == "done"),
+            "{jobs}"
+        );
+        // Running a finished shard again resumes its copy and runs nothing.
+        let again = ok(
+            &f.study,
+            &[
+                "metrics",
+                "run",
+                "--images",
+                "--dockerfiles",
+                "--shard",
+                &format!("1/{n}"),
+                "--into",
+                &path(&format!("shard-1-of-{n}.codebench")),
+            ],
+        );
+        assert!(
+            again.contains("(resumed)") && again.contains("0 done, 0 failed"),
+            "{again}"
+        );
+    }
+    // The study itself was only read.
+    let jobs: Value =
+        serde_json::from_str(&ok(&f.study, &["jobs", "list", "--format", "json"])).unwrap();
+    assert_eq!(jobs.as_array().unwrap().len(), 0, "{jobs}");
+    let e = fails(
+        &f.study,
+        &[
+            "metrics",
+            "run",
+            "--images",
+            "--shard",
+            "5/4",
+            "--into",
+            &path("x.codebench"),
+        ],
+    );
+    assert!(e.contains("shard '5/4'"), "{e}");
+}

@@ -646,7 +646,9 @@ fn drop_orphan_quotes(
     let mut stmt = tx.prepare_cached(
         "SELECT id, code, file, quote, line_start, line_end FROM evidence WHERE decision_id = ?1 ORDER BY id",
     )?;
-    let rows: Vec<(i64, String, String, String, Option<i64>, Option<i64>)> = stmt
+    /// id, code, file, quote, first and last line.
+    type QuoteRow = (i64, String, String, String, Option<i64>, Option<i64>);
+    let rows: Vec<QuoteRow> = stmt
         .query_map([id], |r| {
             Ok((
                 r.get(0)?,

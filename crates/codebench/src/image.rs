@@ -154,9 +154,12 @@ struct SharedState {
 /// The study's layer cache as seen by one run of jobs: the `layer_metrics` table (read through
 /// its own read-only connection, so analysis threads can use it while the runner writes), the
 /// analyses of this run not yet committed, and the layers being analysed right now, so two jobs
-/// running at once that share a layer analyse it once.
+/// running at once that share a layer analyse it once. With a shared folder
+/// ([`DirCache`], e.g. for the shards of one metrics run on several machines), a layer the study
+/// lacks is looked up there before it is analysed, and every analysis is written there too.
 pub(crate) struct RunLayers {
     db: Mutex<Connection>,
+    dir: Option<DirCache>,
     state: Mutex<SharedState>,
     changed: Condvar,
     analysed: AtomicU64,
@@ -164,8 +167,14 @@ pub(crate) struct RunLayers {
 }
 
 impl RunLayers {
-    /// Opens the cache over the study file at `path`.
-    pub(crate) fn open(path: &Path) -> Result<Arc<RunLayers>> {
+    /// Opens the cache over the study file at `path`, with the shared folder `dir` if given.
+    pub(crate) fn open(path: &Path, dir: Option<&Path>) -> Result<Arc<RunLayers>> {
+        let dir = match dir {
+            Some(d) => Some(DirCache::open(d).map_err(|e| {
+                crate::Error::Invalid(format!("the layer cache folder {}: {e}", d.display()))
+            })?),
+            None => None,
+        };
         let db = Connection::open_with_flags(
             path,
             OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
@@ -173,6 +182,7 @@ impl RunLayers {
         db.busy_timeout(Duration::from_secs(10))?;
         Ok(Arc::new(RunLayers {
             db: Mutex::new(db),
+            dir,
             state: Mutex::new(SharedState::default()),
             changed: Condvar::new(),
             analysed: AtomicU64::new(0),
@@ -293,7 +303,39 @@ impl LayerCache for JobLayers {
             return Some(a);
         }
         st.inflight.insert(digest.to_string(), self.job);
+        drop(st);
+        // The shared folder may have it (another shard analysed it); it may wait, bounded, for
+        // a process analysing it right now. On a miss it reserves the digest for this job.
+        if let Some(a) = shared.dir.as_ref().and_then(|d| d.get(digest)) {
+            {
+                let mut st = shared.lock();
+                st.fresh.insert(digest.to_string(), a.clone());
+                st.inflight.remove(digest);
+                shared.changed.notify_all();
+            }
+            shared.reused.fetch_add(1, Ordering::Relaxed);
+            // Stored in this study with the job, so the study (and a merge of it) holds it.
+            self.puts
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push((digest.to_string(), a.clone()));
+            (self.on_layer)(false);
+            return Some(a);
+        }
         None
+    }
+
+    fn abandon(&self, digest: &str) {
+        {
+            let mut st = self.shared.lock();
+            if st.inflight.get(digest) == Some(&self.job) {
+                st.inflight.remove(digest);
+            }
+            self.shared.changed.notify_all();
+        }
+        if let Some(d) = &self.shared.dir {
+            d.abandon(digest);
+        }
     }
 
     fn put(&self, digest: &str, analysis: &LayerAnalysis) {
@@ -302,6 +344,9 @@ impl LayerCache for JobLayers {
             st.fresh.insert(digest.to_string(), analysis.clone());
             st.inflight.remove(digest);
             self.shared.changed.notify_all();
+        }
+        if let Some(d) = &self.shared.dir {
+            d.put(digest, analysis);
         }
         self.shared.analysed.fetch_add(1, Ordering::Relaxed);
         self.puts

@@ -234,6 +234,11 @@ pub struct RunOptions {
     pub max_attempts: i64,
     /// Set (a Cancel button) to stop starting jobs; the jobs under way finish their step.
     pub cancel: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
+    /// Run only this shard's jobs (a deterministic 1/N, see [`crate::shard::Shard`]).
+    pub shard: Option<crate::shard::Shard>,
+    /// A layer cache folder shared with other runs ([`image::DirCache`]): layers found there
+    /// are not analysed again, and every analysis is written there too.
+    pub layer_cache: Option<std::path::PathBuf>,
 }
 
 impl RunOptions {
@@ -256,6 +261,8 @@ impl Default for RunOptions {
             project: None,
             max_attempts: 3,
             cancel: None,
+            shard: None,
+            layer_cache: None,
         }
     }
 }
@@ -628,7 +635,7 @@ impl Study {
             return Ok(summary);
         }
 
-        let layers = RunLayers::open(self.path())?;
+        let layers = RunLayers::open(self.path(), opts.layer_cache.as_deref())?;
         let (send, recv) = mpsc::channel::<Msg>();
         let mut counts: std::collections::HashMap<i64, (u64, u64, Job)> = Default::default();
         let mut pending = image_jobs.into_iter();
@@ -779,6 +786,7 @@ impl Study {
 /// Which jobs a run takes, from its options.
 struct Scope {
     kinds: Option<Vec<JobKind>>,
+    shard: Option<crate::shard::Shard>,
     /// With a project: its name and its image references.
     project: Option<(String, Vec<String>)>,
 }
@@ -787,6 +795,11 @@ impl Scope {
     fn accepts(&self, j: &Job) -> bool {
         if let Some(k) = &self.kinds {
             if !k.contains(&j.kind) {
+                return false;
+            }
+        }
+        if let Some(shard) = &self.shard {
+            if !shard.contains(j.kind, &j.target) {
                 return false;
             }
         }
@@ -815,6 +828,7 @@ fn self_scope(tx: &Connection, opts: &RunOptions) -> Result<Scope> {
     };
     Ok(Scope {
         kinds: opts.kinds.clone(),
+        shard: opts.shard,
         project,
     })
 }

@@ -32,6 +32,7 @@ pub mod round;
 pub mod rules;
 pub mod sample;
 pub mod select;
+pub mod shard;
 pub mod study;
 
 pub use error::{Error, Result};

@@ -1133,10 +1133,34 @@ fn merge_image_refs(
 
 /// Brings in metrics the other copy computed (a shard of a metrics run, or a rater's copy that
 /// ran them): layer analyses by digest, image metrics by reference and platform (the newer
-/// analysis wins), and marks done here the jobs done there. (Dockerfile analyses follow the
-/// texts: they are made when a snapshot is brought in.)
+/// analysis wins), Dockerfile analyses of texts this study holds (by text hash, where it has
+/// none), and marks done here the jobs done there.
 fn merge_metrics(oc: &Connection, tx: &Connection) -> Result<usize> {
     let mut n = 0;
+    type AnalysisRow = (String, String, String, i64, i64, i64, i64, String);
+    let analyses: Vec<AnalysisRow> = rows(
+        oc,
+        "SELECT sha256, analyzer, analysis, instructions, stages, errors, partial, analyzed_at FROM dockerfile_analysis ORDER BY sha256",
+        |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+                r.get(6)?,
+                r.get(7)?,
+            ))
+        },
+    )?;
+    for (sha, analyzer, analysis, instructions, stages, errors, partial, at) in analyses {
+        n += tx.execute(
+            "INSERT OR IGNORE INTO dockerfile_analysis (sha256, analyzer, analysis, instructions, stages, errors, partial, analyzed_at)
+             SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8 WHERE EXISTS (SELECT 1 FROM content WHERE sha256 = ?1)",
+            params![sha, analyzer, analysis, instructions, stages, errors, partial, at],
+        )?;
+    }
     let layers: Vec<(String, String, Vec<u8>, String)> = rows(
         oc,
         "SELECT digest, metrics, paths, analyzed_at FROM layer_metrics ORDER BY digest",

@@ -210,27 +210,118 @@ pub enum MetricsCmd {
         #[arg(long)]
         dockerfiles: bool,
         /// Recompute even what is already there.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "shard")]
         all: bool,
         /// Image metrics, as jobs (references from the study, and --image).
         #[arg(long)]
         images: bool,
         /// Only this project (owner/name).
-        #[arg(long, value_name = "OWNER/NAME")]
+        #[arg(long, value_name = "OWNER/NAME", conflicts_with = "shard")]
         project: Option<String>,
         /// Also queue this image reference; repeat for several (implies --images).
-        #[arg(long = "image", value_name = "REF")]
+        #[arg(long = "image", value_name = "REF", conflicts_with = "shard")]
         image_refs: Vec<String>,
         /// Images analysed at once.
         #[arg(long, default_value_t = 2)]
         concurrency: usize,
+        /// Run only shard I of N (a deterministic 1/N of the pending jobs, e.g.
+        /// `--shard $SLURM_ARRAY_TASK_ID/4`) in the copy given by --into; merge the copies
+        /// back with `codebench merge`.
+        #[arg(long, value_name = "I/N", requires = "into")]
+        shard: Option<String>,
+        /// The shard's copy of the study: made when missing, resumed when there.
+        #[arg(long, value_name = "FILE", requires = "shard")]
+        into: Option<PathBuf>,
+        /// A layer cache folder shared by runs (and shards, on one machine or a shared file
+        /// system): a layer analysed by one is not analysed again by another.
+        #[arg(long, value_name = "DIR")]
+        layer_cache: Option<PathBuf>,
         #[command(flatten)]
         registry: RegistryFlags,
     },
 }
 
+/// The progress display of a run: a spinner per running job, a line per finished one
+/// (printed after the run: a closed pipe must not end a run half way).
+struct RunDisplay {
+    bars: MultiProgress,
+    style: ProgressStyle,
+    open: Mutex<HashMap<i64, ProgressBar>>,
+    lines: Mutex<Vec<String>>,
+}
+
+impl RunDisplay {
+    fn new() -> RunDisplay {
+        RunDisplay {
+            bars: MultiProgress::new(),
+            style: ProgressStyle::with_template("{spinner} {msg}")
+                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+            open: Mutex::new(HashMap::new()),
+            lines: Mutex::new(Vec::new()),
+        }
+    }
+
+    fn event(&self, e: JobEvent) {
+        let label = format!("{} {}", e.job.kind.as_str(), e.job.target);
+        let Ok(mut open) = self.open.lock() else {
+            return;
+        };
+        match e.job.state {
+            JobState::Running => {
+                let bar = open.entry(e.job.id).or_insert_with(|| {
+                    let b = self.bars.add(ProgressBar::new_spinner());
+                    b.set_style(self.style.clone());
+                    b.enable_steady_tick(Duration::from_millis(120));
+                    b
+                });
+                bar.set_message(format!(
+                    "{label}: {} layers analysed, {} from cache",
+                    e.layers_analysed, e.layers_reused
+                ));
+            }
+            _ => {
+                if let Some(b) = open.remove(&e.job.id) {
+                    b.finish_and_clear();
+                }
+                let line = finished_line(&e.job, e.layers_analysed, e.layers_reused);
+                if let Ok(mut l) = self.lines.lock() {
+                    l.push(line);
+                }
+            }
+        }
+    }
+
+    /// Prints the finished jobs and the summary; fails when a job failed.
+    fn finish(self, summary: &codebench::jobs::RunSummary) -> Result<()> {
+        for l in self.lines.into_inner().unwrap_or_default() {
+            say!("{l}");
+        }
+        say!(
+            "{} done, {} failed, {} waiting for a retry time{}; layers: {} analysed, {} from cache",
+            summary.done,
+            summary.failed,
+            summary.waiting,
+            if summary.resumed > 0 {
+                format!(", {} resumed after an interrupted run", summary.resumed)
+            } else {
+                String::new()
+            },
+            summary.layers_analysed,
+            summary.layers_reused
+        );
+        if summary.failed > 0 {
+            bail!(
+                "{} job{} failed; see `codebench jobs`",
+                summary.failed,
+                if summary.failed == 1 { "" } else { "s" }
+            );
+        }
+        Ok(())
+    }
+}
+
 /// `codebench metrics run`: plans (study-wide Dockerfile metrics at once, the rest as jobs),
-/// then runs the jobs with a progress line per job.
+/// then runs the jobs with a progress line per job; with `--shard`, runs one shard in a copy.
 pub fn metrics(sh: &Shell, cmd: MetricsCmd) -> Result<()> {
     let MetricsCmd::Run {
         dockerfiles,
@@ -239,8 +330,48 @@ pub fn metrics(sh: &Shell, cmd: MetricsCmd) -> Result<()> {
         project,
         image_refs,
         concurrency,
+        shard,
+        into,
+        layer_cache,
         registry,
     } = cmd;
+    let run = jb::RunJobs {
+        kinds: None,
+        project: None,
+        concurrency: Some(concurrency.max(1)),
+        registry_url: registry.registry_url.clone(),
+        registry_user: registry.registry_user.clone(),
+        registry_password: registry.password()?,
+        layer_cache: layer_cache.as_deref().map(crate::shell::abs).transpose()?,
+    };
+    if let (Some(shard), Some(into)) = (shard, into) {
+        let display = RunDisplay::new();
+        let report = sh.task(
+            api::run_metrics_shard,
+            jb::RunShard {
+                shard,
+                into: crate::shell::abs(&into)?,
+                dockerfiles,
+                images,
+                run,
+            },
+            &|e| display.event(e),
+        )?;
+        say!(
+            "shard {} in {} ({}): {} of its {} jobs done; {} jobs belong to other shards",
+            report.shard,
+            report.into,
+            if report.created {
+                "new copy"
+            } else {
+                "resumed"
+            },
+            report.jobs_done,
+            report.jobs_in_shard,
+            report.jobs_elsewhere
+        );
+        return display.finish(&report.run);
+    }
     let planned = sh.call(
         api::enqueue_metrics,
         jb::EnqueueMetrics {
@@ -266,80 +397,17 @@ pub fn metrics(sh: &Shell, cmd: MetricsCmd) -> Result<()> {
     if planned.kinds.is_empty() {
         return Ok(());
     }
-    let bars = MultiProgress::new();
-    let style = ProgressStyle::with_template("{spinner} {msg}")
-        .unwrap_or_else(|_| ProgressStyle::default_spinner());
-    let open: Mutex<HashMap<i64, ProgressBar>> = Mutex::new(HashMap::new());
-    let lines: Mutex<Vec<String>> = Mutex::new(Vec::new());
-    let on_progress = |e: JobEvent| {
-        let label = format!("{} {}", e.job.kind.as_str(), e.job.target);
-        let Ok(mut open) = open.lock() else { return };
-        match e.job.state {
-            JobState::Running => {
-                let bar = open.entry(e.job.id).or_insert_with(|| {
-                    let b = bars.add(ProgressBar::new_spinner());
-                    b.set_style(style.clone());
-                    b.enable_steady_tick(Duration::from_millis(120));
-                    b
-                });
-                bar.set_message(format!(
-                    "{label}: {} layers analysed, {} from cache",
-                    e.layers_analysed, e.layers_reused
-                ));
-            }
-            _ => {
-                if let Some(b) = open.remove(&e.job.id) {
-                    b.finish_and_clear();
-                }
-                let line = finished_line(&e.job, e.layers_analysed, e.layers_reused);
-                // Printed after the run: a closed pipe must not end a run half way.
-                if let Ok(mut l) = lines.lock() {
-                    l.push(line);
-                }
-            }
-        }
-    };
-    let (password, user, url) = (
-        registry.password()?,
-        registry.registry_user.clone(),
-        registry.registry_url.clone(),
-    );
+    let display = RunDisplay::new();
     let summary = sh.task(
         api::run_jobs,
         jb::RunJobs {
             kinds: Some(planned.kinds.clone()),
             project: planned.project.clone(),
-            concurrency: Some(concurrency.max(1)),
-            registry_url: url,
-            registry_user: user,
-            registry_password: password,
+            ..run
         },
-        &on_progress,
+        &|e| display.event(e),
     )?;
-    for l in lines.into_inner().unwrap_or_default() {
-        say!("{l}");
-    }
-    say!(
-        "{} done, {} failed, {} waiting for a retry time{}; layers: {} analysed, {} from cache",
-        summary.done,
-        summary.failed,
-        summary.waiting,
-        if summary.resumed > 0 {
-            format!(", {} resumed after an interrupted run", summary.resumed)
-        } else {
-            String::new()
-        },
-        summary.layers_analysed,
-        summary.layers_reused
-    );
-    if summary.failed > 0 {
-        bail!(
-            "{} job{} failed; see `codebench jobs`",
-            summary.failed,
-            if summary.failed == 1 { "" } else { "s" }
-        );
-    }
-    Ok(())
+    display.finish(&summary)
 }
 
 fn finished_line(j: &Job, analysed: u64, reused: u64) -> String {

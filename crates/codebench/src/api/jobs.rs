@@ -6,6 +6,7 @@ use ts_rs::TS;
 use super::input::{self, MAX_LIST, MAX_NAME, MAX_URL};
 use super::{ApiError, ApiResult, Ctx, Task};
 use crate::jobs::{Job, JobEvent, JobKind, RunOptions, RunSummary};
+use crate::shard::{Shard, ShardReport, ShardSpec};
 
 /// `jobs`: no parameters.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, TS)]
@@ -132,6 +133,8 @@ pub struct RunJobs {
     pub registry_user: Option<String>,
     /// The registry password (never stored; the CLI reads it from standard input).
     pub registry_password: Option<String>,
+    /// A layer cache folder shared with other runs (absolute path; created if missing).
+    pub layer_cache: Option<String>,
 }
 
 /// How to reach registries: the mirror URL, checked, and the credentials (the password
@@ -201,8 +204,35 @@ impl super::Check for RunJobs {
         if let Some(u) = &self.registry_url {
             input::line("registry URL", u, MAX_URL)?;
         }
+        if let Some(d) = &self.layer_cache {
+            input::path(d, "the layer cache folder")?;
+        }
         Ok(())
     }
+}
+
+/// The run options both `run_jobs` and `run_metrics_shard` take from a request.
+fn run_options(ctx: &Ctx<'_>, req: &RunJobs, task: &Task<'_, JobEvent>) -> ApiResult<RunOptions> {
+    super::Check::check(req)?;
+    let (registry_base_url, credentials) = registry_access(
+        ctx.env,
+        req.registry_url.as_deref(),
+        req.registry_user.as_deref(),
+        req.registry_password.clone(),
+    )?;
+    Ok(RunOptions {
+        kinds: req.kinds.clone(),
+        project: req.project.clone(),
+        concurrency: req.concurrency.unwrap_or(2),
+        registry_base_url,
+        credentials,
+        cancel: Some(task.cancel_flag()),
+        layer_cache: match &req.layer_cache {
+            Some(d) => Some(input::path(d, "the layer cache folder")?),
+            None => None,
+        },
+        ..Default::default()
+    })
 }
 
 /// Runs the queued metrics jobs (Dockerfile and image metrics), reporting every start, layer
@@ -212,24 +242,67 @@ pub fn run_jobs(
     req: RunJobs,
     task: &Task<'_, JobEvent>,
 ) -> ApiResult<RunSummary> {
-    super::Check::check(&req)?;
-    let concurrency = req.concurrency.unwrap_or(2);
-    let (registry_base_url, credentials) = registry_access(
-        ctx.env,
-        req.registry_url.as_deref(),
-        req.registry_user.as_deref(),
-        req.registry_password.clone(),
-    )?;
-    let opts = RunOptions {
-        kinds: req.kinds.clone(),
-        project: req.project.clone(),
-        concurrency,
-        registry_base_url,
-        credentials,
-        cancel: Some(task.cancel_flag()),
-        ..Default::default()
-    };
+    let opts = run_options(ctx, &req, task)?;
     Ok(ctx
         .study
         .run_jobs(&opts, &mut |e: &JobEvent| task.report(e.clone()))?)
+}
+
+/// `run_metrics_shard`: one shard of a metrics run split over machines.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, TS)]
+#[ts(optional_fields)]
+pub struct RunShard {
+    /// The shard, `I/N` (1-based: Slurm's `$SLURM_ARRAY_TASK_ID` of `--array=1-N`).
+    pub shard: String,
+    /// The copy of the study the shard runs in (absolute path): made when missing, resumed
+    /// when there. Merge it back with `merge_study`.
+    pub into: String,
+    /// Dockerfile metrics.
+    #[serde(default)]
+    pub dockerfiles: bool,
+    /// Image metrics.
+    #[serde(default)]
+    pub images: bool,
+    /// How the jobs run: concurrency, registry, shared layer cache (`kinds` and `project` are
+    /// ignored: a shard runs its part of every project's jobs of the kinds above).
+    #[serde(default)]
+    pub run: RunJobs,
+}
+
+impl super::Check for RunShard {
+    fn check(&self) -> ApiResult<()> {
+        input::line("shard", &self.shard, 16)?;
+        self.shard.parse::<Shard>()?;
+        input::path(&self.into, "the shard's copy")?;
+        if !self.dockerfiles && !self.images {
+            return Err(ApiError::invalid(
+                "say which metrics the shard runs: Dockerfile metrics, image metrics, or both",
+            ));
+        }
+        super::Check::check(&self.run)
+    }
+}
+
+/// Runs one shard (`I/N`, a deterministic 1/N) of the study's pending Dockerfile and image
+/// jobs in a copy of the study, so N machines (an array job) measure a corpus together; the
+/// study itself is only read. A shared `layer_cache` folder keeps shards from analysing a
+/// layer twice.
+pub fn run_metrics_shard(
+    ctx: &mut Ctx<'_>,
+    req: RunShard,
+    task: &Task<'_, JobEvent>,
+) -> ApiResult<ShardReport> {
+    super::Check::check(&req)?;
+    let run = run_options(ctx, &req.run, task)?;
+    let spec = ShardSpec {
+        shard: req.shard.parse()?,
+        into: input::path(&req.into, "the shard's copy")?,
+        dockerfiles: req.dockerfiles,
+        images: req.images,
+        run,
+        by: ctx.viewer.clone().unwrap_or_else(|| "system".into()),
+    };
+    Ok(ctx
+        .study
+        .run_shard(&spec, &mut |e: &JobEvent| task.report(e.clone()))?)
 }

@@ -318,6 +318,8 @@ macro_rules! for_each_operation {
                 import_github($crate::api::corpus::ImportGithub) => $crate::corpus::github::GithubImportSummary, progress $crate::api::corpus::GithubProgress, cli "import github";
                 /// Runs the queued metrics jobs (Dockerfile and image metrics).
                 run_jobs($crate::api::jobs::RunJobs) => $crate::jobs::RunSummary, progress $crate::jobs::JobEvent, cli "metrics run";
+                /// Runs one shard (I/N) of the pending metrics jobs in a copy of the study, for array jobs on many machines.
+                run_metrics_shard($crate::api::jobs::RunShard) => $crate::shard::ShardReport, progress $crate::jobs::JobEvent, cli "metrics run";
                 /// Searches GitHub for the selection (split past the 1,000-result cap), or resumes the search.
                 select_search($crate::api::select::SelectSearch) => $crate::select::Step, progress $crate::select::SelectProgress, cli "select search";
                 /// Applies filter criteria in order, each its own recorded step, or resumes them.
@@ -390,7 +392,7 @@ pub use corpus::{
     import_local, keep_github_token, list_projects, list_units, project_view, remove_image_ref,
     remove_project,
 };
-pub use jobs::{cancel_job, enqueue_metrics, jobs, retry_job, run_jobs};
+pub use jobs::{cancel_job, enqueue_metrics, jobs, retry_job, run_jobs, run_metrics_shard};
 pub use machine::{
     add_machine_rater, evaluate_local, forget_machine_key, keep_machine_key, machine_answers,
     machine_raters, machine_runs, run_machine,

@@ -405,8 +405,10 @@ impl Dimension {
 /// A slug made from a name (lowercase ASCII letters and digits joined by '-'), unique among
 /// `taken` (which it joins).
 pub(crate) fn slug(name: &str, taken: &mut HashSet<String>) -> String {
-    let mut slugs = Slugs::default();
-    slugs.taken = std::mem::take(taken);
+    let mut slugs = Slugs {
+        taken: std::mem::take(taken),
+        ..Default::default()
+    };
     let id = slugs.make(name);
     *taken = slugs.taken;
     id

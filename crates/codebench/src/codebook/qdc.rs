@@ -259,10 +259,8 @@ pub fn from_qdc(xml: &str, source: &str) -> Result<Codebook> {
             }
             Ok(Event::End(e)) => match e.local_name().as_ref() {
                 b"Description" => in_description = false,
-                b"Code" => {
-                    if open.pop().is_none() {
-                        return Err(err(line_of(pos), "unbalanced Code".into()));
-                    }
+                b"Code" if open.pop().is_none() => {
+                    return Err(err(line_of(pos), "unbalanced Code".into()));
                 }
                 _ => {}
             },

@@ -3634,7 +3634,11 @@ registry_user?: string,
 /**
  * The registry password (never stored; the CLI reads it from standard input).
  */
-registry_password?: string, };
+registry_password?: string, 
+/**
+ * A layer cache folder shared with other runs (absolute path; created if missing).
+ */
+layer_cache?: string, };
 
 /**
  * `run_machine`.
@@ -3656,6 +3660,33 @@ units: Array<string>,
  * Only this round's units.
  */
 round?: string, };
+
+/**
+ * `run_metrics_shard`: one shard of a metrics run split over machines.
+ */
+export type RunShard = { 
+/**
+ * The shard, `I/N` (1-based: Slurm's `$SLURM_ARRAY_TASK_ID` of `--array=1-N`).
+ */
+shard: string, 
+/**
+ * The copy of the study the shard runs in (absolute path): made when missing, resumed
+ * when there. Merge it back with `merge_study`.
+ */
+into: string, 
+/**
+ * Dockerfile metrics.
+ */
+dockerfiles: boolean, 
+/**
+ * Image metrics.
+ */
+images: boolean, 
+/**
+ * How the jobs run: concurrency, registry, shared layer cache (`kinds` and `project` are
+ * ignored: a shard runs its part of every project's jobs of the kinds above).
+ */
+run: RunJobs, };
 
 /**
  * RUN instruction statistics.
@@ -3952,6 +3983,39 @@ status: CodeStatus,
  * Who changes it.
  */
 by: string, };
+
+/**
+ * What a shard run did.
+ */
+export type ShardReport = { 
+/**
+ * The shard, `I/N`.
+ */
+shard: string, 
+/**
+ * The copy it ran in.
+ */
+into: string, 
+/**
+ * Whether the copy was made by this run (false: an earlier run's copy was resumed).
+ */
+created: boolean, 
+/**
+ * Jobs of the chosen kinds in this shard.
+ */
+jobs_in_shard: number, 
+/**
+ * Of those, done (in this run or an earlier one).
+ */
+jobs_done: number, 
+/**
+ * Jobs of the chosen kinds in the other shards (left queued in this copy).
+ */
+jobs_elsewhere: number, 
+/**
+ * What the run did.
+ */
+run: RunSummary, };
 
 /**
  * `split_code`.
