@@ -128,6 +128,10 @@ enum Command {
     /// Docker Hub descriptions and tags of the projects' images, as evidence.
     #[command(subcommand)]
     Hub(cmd::select::HubCmd),
+    /// Machine raters (a language model behind an OpenAI-compatible endpoint, or a local
+    /// classifier): add, list, run, their runs and answers, a local model's evaluation.
+    #[command(subcommand)]
+    Machine(cmd::machine::MachineCmd),
 }
 
 fn main() -> ExitCode {
@@ -200,6 +204,7 @@ fn run(cli: Cli, matches: &ArgMatches) -> anyhow::Result<()> {
             cmd::select::run(&sh, c, filter)
         }
         Command::Hub(c) => cmd::select::hub(&sh, c),
+        Command::Machine(c) => cmd::machine::run(&sh, c),
     }
 }
 

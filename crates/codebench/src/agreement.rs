@@ -225,6 +225,11 @@ impl Study {
             let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
             rows.collect::<rusqlite::Result<_>>()?
         };
+        let machines: BTreeSet<String> = if scope.exclude_machine {
+            study.machine_rater_names()?.into_iter().collect()
+        } else {
+            BTreeSet::new()
+        };
         let mut merged = Report::default();
         let mut computed = Vec::new();
         for d in &dims {
@@ -247,6 +252,10 @@ impl Study {
                     .into_iter()
                     .collect(),
             };
+            let who: Vec<String> = who
+                .into_iter()
+                .filter(|r| !scope.exclude_machine || !machines.contains(r))
+                .collect();
             if who.len() < 2 {
                 continue;
             }
@@ -274,4 +283,6 @@ pub struct Scope {
     pub raters: Option<Vec<String>>,
     /// Only this round's units (refused until it is revealed).
     pub round: Option<String>,
+    /// Leave machine raters out (by default they count like anyone).
+    pub exclude_machine: bool,
 }

@@ -173,6 +173,32 @@ fn restrict(path: &Path, spec: &CopySpec) -> Result<CopyReport> {
         )?;
     }
     report.decisions_withheld = hidden.len();
+    // A machine rater's answers on blind pairs carry its codes and rationale too: they go.
+    let answers: Vec<(i64, String)> = {
+        let mut stmt = tx.prepare(
+            "SELECT a.run_id, a.unit, r.name, x.dimension FROM machine_answer a
+             JOIN machine_run x ON x.id = a.run_id JOIN rater r ON r.id = x.rater_id",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+            ))
+        })?;
+        rows.collect::<rusqlite::Result<Vec<_>>>()?
+            .into_iter()
+            .filter(|(_, u, r, d)| blind.hides(Some(rater), r, u, d))
+            .map(|(run, u, _, _)| (run, u))
+            .collect()
+    };
+    for (run, unit) in &answers {
+        tx.execute(
+            "DELETE FROM machine_answer WHERE run_id = ?1 AND unit = ?2",
+            params![run, unit],
+        )?;
+    }
     for t in &triggers {
         tx.execute_batch(t)?;
     }

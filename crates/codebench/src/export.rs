@@ -271,6 +271,7 @@ pub fn export_all(
     let view = View::read(study, opts.viewer.as_deref())?;
     let raw = opts.raw;
     let mut files: Vec<(&str, Vec<u8>, usize)> = Vec::new();
+    let (answer_rows, answers_withheld) = study.machine_answer_rows(opts.viewer.as_deref())?;
     let mut buf = Vec::new();
     codings_into(&view, raw, &mut buf)?;
     let n = csv::Reader::from_reader(buf.as_slice()).records().count();
@@ -320,6 +321,16 @@ pub fn export_all(
             owned(&HUB_TAGS_COLUMNS),
             study.hub_tag_rows()?,
         ),
+        (
+            "machine_runs.csv",
+            owned(&crate::machine::MACHINE_RUNS_COLUMNS),
+            study.machine_run_rows()?,
+        ),
+        (
+            "machine_answers.csv",
+            owned(&crate::machine::MACHINE_ANSWERS_COLUMNS),
+            answer_rows,
+        ),
     ] {
         let n = rows.len();
         files.push((name, to_csv(&columns, &rows, raw)?, n));
@@ -338,7 +349,7 @@ pub fn export_all(
     for (name, bytes, rows) in files {
         written.push(write_atomic(&dir.join(name), &bytes, rows)?);
     }
-    Ok((written, view.withheld))
+    Ok((written, view.withheld + answers_withheld))
 }
 
 /// `selection.csv` as text, formulas neutralised (what `export` writes).
@@ -1039,7 +1050,7 @@ mod tests {
         // An empty study exports headers only.
         let out = dir.path().join("empty");
         let w = export_all(&s, &out, &Default::default()).unwrap().0;
-        assert_eq!(w.len(), 15, "codings, 12 more tables, consensus, agreement");
+        assert_eq!(w.len(), 17, "codings, 14 more tables, consensus, agreement");
         let cons = std::fs::read_to_string(out.join("consensus.csv")).unwrap();
         assert_eq!(
             cons,

@@ -21,6 +21,7 @@ pub(crate) mod history;
 pub mod hub;
 pub mod image;
 pub mod jobs;
+pub mod machine;
 pub mod merge;
 pub mod overview;
 pub mod rater;

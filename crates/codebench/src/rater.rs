@@ -65,6 +65,16 @@ impl Study {
             if a == b {
                 return Err(Error::Invalid(format!("cannot merge rater '{from}' into itself")));
             }
+            let machine: i64 = tx.query_row(
+                "SELECT count(*) FROM rater WHERE id IN (?1, ?2) AND kind = 'machine'",
+                params![a, b],
+                |r| r.get(0),
+            )?;
+            if machine > 0 {
+                return Err(Error::Invalid(format!(
+                    "'{from}' or '{into}' is a machine rater: machine raters keep their own runs and are never merged"
+                )));
+            }
             let mut stmt = tx.prepare(
                 "SELECT d.id, d.unit_id, u.name, d.dimension, d.memo, d.flagged,
                         (SELECT group_concat(code, ' ') FROM (SELECT code FROM decision_code WHERE decision_id = d.id ORDER BY code)),
@@ -166,6 +176,12 @@ impl Study {
                     "'{name}' has {n} decision(s) and cannot be removed; merge them into another rater, or clear the decisions first"
                 )));
             }
+            let runs: i64 = tx.query_row("SELECT count(*) FROM machine_run WHERE rater_id = ?1", [id], |r| r.get(0))?;
+            if runs > 0 {
+                return Err(Error::Conflict(format!(
+                    "'{name}' is a machine rater with {runs} recorded run(s); its provenance stays, so it cannot be removed"
+                )));
+            }
             let rounds: Vec<String> = tx
                 .prepare("SELECT r.name FROM round_rater rr JOIN round r ON r.id = rr.round_id WHERE rr.rater_id = ?1 ORDER BY r.id")?
                 .query_map([id], |r| r.get(0))?
@@ -183,10 +199,10 @@ impl Study {
         })
     }
 
-    /// Every rater with how many decisions they have.
-    pub fn rater_counts(&self) -> Result<Vec<(Rater, usize)>> {
+    /// Every rater with how many decisions they have and their kind (`human` or `machine`).
+    pub fn rater_counts(&self) -> Result<Vec<(Rater, usize, String)>> {
         let mut stmt = self.conn().prepare(
-            "SELECT r.name, r.created_at, (SELECT count(*) FROM decision d WHERE d.rater_id = r.id)
+            "SELECT r.name, r.created_at, (SELECT count(*) FROM decision d WHERE d.rater_id = r.id), r.kind
              FROM rater r ORDER BY r.name",
         )?;
         let rows = stmt.query_map([], |r| {
@@ -196,6 +212,7 @@ impl Study {
                     created_at: r.get(1)?,
                 },
                 r.get::<_, i64>(2)? as usize,
+                r.get::<_, String>(3)?,
             ))
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)

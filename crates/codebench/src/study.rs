@@ -28,6 +28,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../schema/migrations/0006_evidence.sql"),
     include_str!("../../../schema/migrations/0007_team.sql"),
     include_str!("../../../schema/migrations/0008_selection.sql"),
+    include_str!("../../../schema/migrations/0009_machine.sql"),
 ];
 
 /// The schema version this build writes and reads.
@@ -422,6 +423,15 @@ mod tests {
                 (&["model".to_string()][..], "kept")
             );
             assert_eq!(s.status().unwrap().decisions, 1, "schema {version}");
+            // Raters from before machine raters (schema 9) are people.
+            let kind: String = s
+                .conn()
+                .query_row("SELECT kind FROM rater WHERE name = 'ana'", [], |r| {
+                    r.get(0)
+                })
+                .unwrap();
+            assert_eq!(kind, "human", "schema {version}");
+            assert!(s.machine_raters().unwrap().is_empty());
             // Every upgrade step is in the history.
             let steps: i64 = s
                 .conn()

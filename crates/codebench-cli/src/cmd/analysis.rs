@@ -35,6 +35,9 @@ pub struct AgreementArgs {
     /// the round is revealed.
     #[arg(long)]
     round: Option<String>,
+    /// Compare people only: leave machine raters out (by default they count like anyone).
+    #[arg(long)]
+    no_machine: bool,
 }
 
 /// Prints agreement.
@@ -45,6 +48,7 @@ pub fn agreement(sh: &Shell, a: AgreementArgs) -> anyhow::Result<()> {
             dimensions: a.dimensions,
             raters: a.raters,
             round: a.round,
+            include_machine: Some(!a.no_machine),
         },
     )?;
     use codebench::agreement as ag;

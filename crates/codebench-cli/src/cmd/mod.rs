@@ -7,6 +7,7 @@ pub mod analyze;
 pub mod codebook;
 pub mod coding;
 pub mod corpus;
+pub mod machine;
 pub mod metrics;
 pub mod raters;
 pub mod reconcile;

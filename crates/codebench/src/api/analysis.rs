@@ -29,6 +29,8 @@ pub struct AgreementRequest {
     pub raters: Option<Vec<String>>,
     /// Only this round's units (refused until it is revealed).
     pub round: Option<String>,
+    /// Count machine raters (default: yes); `false` compares people only.
+    pub include_machine: Option<bool>,
 }
 
 /// Agreement between raters: the kappa family with confidence intervals, per code for
@@ -44,6 +46,7 @@ pub fn agreement(ctx: &mut Ctx<'_>, req: AgreementRequest) -> ApiResult<Agreemen
         dimensions: req.dimensions,
         raters: req.raters,
         round: req.round,
+        exclude_machine: !req.include_machine.unwrap_or(true),
     })?;
     if computed.is_empty() {
         return Err(ApiError::invalid(

@@ -29,6 +29,7 @@ mod env;
 pub mod error;
 pub mod input;
 pub mod jobs;
+pub mod machine;
 pub mod raters;
 pub mod reconcile;
 pub mod rounds;
@@ -287,6 +288,16 @@ macro_rules! for_each_operation {
                 select_sample($crate::api::select::SelectSample) => $crate::select::Step, cli "select sample";
                 /// A project's Docker Hub evidence (descriptions, pulls, tags), for beside its README.
                 hub_evidence($crate::api::select::HubEvidenceRequest) => $crate::hub::ProjectHub, cli "hub show";
+                /// Adds a machine rater (openai endpoint or local classifier) with its recorded configuration.
+                add_machine_rater($crate::api::machine::AddMachineRater) => $crate::machine::MachineRater, cli "machine add";
+                /// Every machine rater with its configuration.
+                machine_raters($crate::api::machine::MachineRatersRequest) => Vec<$crate::machine::MachineRater>, cli "machine list";
+                /// The runs of machine raters with their provenance (model, version, parameters, prompt and codebook hashes, tokens).
+                machine_runs($crate::api::machine::MachineRunsRequest) => Vec<$crate::machine::MachineRun>, cli "machine runs";
+                /// A machine rater's answers: raw answer, rationale, confidence, codes or why they failed (blind-safe).
+                machine_answers($crate::api::machine::MachineAnswersRequest) => $crate::api::machine::MachineAnswers, cli "machine answers";
+                /// The cross-validated agreement of a local machine rater with the labels it learns from.
+                evaluate_local($crate::api::machine::EvaluateLocal) => $crate::machine::Evaluation, cli "machine evaluate";
             }
             global {
                 /// Creates a new study file (the shipped codebook, a codebook file, or the sample study).
@@ -297,6 +308,10 @@ macro_rules! for_each_operation {
                 keep_github_token($crate::api::corpus::KeepToken) => $crate::api::Done, cli "github token keep";
                 /// Removes the GitHub token from the OS keyring.
                 forget_github_token($crate::api::corpus::TokenStatusRequest) => bool, cli "github token forget";
+                /// Keeps an endpoint's API key for machine raters in the OS keyring.
+                keep_machine_key($crate::api::machine::KeepMachineKey) => $crate::api::Done, cli "machine key keep";
+                /// Removes an endpoint's API key from the OS keyring.
+                forget_machine_key($crate::api::machine::MachineKeyRequest) => bool, cli "machine key forget";
             }
             task {
                 /// Imports repositories from GitHub (token: typed, else the keyring, else $GITHUB_TOKEN).
@@ -315,6 +330,8 @@ macro_rules! for_each_operation {
                 rerun_selection($crate::api::select::RerunSelection) => $crate::select::drift::DriftReport, progress $crate::select::SelectProgress, cli "select rerun";
                 /// Fetches Docker Hub descriptions and tags for the projects' image references.
                 fetch_hub($crate::api::select::FetchHub) => $crate::hub::HubFetchSummary, progress $crate::hub::HubProgress, cli "hub fetch";
+                /// Runs a machine rater over a dimension's units (resumes an unfinished run; each answer stored as it arrives).
+                run_machine($crate::api::machine::RunMachine) => $crate::machine::MachineRunSummary, progress $crate::machine::MachineProgress, cli "machine run";
             }
         }
     };
@@ -376,6 +393,10 @@ pub use corpus::{
     remove_project,
 };
 pub use jobs::{cancel_job, enqueue_metrics, jobs, retry_job, run_jobs, run_metrics_shard};
+pub use machine::{
+    add_machine_rater, evaluate_local, forget_machine_key, keep_machine_key, machine_answers,
+    machine_raters, machine_runs, run_machine,
+};
 pub use raters::{add_rater, list_raters, merge_raters, remove_rater, rename_rater};
 pub use reconcile::{
     accept_consensus, auto_consensus, decide_consensus, reconcile_queue, reopen_consensus,

@@ -21,6 +21,8 @@ pub struct RaterInfo {
     pub created_at: String,
     /// Their current decisions (a count reveals no codes).
     pub decisions: usize,
+    /// `human`, or `machine` for a machine rater (see `machine_raters`).
+    pub kind: String,
 }
 
 /// Every rater, by name, with how many decisions each has.
@@ -29,10 +31,11 @@ pub fn list_raters(ctx: &mut Ctx<'_>, _req: RatersRequest) -> ApiResult<Vec<Rate
         .study
         .rater_counts()?
         .into_iter()
-        .map(|(r, decisions)| RaterInfo {
+        .map(|(r, decisions, kind)| RaterInfo {
             name: r.name,
             created_at: r.created_at,
             decisions,
+            kind,
         })
         .collect())
 }

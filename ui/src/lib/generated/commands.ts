@@ -3,7 +3,7 @@
 
 import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
-import type { AcceptConsensus, AcceptReport, Accepted, AddRater, AgreementReport, AgreementRequest, ApiError, AssignRound, AutoRequest, ClearDecision, Cleared, Code, CodeSplit, CodeUse, Codebook, CodebookImported, CodebookRequest, CodesMerged, CodingQueue, CodingsImport, Consensus, ConsensusInput, CopyReport, CopyStudy, CreateRound, CreateStudy, Created, Decided, Decision, DecisionInput, DecisionsRequest, Done, DriftReport, EditCode, EnqueueMetrics, Enqueued, Evidence, EvidenceInput, EvidenceRequest, ExportCodebook, ExportFigures, ExportSelectionFigure, ExportTables, Exported, FetchHub, FileWritten, GithubImportSummary, GithubProgress, HubEvidenceRequest, HubFetchSummary, HubProgress, ImageRefChange, ImageRefInfo, ImageRefsRequest, ImportCodebook, ImportFile, ImportGithub, ImportLabels, ImportLocal, Job, JobEvent, JobRequest, JobsRequest, KeepToken, LabelsImport, LocalImport, MergeCodes, MergeRaters, MergeReport, MergeStudy, Overview, OverviewRequest, ProjectHub, ProjectRemoval, ProjectRequest, ProjectSummary, ProjectView, ProjectsRequest, ProposeCode, QueueRequest, Rater, RaterInfo, RaterMerge, RatersRequest, ReconcileQueue, ReconcileQueueRequest, Recorded, RemoveEvidence, RemoveProject, RemoveRater, RenameCode, RenameRater, RenderedFigure, ReopenConsensus, Reopened, ReportRequest, RerunSelection, RevealRound, RoundDetail, RoundInfo, RoundRequest, RoundsRequest, RunJobs, RunShard, RunSummary, SelectAccept, SelectFilter, SelectProgress, SelectSample, SelectSearch, Selection, SelectionMethods, SelectionRequest, SetAuto, SetCodeStatus, ShardReport, SplitCode, Status, StatusRequest, Step, StudyReport, TokenStatusRequest, UnitInfo, UnitsRequest } from "./types";
+import type { AcceptConsensus, AcceptReport, Accepted, AddMachineRater, AddRater, AgreementReport, AgreementRequest, ApiError, AssignRound, AutoRequest, ClearDecision, Cleared, Code, CodeSplit, CodeUse, Codebook, CodebookImported, CodebookRequest, CodesMerged, CodingQueue, CodingsImport, Consensus, ConsensusInput, CopyReport, CopyStudy, CreateRound, CreateStudy, Created, Decided, Decision, DecisionInput, DecisionsRequest, Done, DriftReport, EditCode, EnqueueMetrics, Enqueued, EvaluateLocal, Evaluation, Evidence, EvidenceInput, EvidenceRequest, ExportCodebook, ExportFigures, ExportSelectionFigure, ExportTables, Exported, FetchHub, FileWritten, GithubImportSummary, GithubProgress, HubEvidenceRequest, HubFetchSummary, HubProgress, ImageRefChange, ImageRefInfo, ImageRefsRequest, ImportCodebook, ImportFile, ImportGithub, ImportLabels, ImportLocal, Job, JobEvent, JobRequest, JobsRequest, KeepMachineKey, KeepToken, LabelsImport, LocalImport, MachineAnswers, MachineAnswersRequest, MachineKeyRequest, MachineProgress, MachineRater, MachineRatersRequest, MachineRun, MachineRunSummary, MachineRunsRequest, MergeCodes, MergeRaters, MergeReport, MergeStudy, Overview, OverviewRequest, ProjectHub, ProjectRemoval, ProjectRequest, ProjectSummary, ProjectView, ProjectsRequest, ProposeCode, QueueRequest, Rater, RaterInfo, RaterMerge, RatersRequest, ReconcileQueue, ReconcileQueueRequest, Recorded, RemoveEvidence, RemoveProject, RemoveRater, RenameCode, RenameRater, RenderedFigure, ReopenConsensus, Reopened, ReportRequest, RerunSelection, RevealRound, RoundDetail, RoundInfo, RoundRequest, RoundsRequest, RunJobs, RunMachine, RunShard, RunSummary, SelectAccept, SelectFilter, SelectProgress, SelectSample, SelectSearch, Selection, SelectionMethods, SelectionRequest, SetAuto, SetCodeStatus, ShardReport, SplitCode, Status, StatusRequest, Step, StudyReport, TokenStatusRequest, UnitInfo, UnitsRequest } from "./types";
 
 /** The payload of a task's `finished` event: its result, or why it failed. */
 export type Finished<T> = { result: T; error: null } | { result: null; error: ApiError };
@@ -197,6 +197,21 @@ export const selectSample = (request: SelectSample): Promise<Step> => invoke<Ste
 /** A project's Docker Hub evidence (descriptions, pulls, tags), for beside its README. */
 export const hubEvidence = (request: HubEvidenceRequest): Promise<ProjectHub> => invoke<ProjectHub>("hub_evidence", { request });
 
+/** Adds a machine rater (openai endpoint or local classifier) with its recorded configuration. */
+export const addMachineRater = (request: AddMachineRater): Promise<MachineRater> => invoke<MachineRater>("add_machine_rater", { request });
+
+/** Every machine rater with its configuration. */
+export const machineRaters = (request: MachineRatersRequest): Promise<Array<MachineRater>> => invoke<Array<MachineRater>>("machine_raters", { request });
+
+/** The runs of machine raters with their provenance (model, version, parameters, prompt and codebook hashes, tokens). */
+export const machineRuns = (request: MachineRunsRequest): Promise<Array<MachineRun>> => invoke<Array<MachineRun>>("machine_runs", { request });
+
+/** A machine rater's answers: raw answer, rationale, confidence, codes or why they failed (blind-safe). */
+export const machineAnswers = (request: MachineAnswersRequest): Promise<MachineAnswers> => invoke<MachineAnswers>("machine_answers", { request });
+
+/** The cross-validated agreement of a local machine rater with the labels it learns from. */
+export const evaluateLocal = (request: EvaluateLocal): Promise<Evaluation> => invoke<Evaluation>("evaluate_local", { request });
+
 /** Creates a new study file (the shipped codebook, a codebook file, or the sample study). */
 export const createStudy = (request: CreateStudy): Promise<Created> => invoke<Created>("create_study", { request });
 
@@ -208,6 +223,12 @@ export const keepGithubToken = (request: KeepToken): Promise<Done> => invoke<Don
 
 /** Removes the GitHub token from the OS keyring. */
 export const forgetGithubToken = (request: TokenStatusRequest): Promise<boolean> => invoke<boolean>("forget_github_token", { request });
+
+/** Keeps an endpoint's API key for machine raters in the OS keyring. */
+export const keepMachineKey = (request: KeepMachineKey): Promise<Done> => invoke<Done>("keep_machine_key", { request });
+
+/** Removes an endpoint's API key from the OS keyring. */
+export const forgetMachineKey = (request: MachineKeyRequest): Promise<boolean> => invoke<boolean>("forget_machine_key", { request });
 
 /** Imports repositories from GitHub (token: typed, else the keyring, else $GITHUB_TOKEN). Starts it in the background; false when one is already running. */
 export const importGithub = (request: ImportGithub): Promise<boolean> => invoke<boolean>("import_github", { request });
@@ -280,3 +301,12 @@ export const onFetchHubProgress = (cb: (p: HubProgress) => void): Promise<Unlist
 export const onFetchHubFinished = (cb: (f: Finished<HubFetchSummary>) => void): Promise<UnlistenFn> => listen<Finished<HubFetchSummary>>("fetch_hub:finished", (e) => cb(e.payload));
 /** Asks fetch_hub to stop (what was stored stays); false when none runs. */
 export const cancelFetchHub = (): Promise<boolean> => invoke<boolean>("cancel_task", { request: { task: "fetch_hub" } });
+
+/** Runs a machine rater over a dimension's units (resumes an unfinished run; each answer stored as it arrives). Starts it in the background; false when one is already running. */
+export const runMachine = (request: RunMachine): Promise<boolean> => invoke<boolean>("run_machine", { request });
+/** Progress of run_machine. */
+export const onRunMachineProgress = (cb: (p: MachineProgress) => void): Promise<UnlistenFn> => listen<MachineProgress>("run_machine:progress", (e) => cb(e.payload));
+/** The end of run_machine. */
+export const onRunMachineFinished = (cb: (f: Finished<MachineRunSummary>) => void): Promise<UnlistenFn> => listen<Finished<MachineRunSummary>>("run_machine:finished", (e) => cb(e.payload));
+/** Asks run_machine to stop (what was stored stays); false when none runs. */
+export const cancelRunMachine = (): Promise<boolean> => invoke<boolean>("cancel_task", { request: { task: "run_machine" } });

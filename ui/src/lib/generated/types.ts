@@ -58,6 +58,19 @@ step: Step,
 import: GithubImportSummary, };
 
 /**
+ * `add_machine_rater`.
+ */
+export type AddMachineRater = { 
+/**
+ * The machine rater's name (a rater name like any).
+ */
+name: string, 
+/**
+ * Its configuration.
+ */
+config: MachineConfig, };
+
+/**
  * `add_rater`.
  */
 export type AddRater = { 
@@ -99,7 +112,11 @@ raters?: Array<string>,
 /**
  * Only this round's units (refused until it is revealed).
  */
-round?: string, };
+round?: string, 
+/**
+ * Count machine raters (default: yes); `false` compares people only.
+ */
+include_machine?: boolean, };
 
 /**
  * Everything measured on one Dockerfile.
@@ -250,6 +267,11 @@ by?: string, };
  * `auto_consensus`: no parameters.
  */
 export type AutoRequest = Record<symbol, never>;
+
+/**
+ * The two backends.
+ */
+export type Backend = "openai" | "local";
 
 /**
  * The base of a stage, as written and as resolved.
@@ -420,6 +442,23 @@ parent: string | null,
  * Decisions that gave it.
  */
 count: number, };
+
+/**
+ * How a code fares in cross-validation (many-code dimensions: each code as yes / no).
+ */
+export type CodeScore = { 
+/**
+ * The code.
+ */
+code: string, 
+/**
+ * Units the human labels gave it.
+ */
+support: number, 
+/**
+ * Cohen's kappa of the code's yes / no between the model and the labels.
+ */
+kappa: number | null, };
 
 /**
  * What a split made.
@@ -1251,6 +1290,69 @@ project: string | null, };
  * What kind of failure an [`ApiError`] is, for a shell to choose its hint or its exit code.
  */
 export type ErrorKind = "not_found" | "invalid" | "conflict" | "blind" | "needs_rationale" | "incomplete" | "no_study" | "exists" | "io" | "cancelled" | "internal";
+
+/**
+ * `evaluate_local`.
+ */
+export type EvaluateLocal = { 
+/**
+ * The local machine rater.
+ */
+rater: string, 
+/**
+ * The dimension (default: its configured one).
+ */
+dimension?: string, };
+
+/**
+ * The cross-validated agreement of the classifier with the labels it learns from.
+ */
+export type Evaluation = { 
+/**
+ * Labelled units.
+ */
+units: number, 
+/**
+ * Folds.
+ */
+folds: number, 
+/**
+ * The shuffle's seed.
+ */
+seed: number, 
+/**
+ * Share of units whose predicted code set equals the label.
+ */
+accuracy: number, 
+/**
+ * Cohen's kappa between the predictions and the labels (one-code dimensions: over the
+ * codes; many-code dimensions: over the distinct label sets).
+ */
+kappa: number | null, 
+/**
+ * Its 95% confidence interval.
+ */
+kappa_ci: [number, number] | null, 
+/**
+ * Why kappa is undefined, when it is.
+ */
+kappa_undefined: string | null, 
+/**
+ * Accuracy of always predicting the training folds' most frequent label.
+ */
+baseline_accuracy: number, 
+/**
+ * The most frequent label over all units (the baseline's answer).
+ */
+majority: Array<string>, 
+/**
+ * Per code (for many-code dimensions).
+ */
+per_code: Array<CodeScore>, 
+/**
+ * The classifier.
+ */
+classifier: string, };
 
 /**
  * A quote attached to a code of a decision.
@@ -2113,6 +2215,19 @@ export type JobsRequest = Record<symbol, never>;
 export type JsonValue = number | string | boolean | Array<JsonValue> | { [key in string]: JsonValue } | null;
 
 /**
+ * `keep_machine_key`.
+ */
+export type KeepMachineKey = { 
+/**
+ * The endpoint's base URL the key is for.
+ */
+url: string, 
+/**
+ * The key.
+ */
+key: string, };
+
+/**
  * `keep_github_token`.
  */
 export type KeepToken = { 
@@ -2168,6 +2283,389 @@ line: number,
  * The value.
  */
 value: string, };
+
+/**
+ * One answer of a run for one unit.
+ */
+export type MachineAnswer = { 
+/**
+ * The run.
+ */
+run: number, 
+/**
+ * The machine rater.
+ */
+rater: string, 
+/**
+ * The unit.
+ */
+unit: string, 
+/**
+ * The dimension.
+ */
+dimension: string, 
+/**
+ * `ok` (the codes became the rater's decision) or `failed` (no decision).
+ */
+status: string, 
+/**
+ * The validated codes (ok only).
+ */
+codes: Array<string>, 
+/**
+ * The model's rationale.
+ */
+rationale: string | null, 
+/**
+ * The model's confidence, 0 to 1.
+ */
+confidence: number | null, 
+/**
+ * The answer as received (bounded).
+ */
+raw: string | null, 
+/**
+ * Why it failed.
+ */
+error: string | null, 
+/**
+ * `finish_reason` of the reply.
+ */
+finish_reason: string | null, 
+/**
+ * Requests sent for the unit.
+ */
+attempts: number, 
+/**
+ * Prompt tokens.
+ */
+tokens_in: number | null, 
+/**
+ * Completion tokens.
+ */
+tokens_out: number | null, 
+/**
+ * The unit's text was cut to fit the bound.
+ */
+truncated: boolean, 
+/**
+ * When it was recorded.
+ */
+answered_at: string, };
+
+/**
+ * A machine rater's answers, as the viewer may see them.
+ */
+export type MachineAnswers = { 
+/**
+ * The answers, by run and unit.
+ */
+answers: Array<MachineAnswer>, 
+/**
+ * Answers on units of rounds not revealed yet whose codes, rationale and raw text are
+ * left out (they are another rater's, and blind).
+ */
+withheld: number, };
+
+/**
+ * `machine_answers`.
+ */
+export type MachineAnswersRequest = { 
+/**
+ * Only this run's answers.
+ */
+run?: number, 
+/**
+ * Only this machine rater's answers.
+ */
+rater?: string, };
+
+/**
+ * A machine rater's configuration, as recorded (never a key).
+ */
+export type MachineConfig = { 
+/**
+ * `openai` or `local`.
+ */
+backend: Backend, 
+/**
+ * The dimension it codes unless a run names another.
+ */
+dimension?: string, 
+/**
+ * openai: the base URL, usually ending in `/v1`.
+ */
+url?: string, 
+/**
+ * openai: the model to ask.
+ */
+model?: string, 
+/**
+ * openai: sampling temperature (default 0).
+ */
+temperature?: number, 
+/**
+ * openai: the seed sent (servers that honour it answer reproducibly).
+ */
+seed?: number, 
+/**
+ * openai: most characters of a unit's file text in one prompt (default 24,000).
+ */
+max_chars?: number, 
+/**
+ * openai: requests at most per unit, retries included (default 4).
+ */
+max_attempts?: number, 
+/**
+ * openai: limit on one request in seconds (default 120).
+ */
+timeout_seconds?: number, 
+/**
+ * openai: the prompt template (default: the built-in one, see `codebench machine list`).
+ */
+prompt_template?: string, 
+/**
+ * openai: the environment variable holding the API key when the OS keyring has none
+ * (default `CODEBENCH_MACHINE_KEY`).
+ */
+key_env?: string, 
+/**
+ * openai: this study may send unit text to this endpoint although it is not on this
+ * machine (the opt-in names the endpoint: it is the recorded `url`).
+ */
+allow_remote: boolean, 
+/**
+ * local: whose labels it learns from: `consensus` or a rater's name.
+ */
+train_on?: string, 
+/**
+ * local: folds of the cross-validation (default 5).
+ */
+folds?: number, 
+/**
+ * local: seed of the cross-validation's shuffle (default 1).
+ */
+cv_seed?: number, };
+
+/**
+ * `forget_machine_key`.
+ */
+export type MachineKeyRequest = { 
+/**
+ * The endpoint's base URL.
+ */
+url: string, };
+
+/**
+ * Progress of a run. No event carries codes: whoever watches a run may be a rater of a
+ * blind round.
+ */
+export type MachineProgress = { "event": "planned", 
+/**
+ * Run id.
+ */
+run: number, 
+/**
+ * Units of the run.
+ */
+units: number, 
+/**
+ * Answered before (a resumed run).
+ */
+answered_before: number, 
+/**
+ * Whether an unfinished run is resumed.
+ */
+resumed: boolean, } | { "event": "waiting", 
+/**
+ * The unit being asked.
+ */
+unit: string, 
+/**
+ * How long, in seconds.
+ */
+wait_seconds: number, } | { "event": "answered", 
+/**
+ * The unit.
+ */
+unit: string, 
+/**
+ * Whether the answer became a decision.
+ */
+ok: boolean, 
+/**
+ * Why it failed.
+ */
+error: string | null, };
+
+/**
+ * A machine rater with its configuration.
+ */
+export type MachineRater = { 
+/**
+ * The rater's name.
+ */
+name: string, 
+/**
+ * Its configuration.
+ */
+config: MachineConfig, 
+/**
+ * When it was added.
+ */
+created_at: string, 
+/**
+ * Its current decisions.
+ */
+decisions: number, 
+/**
+ * Its runs.
+ */
+runs: number, };
+
+/**
+ * `machine_raters`: no parameters.
+ */
+export type MachineRatersRequest = Record<symbol, never>;
+
+/**
+ * One run of a machine rater, with its provenance.
+ */
+export type MachineRun = { 
+/**
+ * Run id.
+ */
+id: number, 
+/**
+ * The machine rater.
+ */
+rater: string, 
+/**
+ * `openai` or `local`.
+ */
+backend: string, 
+/**
+ * The endpoint asked (openai).
+ */
+endpoint: string | null, 
+/**
+ * The model asked for (openai) or the classifier (local).
+ */
+model: string | null, 
+/**
+ * What the server reported of itself (`system_fingerprint`, else its model name).
+ */
+model_version: string | null, 
+/**
+ * Temperature, seed, bounds, attempts (openai); training labels, folds (local).
+ */
+parameters: JsonValue, 
+/**
+ * The prompt template (openai), or a description of the features (local).
+ */
+prompt_template: string, 
+/**
+ * SHA-256 of the template.
+ */
+prompt_sha256: string, 
+/**
+ * The codebook's version.
+ */
+codebook_version: string, 
+/**
+ * SHA-256 of the dimension's codebook text as the model read it.
+ */
+codebook_sha256: string, 
+/**
+ * The dimension coded.
+ */
+dimension: string, 
+/**
+ * Units the run asks.
+ */
+units: number, 
+/**
+ * Answers recorded (ok and failed).
+ */
+answered: number, 
+/**
+ * Of those, failed.
+ */
+failed: number, 
+/**
+ * Started, ISO 8601 UTC.
+ */
+started_at: string, 
+/**
+ * Finished (`None`: unfinished, resumed by the next run).
+ */
+finished_at: string | null, 
+/**
+ * Prompt tokens the server counted.
+ */
+tokens_in: number, 
+/**
+ * Completion tokens the server counted.
+ */
+tokens_out: number, 
+/**
+ * `unfinished` or `done`.
+ */
+status: string, 
+/**
+ * local: the cross-validation report the run began with.
+ */
+evaluation: JsonValue | null, };
+
+/**
+ * What a run did.
+ */
+export type MachineRunSummary = { 
+/**
+ * The run.
+ */
+run: number, 
+/**
+ * Whether it resumed an unfinished run.
+ */
+resumed: boolean, 
+/**
+ * Units of the run.
+ */
+units: number, 
+/**
+ * Answered now: became decisions.
+ */
+labelled: number, 
+/**
+ * Answered now: recorded failures.
+ */
+failed: number, 
+/**
+ * Answered before this call (skipped).
+ */
+skipped: number, 
+/**
+ * Requests sent now.
+ */
+requests: number, 
+/**
+ * Stopped before the end: run it again to go on.
+ */
+cancelled: boolean, 
+/**
+ * local: the cross-validation the labels rest on.
+ */
+evaluation: Evaluation | null, };
+
+/**
+ * `machine_runs`.
+ */
+export type MachineRunsRequest = { 
+/**
+ * Only this machine rater's runs.
+ */
+rater?: string, };
 
 /**
  * `merge_codes`.
@@ -2646,7 +3144,11 @@ created_at: string,
 /**
  * Their current decisions (a count reveals no codes).
  */
-decisions: number, };
+decisions: number, 
+/**
+ * `human`, or `machine` for a machine rater (see `machine_raters`).
+ */
+kind: string, };
 
 /**
  * What merging two raters did.
@@ -3137,6 +3639,27 @@ registry_password?: string,
  * A layer cache folder shared with other runs (absolute path; created if missing).
  */
 layer_cache?: string, };
+
+/**
+ * `run_machine`.
+ */
+export type RunMachine = { 
+/**
+ * The machine rater.
+ */
+rater: string, 
+/**
+ * The dimension (default: the rater's configured one).
+ */
+dimension?: string, 
+/**
+ * Only these units (default: every unit of the dimension's kind without its decision).
+ */
+units: Array<string>, 
+/**
+ * Only this round's units.
+ */
+round?: string, };
 
 /**
  * `run_metrics_shard`: one shard of a metrics run split over machines.

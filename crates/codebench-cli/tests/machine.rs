@@ -1,0 +1,161 @@
+//! `codebench machine` end to end: the real binary against a chat-completions server on
+//! 127.0.0.1, the key from the environment; a failure is recorded and is no decision; the
+//! agreement table counts the machine, `--no-machine` leaves it out; the exports carry the runs.
+
+mod common;
+
+use codebench_machine::mock::{Behaviour, ChatMockConfig, MockChat};
+use common::{fails, ok};
+
+#[test]
+fn a_machine_rater_from_the_command_line() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let mock = rt
+        .block_on(MockChat::start(
+            vec![(
+                "basalt-ai/autotune".to_string(),
+                Behaviour::Content(
+                    r#"{"codes":["no-such-kind"],"rationale":"x","confidence":1}"#.into(),
+                ),
+            )],
+            ChatMockConfig {
+                key: Some("sk-env".into()),
+            },
+        ))
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let study = dir.path().join("s.codebench");
+    ok(&study, &["init", "--sample"]);
+    ok(&study, &["raters", "add", "ana"]);
+    for (unit, code) in [
+        ("cobalt-notes/ml-handbook", "documentation-tutorials"),
+        ("lumen-labs/tinyserve", "mlops-aiops"),
+    ] {
+        ok(
+            &study,
+            &[
+                "code",
+                "--rater",
+                "ana",
+                "--unit",
+                unit,
+                "--dimension",
+                "kind",
+                "--code",
+                code,
+            ],
+        );
+    }
+    let url = mock.url();
+    ok(
+        &study,
+        &[
+            "machine",
+            "add",
+            "llm",
+            "--backend",
+            "openai",
+            "--url",
+            &url,
+            "--model",
+            "mock-model",
+            "--seed",
+            "3",
+            "--dimension",
+            "kind",
+            "--key-env",
+            "TEST_MACHINE_KEY",
+        ],
+    );
+    let e = fails(
+        &study,
+        &[
+            "machine",
+            "add",
+            "far",
+            "--backend",
+            "openai",
+            "--url",
+            "https://llm.example.org/v1",
+            "--model",
+            "m",
+        ],
+    );
+    assert!(e.contains("--allow-remote"), "{e}");
+    let list = ok(&study, &["machine", "list"]);
+    assert!(
+        list.contains("llm: openai") && list.contains("seed 3"),
+        "{list}"
+    );
+    let out = std::process::Command::new(common::bin())
+        .args(["--study", study.to_str().unwrap(), "machine", "run", "llm"])
+        .env("TEST_MACHINE_KEY", "sk-env")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}\n{text}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("1 failed"), "{text}");
+    assert_eq!(mock.stats().unauthorized, 0);
+    let answers = ok(&study, &["machine", "answers", "llm"]);
+    assert!(
+        answers.contains("basalt-ai/autotune kind: failed: codes outside the codebook"),
+        "{answers}"
+    );
+    let runs: serde_json::Value =
+        serde_json::from_str(&ok(&study, &["machine", "runs", "--format", "json"])).unwrap();
+    assert_eq!(runs[0]["model_version"], "fp_mock_0001");
+    assert_eq!(runs[0]["status"], "done");
+    let decisions = ok(&study, &["decisions", "--rater", "llm"]);
+    assert!(
+        !decisions.contains("basalt-ai/autotune"),
+        "a failure is no decision: {decisions}"
+    );
+    let table = ok(&study, &["agreement", "--dimension", "kind"]);
+    assert!(table.contains("llm"), "{table}");
+    fails(
+        &study,
+        &["agreement", "--dimension", "kind", "--no-machine"],
+    );
+    let dir_out = dir.path().join("out");
+    ok(&study, &["export", "--out", dir_out.to_str().unwrap()]);
+    let rows = csv::Reader::from_path(dir_out.join("machine_runs.csv"))
+        .unwrap()
+        .records()
+        .count();
+    assert_eq!(rows, 1);
+    let answers = csv::Reader::from_path(dir_out.join("machine_answers.csv"))
+        .unwrap()
+        .records()
+        .count();
+    assert_eq!(answers, 12, "every project unit of the sample");
+    // Without the key the server refuses every unit: recorded failures, not decisions.
+    ok(
+        &study,
+        &[
+            "machine",
+            "add",
+            "nokey",
+            "--backend",
+            "openai",
+            "--url",
+            &url,
+            "--model",
+            "mock-model",
+            "--dimension",
+            "kind",
+            "--key-env",
+            "TEST_MACHINE_KEY_UNSET",
+        ],
+    );
+    let out = common::run(&study, &["machine", "run", "nokey"]);
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains(" 0 labelled"));
+}
