@@ -173,7 +173,7 @@ fn a_registry_mirror_and_credentials_from_the_environment() {
         &unused,
         &["analyze", "image", "ns/a:1", "--registry-url", "ftp://x"],
     );
-    assert!(e.contains("--registry-url 'ftp://x'"), "{e}");
+    assert!(e.contains("registry URL 'ftp://x'"), "{e}");
     let e = fails(
         &unused,
         &["analyze", "image", "ns/a:1", "--registry-user", "ana"],
@@ -192,7 +192,7 @@ fn a_registry_mirror_and_credentials_from_the_environment() {
             "nope",
         ],
     );
-    assert!(e.contains("--registry-url 'nope'"), "{e}");
+    assert!(e.contains("registry URL 'nope'"), "{e}");
 }
 
 #[test]

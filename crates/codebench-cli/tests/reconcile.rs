@@ -228,12 +228,22 @@ fn merge_refuses_conflicts_and_other_codebooks_leaving_the_study_as_it_was() {
     code(&b, "alice", "acme/alpha", "kind", &["toolkit"], "");
     code(&b, "bob", "acme/beta", "kind", &["toolkit"], "");
     let before = dump(&f.study);
-    let e = fails(&f.study, &["merge", b.to_str().unwrap()]);
+    // The conflict is listed with both sides (stdout) and the one error says nothing merged.
+    let out = common::run(&f.study, &["merge", b.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let (said, e) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
     assert!(
-        e.contains("rater 'alice' decided 'acme/alpha' (kind) differently"),
+        said.contains("conflict decision:alice|acme/alpha|kind") && said.contains("(to settle)"),
+        "{said}"
+    );
+    assert!(
+        e.contains("1 conflict to settle") && e.contains("nothing was merged"),
         "{e}"
     );
-    assert!(e.contains("nothing was merged"), "{e}");
+    assert_eq!(e.trim_end().lines().count(), 1, "{e}");
     assert_eq!(before, dump(&f.study));
 
     let book = f.dir.path().join("book.json");
