@@ -293,7 +293,12 @@ fn parse(xml: &str, limits: &Limits) -> Result<(Project, Paths)> {
                             p.created = a.get("creationDateTime");
                         }
                         _ if open.is_empty() => {
-                            return Err(err(line, format!("the root element is {el}, not Project: not a REFI-QDA project")));
+                            return Err(err(
+                                line,
+                                format!(
+                                    "the root element is {el}, not Project: not a REFI-QDA project"
+                                ),
+                            ));
                         }
                         b"User" => p.users.push(User {
                             guid: a.need("guid")?,
@@ -360,7 +365,10 @@ fn parse(xml: &str, limits: &Limits) -> Result<(Project, Paths)> {
                         }
                         b"PlainTextSelection" => {
                             let Some(Open::Source(s)) = parent else {
-                                return Err(err(line, "PlainTextSelection outside a TextSource".into()));
+                                return Err(err(
+                                    line,
+                                    "PlainTextSelection outside a TextSource".into(),
+                                ));
                             };
                             let start = a.position("startPosition")?;
                             let end = a.position("endPosition")?;
@@ -455,7 +463,17 @@ fn parse(xml: &str, limits: &Limits) -> Result<(Project, Paths)> {
                     }
                 }
                 if empty {
-                    finish(&name, &mut p, &mut codes, &mut capture, &mut buf, &mut coding, &mut value, parent, me);
+                    finish(
+                        &name,
+                        &mut p,
+                        &mut codes,
+                        &mut capture,
+                        &mut buf,
+                        &mut coding,
+                        &mut value,
+                        parent,
+                        me,
+                    );
                 } else {
                     if !matches!(capture, Capture::None) {
                         buf.clear();
@@ -474,12 +492,20 @@ fn parse(xml: &str, limits: &Limits) -> Result<(Project, Paths)> {
                 }
                 let parent = open.last().copied();
                 let name = e.local_name().as_ref().to_vec();
-                finish(&name, &mut p, &mut codes, &mut capture, &mut buf, &mut coding, &mut value, parent, me);
+                finish(
+                    &name,
+                    &mut p,
+                    &mut codes,
+                    &mut capture,
+                    &mut buf,
+                    &mut coding,
+                    &mut value,
+                    parent,
+                    me,
+                );
             }
             Event::Text(t) if capture != Capture::None && skip.is_none() => {
-                let text = t
-                    .decode()
-                    .map_err(|x| err(line_of(pos), x.to_string()))?;
+                let text = t.decode().map_err(|x| err(line_of(pos), x.to_string()))?;
                 let text = quick_xml::escape::unescape(&text)
                     .map_err(|x| err(line_of(pos), x.to_string()))?;
                 buf.push_str(&text);

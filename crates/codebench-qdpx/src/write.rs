@@ -54,7 +54,9 @@ fn check(p: &Project) -> Result<()> {
     let mut guids = HashSet::new();
     let mut unique = |what: &str, name: &str, g: &str| -> Result<()> {
         if !is_guid(g) {
-            return Err(Error::Invalid(format!("{what} '{name}': '{g}' is not a GUID")));
+            return Err(Error::Invalid(format!(
+                "{what} '{name}': '{g}' is not a GUID"
+            )));
         }
         if !guids.insert(g.to_ascii_lowercase()) {
             return Err(Error::Invalid(format!(
@@ -74,8 +76,7 @@ fn check(p: &Project) -> Result<()> {
         }
         if let Some(col) = &c.color {
             let hex = col.strip_prefix('#').unwrap_or("");
-            if !(hex.len() == 6 || hex.len() == 3) || !hex.bytes().all(|b| b.is_ascii_hexdigit())
-            {
+            if !(hex.len() == 6 || hex.len() == 3) || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
                 return bad(format!("code '{}': color '{col}' is not #rrggbb", c.name));
             }
         }
@@ -113,7 +114,10 @@ fn check(p: &Project) -> Result<()> {
     };
     let coding_ok = |src: &str, c: &Coding| -> Result<()> {
         if !codes.contains(&c.code.as_str()) {
-            return bad(format!("a coding of '{src}' refers to no code ({})", c.code));
+            return bad(format!(
+                "a coding of '{src}' refers to no code ({})",
+                c.code
+            ));
         }
         if !user_ok(&c.creating_user) {
             return bad(format!("a coding of '{src}' refers to no user"));
@@ -129,7 +133,10 @@ fn check(p: &Project) -> Result<()> {
     let values_ok = |owner: &str, vs: &[VariableValue]| -> Result<()> {
         for v in vs {
             let Some(var) = p.variables.iter().find(|x| x.guid == v.variable) else {
-                return bad(format!("'{owner}' has a value of no variable ({})", v.variable));
+                return bad(format!(
+                    "'{owner}' has a value of no variable ({})",
+                    v.variable
+                ));
             };
             if var.kind != v.kind || !value_fits(v.kind, &v.value) {
                 return bad(format!(
@@ -265,7 +272,12 @@ fn project_xml(p: &Project) -> String {
         "<Project xmlns=\"{NAMESPACE}\"{}>\n",
         attrs(&[
             ("name", Some(&p.name)),
-            ("origin", Some(&p.origin).filter(|s| !s.is_empty()).map(|s| s.as_str())),
+            (
+                "origin",
+                Some(&p.origin)
+                    .filter(|s| !s.is_empty())
+                    .map(|s| s.as_str())
+            ),
             ("creationDateTime", p.created.as_deref()),
         ])
     ));
@@ -356,7 +368,10 @@ fn code_xml(o: &mut String, c: &Code, depth: usize) {
     let head = attrs(&[
         ("guid", Some(&c.guid)),
         ("name", Some(&c.name)),
-        ("isCodable", Some(if c.is_codable { "true" } else { "false" })),
+        (
+            "isCodable",
+            Some(if c.is_codable { "true" } else { "false" }),
+        ),
         ("color", c.color.as_deref()),
     ]);
     if c.description.is_empty() && c.children.is_empty() {
