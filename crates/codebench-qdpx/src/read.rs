@@ -358,10 +358,10 @@ fn parse(xml: &str, limits: &Limits) -> Result<(Project, Paths)> {
                             paths.push((Owner::Source(i), a.get("plainTextPath")));
                             me = Open::Source(i);
                         }
-                        b"PictureSource" | b"PDFSource" | b"AudioSource" | b"VideoSource" => {
-                            if !empty {
-                                skip = Some(open.len());
-                            }
+                        b"PictureSource" | b"PDFSource" | b"AudioSource" | b"VideoSource"
+                            if !empty =>
+                        {
+                            skip = Some(open.len());
                         }
                         b"PlainTextSelection" => {
                             let Some(Open::Source(s)) = parent else {
