@@ -671,7 +671,7 @@ fn drop_orphan_quotes(
 }
 
 /// Validates `input` against the codebook and the unit, then writes it with a history row.
-fn set_decision(
+pub(crate) fn set_decision(
     tx: &Connection,
     book: &Codebook,
     rater_id: i64,

@@ -23,6 +23,7 @@ pub mod image;
 pub mod jobs;
 pub mod merge;
 pub mod overview;
+pub mod qdpx;
 pub mod rater;
 pub mod readme;
 pub mod reconcile;

@@ -76,7 +76,11 @@ impl From<Error> for ApiError {
             Error::NotAStudy { .. } | Error::TooNew { .. } => (ErrorKind::NoStudy, None),
             Error::NoSuchStudy(_) => (ErrorKind::NotFound, Some("study".to_string())),
             Error::AlreadyExists(_) => (ErrorKind::Exists, None),
-            Error::Codebook { .. } | Error::Invalid(_) | Error::Row { .. } | Error::Csv(_) => {
+            Error::Codebook { .. }
+            | Error::Invalid(_)
+            | Error::Row { .. }
+            | Error::Csv(_)
+            | Error::Qdpx { .. } => {
                 (ErrorKind::Invalid, None)
             }
             Error::Unknown { what, .. } => (ErrorKind::NotFound, Some(what.to_string())),

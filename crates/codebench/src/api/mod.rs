@@ -29,6 +29,7 @@ mod env;
 pub mod error;
 pub mod input;
 pub mod jobs;
+pub mod qdpx;
 pub mod raters;
 pub mod reconcile;
 pub mod rounds;
@@ -225,6 +226,8 @@ macro_rules! for_each_operation {
                 remove_evidence($crate::api::coding::RemoveEvidence) => $crate::api::Done, cli "evidence remove";
                 /// Imports decisions from a codings CSV, all or nothing.
                 import_codings($crate::api::coding::ImportFile) => $crate::coding::CodingsImport, cli "import codings";
+                /// Imports a REFI-QDA project (.qdpx): users' codings as raters' decisions, selections as evidence, notes as memos; all or nothing.
+                import_qdpx($crate::api::qdpx::ImportQdpx) => $crate::qdpx::import::QdpxImport, cli "import qdpx";
                 /// Imports one column of labels from any CSV as one rater's decisions.
                 import_labels($crate::api::coding::ImportLabels) => $crate::coding::LabelsImport, cli "import labels";
                 /// Every round with its raters' progress.
@@ -249,6 +252,8 @@ macro_rules! for_each_operation {
                 export_figures($crate::api::analysis::ExportFigures) => Vec<String>, cli "report";
                 /// Writes every export table (CSV) into a folder.
                 export_tables($crate::api::analysis::ExportTables) => $crate::api::analysis::Exported, cli "export";
+                /// Writes the study as a REFI-QDA project (.qdpx) for ATLAS.ti, MAXQDA, NVivo or QualCoder.
+                export_qdpx($crate::api::qdpx::ExportQdpx) => $crate::qdpx::export::QdpxExport, cli "export";
                 /// The reconciliation queue: units where raters differ, side by side.
                 reconcile_queue($crate::api::reconcile::QueueRequest) => $crate::reconcile::Queue, cli "reconcile list";
                 /// Records the consensus on a unit (codes that override every rater need a rationale).
@@ -374,6 +379,7 @@ pub use corpus::{
     remove_project,
 };
 pub use jobs::{cancel_job, enqueue_metrics, jobs, retry_job, run_jobs};
+pub use qdpx::{export_qdpx, import_qdpx};
 pub use raters::{add_rater, list_raters, merge_raters, remove_rater, rename_rater};
 pub use reconcile::{
     accept_consensus, auto_consensus, decide_consensus, reconcile_queue, reopen_consensus,
