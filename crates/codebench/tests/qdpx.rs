@@ -22,7 +22,12 @@ fn xsd() -> PathBuf {
 }
 
 fn readme_text(s: &Study) -> String {
-    s.project_view(PROJECT).unwrap().readme.unwrap().text.unwrap()
+    s.project_view(PROJECT)
+        .unwrap()
+        .readme
+        .unwrap()
+        .text
+        .unwrap()
 }
 
 fn line_of(text: &str, quote: &str) -> i64 {
@@ -43,7 +48,16 @@ fn decide(s: &mut Study, rater: &str, unit: &str, dim: &str, codes: &[&str], mem
 }
 
 #[allow(clippy::too_many_arguments)]
-fn quote(s: &mut Study, rater: &str, unit: &str, dim: &str, code: &str, file: &str, q: &str, lines: Option<i64>) {
+fn quote(
+    s: &mut Study,
+    rater: &str,
+    unit: &str,
+    dim: &str,
+    code: &str,
+    file: &str,
+    q: &str,
+    lines: Option<i64>,
+) {
     s.add_evidence(&EvidenceInput {
         rater: rater.into(),
         unit: unit.into(),
@@ -61,7 +75,10 @@ fn quote(s: &mut Study, rater: &str, unit: &str, dim: &str, code: &str, file: &s
 fn content(s: &Study) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
     for d in s.decisions(None).unwrap() {
-        out.insert(format!("{}|{}|{}|{:?}|{:?}|{}", d.rater, d.unit, d.dimension, d.codes, d.memo, d.coded_at));
+        out.insert(format!(
+            "{}|{}|{}|{:?}|{:?}|{}",
+            d.rater, d.unit, d.dimension, d.codes, d.memo, d.coded_at
+        ));
     }
     for e in s.evidence(None).unwrap() {
         out.insert(format!(
@@ -75,13 +92,29 @@ fn content(s: &Study) -> BTreeSet<String> {
 fn export(s: &mut Study, viewer: Option<&str>, out: &Path) -> codebench::qdpx::export::QdpxExport {
     let env = SystemEnv;
     let mut ctx = Ctx::new(s, viewer.map(str::to_string), &env);
-    api::export_qdpx(&mut ctx, ExportQdpx { file: out.display().to_string() }).unwrap()
+    api::export_qdpx(
+        &mut ctx,
+        ExportQdpx {
+            file: out.display().to_string(),
+        },
+    )
+    .unwrap()
 }
 
-fn import(s: &mut Study, file: &Path, dry_run: bool) -> api::ApiResult<codebench::qdpx::import::QdpxImport> {
+fn import(
+    s: &mut Study,
+    file: &Path,
+    dry_run: bool,
+) -> api::ApiResult<codebench::qdpx::import::QdpxImport> {
     let env = SystemEnv;
     let mut ctx = Ctx::new(s, None, &env);
-    api::import_qdpx(&mut ctx, ImportQdpx { file: file.display().to_string(), dry_run })
+    api::import_qdpx(
+        &mut ctx,
+        ImportQdpx {
+            file: file.display().to_string(),
+            dry_run,
+        },
+    )
 }
 
 fn entry(file: &Path, name: &str) -> String {
@@ -102,7 +135,11 @@ fn validate(qdpx: &Path, dir: &Path) {
         .arg(&qde)
         .output()
         .expect("xmllint (Debian package libxml2-utils, see scripts/deps.sh)");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]
@@ -113,14 +150,62 @@ fn a_study_round_trips_through_a_valid_qdpx() {
     a.add_rater("bob").unwrap();
     let text = readme_text(&a);
     let q1 = "stitches them into tiles";
-    decide(&mut a, "alice", PROJECT, "kind", &["application-system"], "maps & tiles <for agronomists>");
-    quote(&mut a, "alice", PROJECT, "kind", "application-system", "README.md", q1, Some(line_of(&text, q1)));
-    quote(&mut a, "alice", PROJECT, "kind", "application-system", "README.md", "CropWatch", None);
-    decide(&mut a, "bob", PROJECT, "kind", &["model"], "a model\r\nfirst, then an app");
+    decide(
+        &mut a,
+        "alice",
+        PROJECT,
+        "kind",
+        &["application-system"],
+        "maps & tiles <for agronomists>",
+    );
+    quote(
+        &mut a,
+        "alice",
+        PROJECT,
+        "kind",
+        "application-system",
+        "README.md",
+        q1,
+        Some(line_of(&text, q1)),
+    );
+    quote(
+        &mut a,
+        "alice",
+        PROJECT,
+        "kind",
+        "application-system",
+        "README.md",
+        "CropWatch",
+        None,
+    );
+    decide(
+        &mut a,
+        "bob",
+        PROJECT,
+        "kind",
+        &["model"],
+        "a model\r\nfirst, then an app",
+    );
     let df = "greenrow/cropwatch:Dockerfile";
-    decide(&mut a, "bob", df, "purpose", &["hosting", "build-packaging"], "");
+    decide(
+        &mut a,
+        "bob",
+        df,
+        "purpose",
+        &["hosting", "build-packaging"],
+        "",
+    );
     let from = "FROM nvidia/cuda:12.2.0-cudnn8-runtime-ubuntu22.04";
-    quote(&mut a, "bob", df, "purpose", "hosting", "Dockerfile", from, Some(2));
+    quote(
+        &mut a,
+        "bob",
+        df,
+        "purpose",
+        "hosting",
+        "Dockerfile",
+        from,
+        Some(2),
+    );
     a.decide_consensus(&ConsensusInput {
         unit: PROJECT.into(),
         dimension: "kind".into(),
@@ -143,26 +228,49 @@ fn a_study_round_trips_through_a_valid_qdpx() {
     assert!(qde.contains("name=\"consensus\""));
     // Sources in lower-case `sources/`, holding the stored text as is.
     let z = zip::ZipArchive::new(std::fs::File::open(&file).unwrap()).unwrap();
-    assert!(z.file_names().filter(|n| *n != "project.qde").all(|n| n.starts_with("sources/")));
+    assert!(z
+        .file_names()
+        .filter(|n| *n != "project.qde")
+        .all(|n| n.starts_with("sources/")));
     // The selection's positions are those of the quote in the stored text (characters).
     let start = text[..text.find(q1).unwrap()].chars().count();
-    assert!(qde.contains(&format!("startPosition=\"{start}\" endPosition=\"{}\"", start + q1.chars().count())));
+    assert!(qde.contains(&format!(
+        "startPosition=\"{start}\" endPosition=\"{}\"",
+        start + q1.chars().count()
+    )));
 
     let mut b = codebench::sample::create(&dir.path().join("b.codebench")).unwrap();
     let dry = import(&mut b, &file, true).unwrap();
     assert!(dry.dry_run && dry.decisions_created == 3, "{dry:?}");
-    assert!(b.decisions(None).unwrap().is_empty(), "a dry run writes nothing");
+    assert!(
+        b.decisions(None).unwrap().is_empty(),
+        "a dry run writes nothing"
+    );
     let r = import(&mut b, &file, false).unwrap();
-    assert_eq!((r.decisions_created, r.evidence_added, r.memos, r.consensus), (3, 3, 2, 1), "{r:?}");
+    assert_eq!(
+        (r.decisions_created, r.evidence_added, r.memos, r.consensus),
+        (3, 3, 2, 1),
+        "{r:?}"
+    );
     assert_eq!(r.raters_added, vec!["alice".to_string(), "bob".to_string()]);
-    assert!(r.unmatched_sources.is_empty() && r.unknown_codes.is_empty() && r.not_imported.is_empty(), "{r:?}");
+    assert!(
+        r.unmatched_sources.is_empty() && r.unknown_codes.is_empty() && r.not_imported.is_empty(),
+        "{r:?}"
+    );
     assert_eq!(content(&b), content(&a));
     let c = b.consensus(None).unwrap();
     assert_eq!(c.len(), 1);
-    assert_eq!((c[0].adjudicator.as_str(), c[0].rationale.as_str()), ("carol", "the README sells an app"));
+    assert_eq!(
+        (c[0].adjudicator.as_str(), c[0].rationale.as_str()),
+        ("carol", "the README sells an app")
+    );
     // Again: nothing changes.
     let again = import(&mut b, &file, false).unwrap();
-    assert_eq!((again.decisions_unchanged, again.evidence_added), (3, 0), "{again:?}");
+    assert_eq!(
+        (again.decisions_unchanged, again.evidence_added),
+        (3, 0),
+        "{again:?}"
+    );
 }
 
 #[test]
@@ -195,7 +303,8 @@ fn export_follows_the_blind_rule() {
 
 fn zip_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
     let mut z = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    let o = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    let o = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
     for (name, bytes) in entries {
         z.start_file(*name, o).unwrap();
         z.write_all(bytes).unwrap();
@@ -236,22 +345,53 @@ fn another_tools_whole_source_codings_become_two_raters_decisions() {
     );
     let file = dir.path().join("other.qdpx");
     let body = format!("\u{feff}{text}");
-    std::fs::write(&file, zip_of(&[("project.qde", xml.as_bytes()), ("Sources/readme.txt", body.as_bytes())])).unwrap();
+    std::fs::write(
+        &file,
+        zip_of(&[
+            ("project.qde", xml.as_bytes()),
+            ("Sources/readme.txt", body.as_bytes()),
+        ]),
+    )
+    .unwrap();
     let r = import(&mut s, &file, false).unwrap();
-    assert_eq!(r.raters_added, vec!["Ann".to_string(), "Ben".to_string()], "{r:?}");
-    assert_eq!((r.decisions_created, r.evidence_added, r.memos), (2, 1, 1), "{r:?}");
+    assert_eq!(
+        r.raters_added,
+        vec!["Ann".to_string(), "Ben".to_string()],
+        "{r:?}"
+    );
+    assert_eq!(
+        (r.decisions_created, r.evidence_added, r.memos),
+        (2, 1, 1),
+        "{r:?}"
+    );
     assert_eq!(r.unknown_codes, vec!["Interesting".to_string()]);
     assert_eq!(r.unmatched_sources, vec!["interview.txt".to_string()]);
     let ann = s.decision("Ann", PROJECT, "kind").unwrap().unwrap();
     let ben = s.decision("Ben", PROJECT, "kind").unwrap().unwrap();
-    assert_eq!((ann.codes, ben.codes), (vec!["model".to_string()], vec!["application-system".to_string()]));
+    assert_eq!(
+        (ann.codes, ben.codes),
+        (
+            vec!["model".to_string()],
+            vec!["application-system".to_string()]
+        )
+    );
     assert_eq!(ben.memo, "an app, clearly");
     let ev = s.evidence(Some("Ann")).unwrap();
     assert_eq!(ev.len(), 1);
-    assert_eq!((ev[0].file.as_str(), ev[0].quote.as_str()), ("README.md", passage));
+    assert_eq!(
+        (ev[0].file.as_str(), ev[0].quote.as_str()),
+        ("README.md", passage)
+    );
     let orig = readme_text(&s);
     assert_eq!(ev[0].line_start, Some(line_of(&orig, passage)));
-    assert_eq!(s.units().unwrap().iter().filter(|u| u.name == README).count(), 0);
+    assert_eq!(
+        s.units()
+            .unwrap()
+            .iter()
+            .filter(|u| u.name == README)
+            .count(),
+        0
+    );
 }
 
 #[test]
@@ -270,18 +410,51 @@ fn hostile_files_are_refused_and_nothing_is_written() {
     );
     let zeros = vec![b' '; 65 << 20];
     let cases: Vec<(&str, Vec<u8>, &str)> = vec![
-        ("bomb", zip_of(&[("project.qde", ok_xml("").as_bytes()), ("sources/big.txt", &zeros)]), "sources/big.txt"),
-        ("deep", zip_of(&[("project.qde", ok_xml(&"<Description>".repeat(200)).as_bytes())]), "deeper than 64"),
-        ("missing", zip_of(&[("content.xml", b"<x/>")]), "project.qde"),
-        ("range", zip_of(&[("project.qde", ok_xml(&coded).as_bytes()), ("sources/r.txt", b"short text")]), "outside the text's 10 characters"),
-        ("garbage", b"PK\x03\x04 not really".to_vec(), "not a .qdpx file"),
+        (
+            "bomb",
+            zip_of(&[
+                ("project.qde", ok_xml("").as_bytes()),
+                ("sources/big.txt", &zeros),
+            ]),
+            "sources/big.txt",
+        ),
+        (
+            "deep",
+            zip_of(&[(
+                "project.qde",
+                ok_xml(&"<Description>".repeat(200)).as_bytes(),
+            )]),
+            "deeper than 64",
+        ),
+        (
+            "missing",
+            zip_of(&[("content.xml", b"<x/>")]),
+            "project.qde",
+        ),
+        (
+            "range",
+            zip_of(&[
+                ("project.qde", ok_xml(&coded).as_bytes()),
+                ("sources/r.txt", b"short text"),
+            ]),
+            "outside the text's 10 characters",
+        ),
+        (
+            "garbage",
+            b"PK\x03\x04 not really".to_vec(),
+            "not a .qdpx file",
+        ),
     ];
     for (name, bytes, needle) in cases {
         let file = dir.path().join(format!("{name}.qdpx"));
         std::fs::write(&file, bytes).unwrap();
         let e = import(&mut s, &file, false).unwrap_err();
         assert!(e.message.contains(needle), "{name}: {}", e.message);
-        assert!(e.message.contains(&file.display().to_string()), "{name}: {}", e.message);
+        assert!(
+            e.message.contains(&file.display().to_string()),
+            "{name}: {}",
+            e.message
+        );
         assert_eq!(e.kind, api::ErrorKind::Invalid, "{name}");
     }
     assert!(s.decisions(None).unwrap().is_empty());
@@ -296,9 +469,24 @@ fn hostile_files_are_refused_and_nothing_is_written() {
         "<Coding guid=\"BBBBBBBB-0000-4000-8000-000000000009\" creatingUser=\"AAAAAAAA-0000-4000-8000-000000000001\"><CodeRef targetGUID=\"CCCCCCCC-0000-4000-8000-000000000002\"/></Coding><Coding guid=\"BBBBBBBB-0000-4000-8000-000000000003\"",
     );
     let file = dir.path().join("two.qdpx");
-    std::fs::write(&file, zip_of(&[("project.qde", ok_xml(&two).as_bytes()), ("sources/r.txt", b"short text")])).unwrap();
+    std::fs::write(
+        &file,
+        zip_of(&[
+            ("project.qde", ok_xml(&two).as_bytes()),
+            ("sources/r.txt", b"short text"),
+        ]),
+    )
+    .unwrap();
     let e = import(&mut s, &file, false).unwrap_err();
-    assert!(e.message.contains("eve on greenrow/cropwatch (kind)") && e.message.contains("nothing was imported"), "{}", e.message);
+    assert!(
+        e.message.contains("eve on greenrow/cropwatch (kind)")
+            && e.message.contains("nothing was imported"),
+        "{}",
+        e.message
+    );
     assert!(s.decisions(None).unwrap().is_empty());
-    assert!(s.raters().unwrap().is_empty(), "the rater added in the failed import is rolled back");
+    assert!(
+        s.raters().unwrap().is_empty(),
+        "the rater added in the failed import is rolled back"
+    );
 }

@@ -209,10 +209,7 @@ pub struct ExportArgs {
 
 /// Writes the `.qdpx` project and says what it holds.
 fn export_qdpx(sh: &Shell, file: &std::path::Path) -> anyhow::Result<()> {
-    let e = sh.call(
-        api::export_qdpx,
-        api::qdpx::ExportQdpx { file: abs(file)? },
-    )?;
+    let e = sh.call(api::export_qdpx, api::qdpx::ExportQdpx { file: abs(file)? })?;
     say!(
         "wrote {}: {} users, {} codes, {} sources in {} cases, {} codings, {} selections, {} notes",
         e.path,

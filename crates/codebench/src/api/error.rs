@@ -80,9 +80,7 @@ impl From<Error> for ApiError {
             | Error::Invalid(_)
             | Error::Row { .. }
             | Error::Csv(_)
-            | Error::Qdpx { .. } => {
-                (ErrorKind::Invalid, None)
-            }
+            | Error::Qdpx { .. } => (ErrorKind::Invalid, None),
             Error::Unknown { what, .. } => (ErrorKind::NotFound, Some(what.to_string())),
             Error::Conflict(_) => (ErrorKind::Conflict, None),
             Error::Blind { .. } => (ErrorKind::Blind, None),

@@ -157,7 +157,11 @@ pub fn export_qdpx(study: &Study, viewer: Option<&str>, out: &Path) -> Result<Qd
     for r in study.raters()? {
         b.user(&r.name);
     }
-    b.p.codes = book.dimensions.iter().map(|d| dimension_code(&book, d)).collect();
+    b.p.codes = book
+        .dimensions
+        .iter()
+        .map(|d| dimension_code(&book, d))
+        .collect();
     corpus(study, &mut b)?;
     for d in &decisions.items {
         let src = b.source_of_unit(&d.unit)?;
@@ -167,7 +171,10 @@ pub fn export_qdpx(study: &Study, viewer: Option<&str>, out: &Path) -> Result<Qd
         }
         for code in &d.codes {
             b.p.sources[src].codings.push(q::Coding {
-                guid: guid(&format!("qdpx/coding/{}/{}/{}/{code}", d.rater, d.unit, d.dimension)),
+                guid: guid(&format!(
+                    "qdpx/coding/{}/{}/{}/{code}",
+                    d.rater, d.unit, d.dimension
+                )),
                 code: code_guid(b.book, &d.dimension, code),
                 creating_user: Some(user.clone()),
                 created: Some(d.coded_at.clone()),
@@ -424,7 +431,11 @@ fn corpus(study: &Study, b: &mut Builder<'_>) -> Result<()> {
         });
         let view = study.project_view(project)?;
         if let Some(text) = view.readme.as_ref().and_then(|r| r.text.clone()) {
-            let path = view.readme.as_ref().map(|r| r.path.clone()).unwrap_or_default();
+            let path = view
+                .readme
+                .as_ref()
+                .map(|r| r.path.clone())
+                .unwrap_or_default();
             let i = b.add_source(project, format!("{project}:{path}"), text);
             b.readme.insert(project.clone(), i);
         }

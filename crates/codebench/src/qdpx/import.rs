@@ -162,7 +162,10 @@ fn match_codes(book: &Codebook, codes: &[q::Code]) -> HashMap<String, CodeMatch>
                             [] => CodeMatch::Unknown(path),
                             many => CodeMatch::Unknown(format!(
                                 "{path} (in dimensions {}: name its dimension as its parent code)",
-                                many.iter().map(|(d, _)| d.id.as_str()).collect::<Vec<_>>().join(", ")
+                                many.iter()
+                                    .map(|(d, _)| d.id.as_str())
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
                             )),
                         }
                     }
@@ -242,7 +245,9 @@ impl Study {
             let name = s.name.trim();
             let place = if projects.contains(name) {
                 Some((name.to_string(), None))
-            } else if let Some((pre, rest)) = name.split_once(':').filter(|(a, _)| projects.contains(*a)) {
+            } else if let Some((pre, rest)) =
+                name.split_once(':').filter(|(a, _)| projects.contains(*a))
+            {
                 Some((pre.to_string(), Some(rest.to_string())))
             } else {
                 case_of
@@ -265,18 +270,23 @@ impl Study {
                     }
                 }
             };
-            let who = |g: &Option<String>, left: &mut BTreeSet<String>, what: &str| -> Option<Who> {
-                let Some(g) = g else {
-                    left.insert(format!("{what} on '{name}': no creatingUser, so no rater"));
-                    return None;
+            let who =
+                |g: &Option<String>, left: &mut BTreeSet<String>, what: &str| -> Option<Who> {
+                    let Some(g) = g else {
+                        left.insert(format!("{what} on '{name}': no creatingUser, so no rater"));
+                        return None;
+                    };
+                    let w = users.get(&key(g)).cloned();
+                    if w.is_none() && !p.users.iter().any(|u| key(&u.guid) == key(g)) {
+                        left.insert(format!(
+                            "{what} on '{name}': user {g} is not among the project's users"
+                        ));
+                    }
+                    w
                 };
-                let w = users.get(&key(g)).cloned();
-                if w.is_none() && !p.users.iter().any(|u| key(&u.guid) == key(g)) {
-                    left.insert(format!("{what} on '{name}': user {g} is not among the project's users"));
-                }
-                w
-            };
-            let mut resolve = |c: &q::Coding, left: &mut BTreeSet<String>| -> Option<(String, String, String)> {
+            let mut resolve = |c: &q::Coding,
+                               left: &mut BTreeSet<String>|
+             -> Option<(String, String, String)> {
                 match codes.get(&key(&c.code)) {
                     Some(CodeMatch::Code(d, code)) => match unit_for(d) {
                         Some(u) => Some((u, d.clone(), code.clone())),
@@ -294,14 +304,21 @@ impl Study {
                         None
                     }
                     None => {
-                        left.insert(format!("a coding on '{name}' refers to no code of the file ({})", c.code));
+                        left.insert(format!(
+                            "a coding on '{name}' refers to no code of the file ({})",
+                            c.code
+                        ));
                         None
                     }
                 }
             };
             for c in &s.codings {
-                let Some(w) = who(&c.creating_user, &mut left, "a coding") else { continue };
-                let Some((unit, dim, code)) = resolve(c, &mut left) else { continue };
+                let Some(w) = who(&c.creating_user, &mut left, "a coding") else {
+                    continue;
+                };
+                let Some((unit, dim, code)) = resolve(c, &mut left) else {
+                    continue;
+                };
                 match w {
                     Who::Rater(r) => {
                         let g = decisions.entry((r, unit, dim)).or_default();
@@ -315,12 +332,22 @@ impl Study {
             }
             for sel in &s.selections {
                 if sel.codings.is_empty() {
-                    left.insert(format!("a selection on '{name}' ({}..{}) has no coding", sel.start, sel.end));
+                    left.insert(format!(
+                        "a selection on '{name}' ({}..{}) has no coding",
+                        sel.start, sel.end
+                    ));
                 }
                 for c in &sel.codings {
-                    let user = c.creating_user.clone().or_else(|| sel.creating_user.clone());
-                    let Some(w) = who(&user, &mut left, "a selection") else { continue };
-                    let Some((unit, dim, code)) = resolve(c, &mut left) else { continue };
+                    let user = c
+                        .creating_user
+                        .clone()
+                        .or_else(|| sel.creating_user.clone());
+                    let Some(w) = who(&user, &mut left, "a selection") else {
+                        continue;
+                    };
+                    let Some((unit, dim, code)) = resolve(c, &mut left) else {
+                        continue;
+                    };
                     let Who::Rater(r) = w else {
                         left.insert(format!("a selection on '{name}' by the consensus: the consensus has no evidence"));
                         continue;
@@ -330,10 +357,15 @@ impl Study {
                     let at = time(&c.created).or_else(|| time(&sel.created));
                     later(&mut g.selected_at, at.clone());
                     let Some(text) = s.text.as_deref() else {
-                        left.insert(format!("a selection on '{name}': its text is outside the file"));
+                        left.insert(format!(
+                            "a selection on '{name}': its text is outside the file"
+                        ));
                         continue;
                     };
-                    let Some(path) = file.clone().filter(|f| files.contains(&(project.clone(), f.clone()))) else {
+                    let Some(path) = file
+                        .clone()
+                        .filter(|f| files.contains(&(project.clone(), f.clone())))
+                    else {
                         left.insert(format!("a selection on '{name}': not a README or Dockerfile of {project}, so not evidence"));
                         continue;
                     };
@@ -346,14 +378,27 @@ impl Study {
                         ));
                         continue;
                     }
-                    let (line_start, line_end) = parse_lines_marker(&sel.description).unwrap_or_else(|| {
-                        let (a, b) = lines_of(text, sel.start, sel.end);
-                        (Some(a), Some(b))
-                    });
-                    g.quotes.push((Quote { code, file: path, quote, line_start, line_end }, at));
+                    let (line_start, line_end) = parse_lines_marker(&sel.description)
+                        .unwrap_or_else(|| {
+                            let (a, b) = lines_of(text, sel.start, sel.end);
+                            (Some(a), Some(b))
+                        });
+                    g.quotes.push((
+                        Quote {
+                            code,
+                            file: path,
+                            quote,
+                            line_start,
+                            line_end,
+                        },
+                        at,
+                    ));
                 }
             }
-            let refs = s.note_refs.iter().chain(s.selections.iter().flat_map(|x| x.note_refs.iter()));
+            let refs = s
+                .note_refs
+                .iter()
+                .chain(s.selections.iter().flat_map(|x| x.note_refs.iter()));
             let mut seen = HashSet::new();
             for r in refs {
                 if !seen.insert(key(r)) {
@@ -363,11 +408,19 @@ impl Study {
                     left.insert(format!("'{name}' refers to note {r}, which the file lacks"));
                     continue;
                 };
-                let Some(w) = who(&n.creating_user, &mut left, "a note") else { continue };
-                let named = |prefix: &str| n.name.strip_prefix(prefix).filter(|d| book.dimension(d).is_some());
+                let Some(w) = who(&n.creating_user, &mut left, "a note") else {
+                    continue;
+                };
+                let named = |prefix: &str| {
+                    n.name
+                        .strip_prefix(prefix)
+                        .filter(|d| book.dimension(d).is_some())
+                };
                 match w {
                     Who::Consensus => {
-                        let Some((dim, unit)) = named(RATIONALE_PREFIX).and_then(|d| Some((d, unit_for(d)?))) else {
+                        let Some((dim, unit)) =
+                            named(RATIONALE_PREFIX).and_then(|d| Some((d, unit_for(d)?)))
+                        else {
                             left.insert(format!("note '{}' on '{name}' by the consensus: not a rationale of a dimension", n.name));
                             continue;
                         };
@@ -379,24 +432,30 @@ impl Study {
                                     g.method = method.to_string();
                                 }
                                 let adj = adj.rsplit_once(']').map(|x| x.0).unwrap_or(adj).trim();
-                                if !adj.is_empty() && adj.len() <= 100 && !adj.chars().any(char::is_control) {
+                                if !adj.is_empty()
+                                    && adj.len() <= 100
+                                    && !adj.chars().any(char::is_control)
+                                {
                                     g.adjudicator = adj.to_string();
                                 }
                             }
                         }
                     }
                     Who::Rater(rater) => {
-                        let targets: Vec<(String, String, String)> = match named(MEMO_PREFIX).and_then(|d| Some((d, unit_for(d)?))) {
-                            Some((d, u)) => vec![(rater.clone(), u, d.to_string())],
-                            // Another tool's note on a source: the memo of every decision of its
-                            // user on the units of the source.
-                            None => book
-                                .dimensions
-                                .iter()
-                                .filter_map(|d| Some((rater.clone(), unit_for(&d.id)?, d.id.clone())))
-                                .filter(|k| decisions.contains_key(k))
-                                .collect(),
-                        };
+                        let targets: Vec<(String, String, String)> =
+                            match named(MEMO_PREFIX).and_then(|d| Some((d, unit_for(d)?))) {
+                                Some((d, u)) => vec![(rater.clone(), u, d.to_string())],
+                                // Another tool's note on a source: the memo of every decision of its
+                                // user on the units of the source.
+                                None => book
+                                    .dimensions
+                                    .iter()
+                                    .filter_map(|d| {
+                                        Some((rater.clone(), unit_for(&d.id)?, d.id.clone()))
+                                    })
+                                    .filter(|k| decisions.contains_key(k))
+                                    .collect(),
+                            };
                         if targets.is_empty() {
                             left.insert(format!("note '{}' on '{name}' by {rater}: {rater} has no decision there to hold it", n.name));
                         }
