@@ -16,6 +16,7 @@
 //! - A UTF-8 byte order mark before `<?xml`, or at the start of a source's text, is dropped
 //!   (it is not counted in positions).
 
+mod archive;
 mod read;
 mod write;
 
