@@ -315,7 +315,12 @@ fn locate(text: &str, quote: &str, line: Option<i64>) -> Option<(usize, usize)> 
 fn dimension_code(book: &Codebook, d: &Dimension) -> q::Code {
     q::Code {
         guid: dimension_guid(book, &d.id),
-        name: d.name.clone(),
+        // The schema needs a name: a dimension without one is named by its id.
+        name: if d.name.trim().is_empty() {
+            d.id.clone()
+        } else {
+            d.name.clone()
+        },
         is_codable: false,
         color: None,
         description: d.description.clone(),
