@@ -8,8 +8,9 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 
 # Debian packages: the WebKitGTK toolchain for Tauri, Xvfb and the WebKit WebDriver for E2E,
-# docker-registry for the image tests, R with readr for reading the exports back (scripts/readback.sh).
-PACKAGES=(libwebkit2gtk-4.1-dev build-essential pkg-config libssl-dev xvfb xauth x11-utils webkit2gtk-driver docker-registry git r-base-core r-cran-readr)
+# docker-registry for the image tests, R with readr for reading the exports back (scripts/readback.sh),
+# xmllint (libxml2-utils) for validating the .qdpx exports against the REFI-QDA schema.
+PACKAGES=(libwebkit2gtk-4.1-dev build-essential pkg-config libssl-dev xvfb xauth x11-utils webkit2gtk-driver docker-registry git r-base-core r-cran-readr libxml2-utils)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

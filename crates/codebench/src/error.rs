@@ -102,6 +102,13 @@ pub enum Error {
     #[error("JSON: {0}")]
     Json(#[from] serde_json::Error),
 
+    /// A `.qdpx` file could not be read or written (names the entry, element or attribute).
+    #[error("{file}: {source}")]
+    Qdpx {
+        file: String,
+        source: codebench_qdpx::Error,
+    },
+
     /// A figure could not be drawn or written.
     #[error("figure: {0}")]
     Figure(#[from] codebench_figures::FigureError),

@@ -461,7 +461,7 @@ pub const PROJECTS_COLUMNS: [&str; 20] = [
     "pushed_at",
 ];
 
-fn projects_rows(study: &Study) -> Result<Vec<Vec<String>>> {
+pub(crate) fn projects_rows(study: &Study) -> Result<Vec<Vec<String>>> {
     let mut snaps = study.conn().prepare("SELECT count(*) FROM snapshot s JOIN project p ON p.id = s.project_id WHERE p.full_name = ?1")?;
     let mut meta = study
         .conn()
@@ -559,7 +559,7 @@ const DOCKERFILE_BASE_COLUMNS: [&str; 26] = [
     "hygiene",
 ];
 
-fn dockerfile_columns() -> Vec<&'static str> {
+pub(crate) fn dockerfile_columns() -> Vec<&'static str> {
     let mut c = DOCKERFILE_BASE_COLUMNS.to_vec();
     c.extend(codebench_dockerfile::run::CATEGORIES.iter().copied());
     c.push(codebench_dockerfile::run::UNKNOWN);
@@ -567,7 +567,7 @@ fn dockerfile_columns() -> Vec<&'static str> {
     c
 }
 
-fn dockerfile_rows(study: &Study) -> Result<Vec<Vec<String>>> {
+pub(crate) fn dockerfile_rows(study: &Study) -> Result<Vec<Vec<String>>> {
     let mut rows = Vec::new();
     for p in study.projects()? {
         let view = study.project_view(&p.name)?;

@@ -24,6 +24,7 @@ pub mod jobs;
 pub mod machine;
 pub mod merge;
 pub mod overview;
+pub mod qdpx;
 pub mod rater;
 pub mod readme;
 pub mod reconcile;

@@ -205,10 +205,49 @@ pub struct ExportArgs {
     /// Write text cells as they are: no `'` before cells a spreadsheet would run as formulas.
     #[arg(long)]
     raw: bool,
+    /// Write the study as a REFI-QDA project (.qdpx) to this file instead of the tables (for
+    /// ATLAS.ti, MAXQDA, NVivo, QualCoder).
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["out", "raw"])]
+    qdpx: Option<PathBuf>,
 }
 
-/// Writes the export tables.
+/// Writes the `.qdpx` project and says what it holds.
+fn export_qdpx(sh: &Shell, file: &std::path::Path) -> anyhow::Result<()> {
+    let e = sh.call(api::export_qdpx, api::qdpx::ExportQdpx { file: abs(file)? })?;
+    say!(
+        "wrote {}: {} users, {} codes, {} sources in {} cases, {} codings, {} selections, {} notes",
+        e.path,
+        e.users,
+        e.codes,
+        e.sources,
+        e.cases,
+        e.codings,
+        e.selections,
+        e.notes
+    );
+    if e.withheld > 0 {
+        say!(
+            "{} decisions, evidence and consensus of other raters left out: their rounds are not revealed yet",
+            e.withheld
+        );
+    }
+    if e.decisions_without_codes > 0 {
+        say!(
+            "{} decisions with no code are not in the file (REFI-QDA codes only what has a code)",
+            e.decisions_without_codes
+        );
+    }
+    for q in &e.evidence_not_found {
+        say!("evidence left out, its quote is not in the stored text: {q}");
+    }
+    Ok(())
+}
+
+/// Writes the export tables (or, with `--qdpx`, the REFI-QDA project).
 pub fn export(sh: &Shell, a: ExportArgs) -> anyhow::Result<()> {
+    if let Some(file) = &a.qdpx {
+        return export_qdpx(sh, file);
+    }
     let e = sh.call(
         api::export_tables,
         an::ExportTables {

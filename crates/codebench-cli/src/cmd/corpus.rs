@@ -147,6 +147,18 @@ pub enum ImportCmd {
         /// The CSV file.
         file: PathBuf,
     },
+    /// A REFI-QDA project (.qdpx) from ATLAS.ti, MAXQDA, NVivo, QualCoder or Codebench: each
+    /// user's codings of the study's READMEs and Dockerfiles as that rater's decisions,
+    /// selections as evidence, notes as memos. All or nothing.
+    Qdpx {
+        /// Say what would be imported; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+        /// The .qdpx file.
+        file: PathBuf,
+    },
 }
 
 /// Arguments of `codebench import github`.
@@ -221,6 +233,44 @@ pub fn import(sh: &Shell, cmd: ImportCmd) -> anyhow::Result<()> {
             );
         }
         ImportCmd::Github(a) => import_github(sh, a)?,
+        ImportCmd::Qdpx {
+            dry_run,
+            format,
+            file,
+        } => {
+            let r = sh.call(
+                api::import_qdpx,
+                api::qdpx::ImportQdpx {
+                    file: abs(&file)?,
+                    dry_run,
+                },
+            )?;
+            if format == Format::Json {
+                return crate::out::json(&r);
+            }
+            say!(
+                "{}{} new, {} changed, {} unchanged decisions; {} evidence quotes, {} memos, {} consensus",
+                if r.dry_run { "dry run, nothing written: " } else { "" },
+                r.decisions_created,
+                r.decisions_updated,
+                r.decisions_unchanged,
+                r.evidence_added,
+                r.memos,
+                r.consensus
+            );
+            if !r.raters_added.is_empty() {
+                say!("raters added: {}", r.raters_added.join(", "));
+            }
+            for s in &r.unmatched_sources {
+                say!("not imported: source '{s}' is no README or Dockerfile of the study");
+            }
+            for c in &r.unknown_codes {
+                say!("not imported: code '{c}' is not in the codebook");
+            }
+            for n in &r.not_imported {
+                say!("not imported: {n}");
+            }
+        }
         ImportCmd::Codings { file } => {
             let s = sh.call(
                 api::import_codings,

@@ -76,9 +76,11 @@ impl From<Error> for ApiError {
             Error::NotAStudy { .. } | Error::TooNew { .. } => (ErrorKind::NoStudy, None),
             Error::NoSuchStudy(_) => (ErrorKind::NotFound, Some("study".to_string())),
             Error::AlreadyExists(_) => (ErrorKind::Exists, None),
-            Error::Codebook { .. } | Error::Invalid(_) | Error::Row { .. } | Error::Csv(_) => {
-                (ErrorKind::Invalid, None)
-            }
+            Error::Codebook { .. }
+            | Error::Invalid(_)
+            | Error::Row { .. }
+            | Error::Csv(_)
+            | Error::Qdpx { .. } => (ErrorKind::Invalid, None),
             Error::Unknown { what, .. } => (ErrorKind::NotFound, Some(what.to_string())),
             Error::Conflict(_) => (ErrorKind::Conflict, None),
             Error::Blind { .. } => (ErrorKind::Blind, None),

@@ -30,6 +30,7 @@ pub mod error;
 pub mod input;
 pub mod jobs;
 pub mod machine;
+pub mod qdpx;
 pub mod raters;
 pub mod reconcile;
 pub mod rounds;
@@ -226,6 +227,8 @@ macro_rules! for_each_operation {
                 remove_evidence($crate::api::coding::RemoveEvidence) => $crate::api::Done, cli "evidence remove";
                 /// Imports decisions from a codings CSV, all or nothing.
                 import_codings($crate::api::coding::ImportFile) => $crate::coding::CodingsImport, cli "import codings";
+                /// Imports a REFI-QDA project (.qdpx): users' codings as raters' decisions, selections as evidence, notes as memos; all or nothing.
+                import_qdpx($crate::api::qdpx::ImportQdpx) => $crate::qdpx::import::QdpxImport, cli "import qdpx";
                 /// Imports one column of labels from any CSV as one rater's decisions.
                 import_labels($crate::api::coding::ImportLabels) => $crate::coding::LabelsImport, cli "import labels";
                 /// Every round with its raters' progress.
@@ -250,6 +253,8 @@ macro_rules! for_each_operation {
                 export_figures($crate::api::analysis::ExportFigures) => Vec<String>, cli "report";
                 /// Writes every export table (CSV) into a folder.
                 export_tables($crate::api::analysis::ExportTables) => $crate::api::analysis::Exported, cli "export";
+                /// Writes the study as a REFI-QDA project (.qdpx) for ATLAS.ti, MAXQDA, NVivo or QualCoder.
+                export_qdpx($crate::api::qdpx::ExportQdpx) => $crate::qdpx::export::QdpxExport, cli "export";
                 /// The reconciliation queue: units where raters differ, side by side.
                 reconcile_queue($crate::api::reconcile::QueueRequest) => $crate::reconcile::Queue, cli "reconcile list";
                 /// Records the consensus on a unit (codes that override every rater need a rationale).
@@ -397,6 +402,7 @@ pub use machine::{
     add_machine_rater, evaluate_local, forget_machine_key, keep_machine_key, machine_answers,
     machine_raters, machine_runs, run_machine,
 };
+pub use qdpx::{export_qdpx, import_qdpx};
 pub use raters::{add_rater, list_raters, merge_raters, remove_rater, rename_rater};
 pub use reconcile::{
     accept_consensus, auto_consensus, decide_consensus, reconcile_queue, reopen_consensus,

@@ -90,7 +90,7 @@ fn write_code(out: &mut String, book: &Codebook, d: &Dimension, c: &Code, depth:
     out.push_str(&format!("{pad}</Code>\n"));
 }
 
-fn labelled(label: &str, text: &str) -> String {
+pub(crate) fn labelled(label: &str, text: &str) -> String {
     if text.is_empty() {
         String::new()
     } else {
@@ -98,7 +98,7 @@ fn labelled(label: &str, text: &str) -> String {
     }
 }
 
-fn join_paragraphs(parts: &[String]) -> String {
+pub(crate) fn join_paragraphs(parts: &[String]) -> String {
     parts
         .iter()
         .filter(|p| !p.is_empty())
@@ -112,7 +112,7 @@ fn esc(s: &str) -> String {
 }
 
 /// A stable GUID (RFC 4122 layout, version 5 style) for a codebook path.
-fn guid(key: &str) -> String {
+pub(crate) fn guid(key: &str) -> String {
     let h = Sha256::digest(format!("codebench:{key}").as_bytes());
     let mut b = [0u8; 16];
     b.copy_from_slice(&h[..16]);

@@ -3,7 +3,7 @@
 
 import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
-import type { AcceptConsensus, AcceptReport, Accepted, AddMachineRater, AddRater, AgreementReport, AgreementRequest, ApiError, AssignRound, AutoRequest, ClearDecision, Cleared, Code, CodeSplit, CodeUse, Codebook, CodebookImported, CodebookRequest, CodesMerged, CodingQueue, CodingsImport, Consensus, ConsensusInput, CopyReport, CopyStudy, CreateRound, CreateStudy, Created, Decided, Decision, DecisionInput, DecisionsRequest, Done, DriftReport, EditCode, EnqueueMetrics, Enqueued, EvaluateLocal, Evaluation, Evidence, EvidenceInput, EvidenceRequest, ExportCodebook, ExportFigures, ExportSelectionFigure, ExportTables, Exported, FetchHub, FileWritten, GithubImportSummary, GithubProgress, HubEvidenceRequest, HubFetchSummary, HubProgress, ImageRefChange, ImageRefInfo, ImageRefsRequest, ImportCodebook, ImportFile, ImportGithub, ImportLabels, ImportLocal, Job, JobEvent, JobRequest, JobsRequest, KeepMachineKey, KeepToken, LabelsImport, LocalImport, MachineAnswers, MachineAnswersRequest, MachineKeyRequest, MachineProgress, MachineRater, MachineRatersRequest, MachineRun, MachineRunSummary, MachineRunsRequest, MergeCodes, MergeRaters, MergeReport, MergeStudy, Overview, OverviewRequest, ProjectHub, ProjectRemoval, ProjectRequest, ProjectSummary, ProjectView, ProjectsRequest, ProposeCode, QueueRequest, Rater, RaterInfo, RaterMerge, RatersRequest, ReconcileQueue, ReconcileQueueRequest, Recorded, RemoveEvidence, RemoveProject, RemoveRater, RenameCode, RenameRater, RenderedFigure, ReopenConsensus, Reopened, ReportRequest, RerunSelection, RevealRound, RoundDetail, RoundInfo, RoundRequest, RoundsRequest, RunJobs, RunMachine, RunShard, RunSummary, SelectAccept, SelectFilter, SelectProgress, SelectSample, SelectSearch, Selection, SelectionMethods, SelectionRequest, SetAuto, SetCodeStatus, ShardReport, SplitCode, Status, StatusRequest, Step, StudyReport, TokenStatusRequest, UnitInfo, UnitsRequest } from "./types";
+import type { AcceptConsensus, AcceptReport, Accepted, AddMachineRater, AddRater, AgreementReport, AgreementRequest, ApiError, AssignRound, AutoRequest, ClearDecision, Cleared, Code, CodeSplit, CodeUse, Codebook, CodebookImported, CodebookRequest, CodesMerged, CodingQueue, CodingsImport, Consensus, ConsensusInput, CopyReport, CopyStudy, CreateRound, CreateStudy, Created, Decided, Decision, DecisionInput, DecisionsRequest, Done, DriftReport, EditCode, EnqueueMetrics, Enqueued, EvaluateLocal, Evaluation, Evidence, EvidenceInput, EvidenceRequest, ExportCodebook, ExportFigures, ExportQdpx, ExportSelectionFigure, ExportTables, Exported, FetchHub, FileWritten, GithubImportSummary, GithubProgress, HubEvidenceRequest, HubFetchSummary, HubProgress, ImageRefChange, ImageRefInfo, ImageRefsRequest, ImportCodebook, ImportFile, ImportGithub, ImportLabels, ImportLocal, ImportQdpx, Job, JobEvent, JobRequest, JobsRequest, KeepMachineKey, KeepToken, LabelsImport, LocalImport, MachineAnswers, MachineAnswersRequest, MachineKeyRequest, MachineProgress, MachineRater, MachineRatersRequest, MachineRun, MachineRunSummary, MachineRunsRequest, MergeCodes, MergeRaters, MergeReport, MergeStudy, Overview, OverviewRequest, ProjectHub, ProjectRemoval, ProjectRequest, ProjectSummary, ProjectView, ProjectsRequest, ProposeCode, QdpxExport, QdpxImport, QueueRequest, Rater, RaterInfo, RaterMerge, RatersRequest, ReconcileQueue, ReconcileQueueRequest, Recorded, RemoveEvidence, RemoveProject, RemoveRater, RenameCode, RenameRater, RenderedFigure, ReopenConsensus, Reopened, ReportRequest, RerunSelection, RevealRound, RoundDetail, RoundInfo, RoundRequest, RoundsRequest, RunJobs, RunMachine, RunShard, RunSummary, SelectAccept, SelectFilter, SelectProgress, SelectSample, SelectSearch, Selection, SelectionMethods, SelectionRequest, SetAuto, SetCodeStatus, ShardReport, SplitCode, Status, StatusRequest, Step, StudyReport, TokenStatusRequest, UnitInfo, UnitsRequest } from "./types";
 
 /** The payload of a task's `finished` event: its result, or why it failed. */
 export type Finished<T> = { result: T; error: null } | { result: null; error: ApiError };
@@ -104,6 +104,9 @@ export const removeEvidence = (request: RemoveEvidence): Promise<Done> => invoke
 /** Imports decisions from a codings CSV, all or nothing. */
 export const importCodings = (request: ImportFile): Promise<CodingsImport> => invoke<CodingsImport>("import_codings", { request });
 
+/** Imports a REFI-QDA project (.qdpx): users' codings as raters' decisions, selections as evidence, notes as memos; all or nothing. */
+export const importQdpx = (request: ImportQdpx): Promise<QdpxImport> => invoke<QdpxImport>("import_qdpx", { request });
+
 /** Imports one column of labels from any CSV as one rater's decisions. */
 export const importLabels = (request: ImportLabels): Promise<LabelsImport> => invoke<LabelsImport>("import_labels", { request });
 
@@ -139,6 +142,9 @@ export const exportFigures = (request: ExportFigures): Promise<Array<string>> =>
 
 /** Writes every export table (CSV) into a folder. */
 export const exportTables = (request: ExportTables): Promise<Exported> => invoke<Exported>("export_tables", { request });
+
+/** Writes the study as a REFI-QDA project (.qdpx) for ATLAS.ti, MAXQDA, NVivo or QualCoder. */
+export const exportQdpx = (request: ExportQdpx): Promise<QdpxExport> => invoke<QdpxExport>("export_qdpx", { request });
 
 /** The reconciliation queue: units where raters differ, side by side. */
 export const reconcileQueue = (request: ReconcileQueueRequest): Promise<ReconcileQueue> => invoke<ReconcileQueue>("reconcile_queue", { request });

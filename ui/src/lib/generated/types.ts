@@ -1493,6 +1493,15 @@ labels?: string,
 ease2022: boolean, };
 
 /**
+ * `export_qdpx`.
+ */
+export type ExportQdpx = { 
+/**
+ * Where to write the `.qdpx` file (absolute path; replaced if there).
+ */
+file: string, };
+
+/**
  * `export_selection_figure`.
  */
 export type ExportSelectionFigure = { 
@@ -2079,6 +2088,19 @@ dirs: Array<string>,
  * instead of refusing the import.
  */
 lenient: boolean, };
+
+/**
+ * `import_qdpx`.
+ */
+export type ImportQdpx = { 
+/**
+ * The `.qdpx` file (absolute path).
+ */
+file: string, 
+/**
+ * Report what would be imported, and write nothing.
+ */
+dry_run: boolean, };
 
 /**
  * One instruction as BuildKit's parser sees it.
@@ -3025,6 +3047,105 @@ parent?: string,
  * Who proposes it.
  */
 by: string, };
+
+/**
+ * What an export to `.qdpx` wrote.
+ */
+export type QdpxExport = { 
+/**
+ * The file written.
+ */
+path: string, 
+/**
+ * Users (raters, and the consensus when there is one).
+ */
+users: number, 
+/**
+ * Codes, dimensions included.
+ */
+codes: number, 
+/**
+ * Text sources (READMEs and Dockerfiles).
+ */
+sources: number, 
+/**
+ * Cases (projects).
+ */
+cases: number, 
+/**
+ * Source-level codings (one per code of each decision and consensus).
+ */
+codings: number, 
+/**
+ * Selections (evidence quotes).
+ */
+selections: number, 
+/**
+ * Notes (memos and rationales).
+ */
+notes: number, 
+/**
+ * Decisions, evidence and consensus left out: blind to the viewer.
+ */
+withheld: number, 
+/**
+ * Decisions with no code, which REFI-QDA cannot carry (their memo is still a note).
+ */
+decisions_without_codes: number, 
+/**
+ * Evidence whose quote is not in its file's stored text (`rater unit: file: quote`),
+ * left out: a selection needs exact positions.
+ */
+evidence_not_found: Array<string>, };
+
+/**
+ * What an import of a `.qdpx` project did (or, in a dry run, would do).
+ */
+export type QdpxImport = { 
+/**
+ * Nothing was written: this is what the import would do.
+ */
+dry_run: boolean, 
+/**
+ * Raters the file's users added to the study.
+ */
+raters_added: Array<string>, 
+/**
+ * New decisions.
+ */
+decisions_created: number, 
+/**
+ * Decisions that changed.
+ */
+decisions_updated: number, 
+/**
+ * Decisions already so.
+ */
+decisions_unchanged: number, 
+/**
+ * Evidence quotes added (one already there is not added twice).
+ */
+evidence_added: number, 
+/**
+ * Decisions whose memo came from the file's notes.
+ */
+memos: number, 
+/**
+ * Consensus decisions recorded from the `consensus` user's codings.
+ */
+consensus: number, 
+/**
+ * Sources that name no project or unit of the study (by name).
+ */
+unmatched_sources: Array<string>, 
+/**
+ * Codes of the file that match no code of the study's codebook (by path of names).
+ */
+unknown_codes: Array<string>, 
+/**
+ * Everything else that was left out, each with its reason.
+ */
+not_imported: Array<string>, };
 
 /**
  * One unit of the queue with the rater's state on it.
