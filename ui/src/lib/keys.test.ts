@@ -47,8 +47,19 @@ describe("actionFor", () => {
   it("undo is Ctrl+Z or Cmd+Z, but a text field keeps its own undo", () => {
     expect(actionFor(press("z", { ctrlKey: true }), codeKeys)).toEqual({ type: "undo" });
     expect(actionFor(press("Z", { metaKey: true }), codeKeys)).toEqual({ type: "undo" });
-    expect(actionFor(press("z", { ctrlKey: true, shiftKey: true }), codeKeys)).toBeNull();
     expect(actionFor(press("z", { ctrlKey: true, inText: true }), codeKeys)).toBeNull();
+  });
+
+  it("redo is Ctrl+Shift+Z or Ctrl+Y, but a text field keeps its own redo", () => {
+    expect(actionFor(press("Z", { ctrlKey: true, shiftKey: true }), codeKeys)).toEqual({ type: "redo" });
+    expect(actionFor(press("y", { ctrlKey: true }), codeKeys)).toEqual({ type: "redo" });
+    expect(actionFor(press("Z", { ctrlKey: true, shiftKey: true, inText: true }), codeKeys)).toBeNull();
+    expect(actionFor(press("y", { ctrlKey: true, inText: true }), codeKeys)).toBeNull();
+  });
+
+  it("= copies the previous Dockerfile's codes, but is typed in a text field", () => {
+    expect(actionFor(press("="), codeKeys)).toEqual({ type: "samePrevious" });
+    expect(actionFor(press("=", { inText: true }), codeKeys)).toBeNull();
   });
 
   it("leaves typing in text fields alone", () => {

@@ -7,6 +7,8 @@ export type Action =
   | { type: "prev" }
   | { type: "saveNext" }
   | { type: "undo" }
+  | { type: "redo" }
+  | { type: "samePrevious" }
   | { type: "code"; key: string }
   | { type: "filterCodes" }
   | { type: "memo" }
@@ -36,6 +38,8 @@ export const SHORTCUTS: [string, string][] = [
   ["Enter", "save and go to the next unit"],
   ["↓ / j, ↑ / k", "next / previous unit"],
   ["Ctrl+Z", "undo the last change"],
+  ["Ctrl+Shift+Z / Ctrl+Y", "redo what was undone"],
+  ["=", "same codes as the previous Dockerfile of this project (yours)"],
   ["/", "filter the codes"],
   ["Ctrl+M", "write a memo"],
   ["Ctrl+D", "flag for discussion"],
@@ -49,7 +53,7 @@ export const SHORTCUTS: [string, string][] = [
 /**
  * The action of a key press, or `null` to leave the key to the focused element. In a text
  * field only Escape, Ctrl+Enter (save and next) and the Ctrl shortcuts that are not text editing
- * act; Ctrl+Z stays the field's own undo there. Elsewhere, code keys are those in `codeKeys`.
+ * act; Ctrl+Z, Ctrl+Shift+Z and Ctrl+Y stay the field's own undo and redo there. Elsewhere, code keys are those in `codeKeys`.
  */
 export function actionFor(e: KeyPress, codeKeys: ReadonlySet<string>): Action | null {
   const mod = e.ctrlKey || e.metaKey;
@@ -62,6 +66,7 @@ export function actionFor(e: KeyPress, codeKeys: ReadonlySet<string>): Action | 
     if (k === "f") return { type: "search" };
     if (k === "e") return { type: "evidence" };
     if (k === "z" && !e.shiftKey && !e.inText) return { type: "undo" };
+    if (((k === "z" && e.shiftKey) || (k === "y" && !e.shiftKey)) && !e.inText) return { type: "redo" };
     return null;
   }
   if (e.inText) return null;
@@ -79,6 +84,8 @@ export function actionFor(e: KeyPress, codeKeys: ReadonlySet<string>): Action | 
       return { type: "filterCodes" };
     case "?":
       return { type: "help" };
+    case "=":
+      return { type: "samePrevious" };
     case "PageDown":
       return { type: "scroll", pages: 1 };
     case "PageUp":

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { planUndo, UndoStack, type Change } from "./undo";
+import { planRedo, planUndo, UndoStack, type Change } from "./undo";
 import type { Decision } from "./generated/types";
 
 const d = (codes: string[], memo = "", flagged = false): Decision => ({
@@ -92,5 +92,35 @@ describe("UndoStack", () => {
     s.push(change(null, d(["a"])));
     s.clear();
     expect(s.size).toBe(0);
+  });
+});
+
+describe("redo", () => {
+  it("re-records what was undone, and a new change forgets it", () => {
+    const s = new UndoStack();
+    const c = change(null, d(["model"]));
+    s.push(c);
+    const undone = s.pop();
+    expect(undone).toBeDefined();
+    s.pushUndone(undone as Change);
+    expect(s.redoable).toBe(1);
+    const again = s.popUndone() as Change;
+    expect(planRedo(again)).toEqual({ rater: "ana", unit: "o/n", dimension: "kind", codes: ["model"], memo: "", flagged: false });
+    s.pushRedone({ ...again, before: null });
+    expect(s.size).toBe(1);
+    s.pushUndone(s.pop() as Change);
+    s.push(change(null, d(["data"])));
+    expect(s.redoable).toBe(0);
+  });
+
+  it("a redo keeps older undone changes redoable", () => {
+    const s = new UndoStack();
+    s.push(change(null, d(["model"])));
+    s.push(change(d(["model"]), d(["data"])));
+    s.pushUndone(s.pop() as Change);
+    s.pushUndone(s.pop() as Change);
+    s.pushRedone(s.popUndone() as Change);
+    expect(s.redoable).toBe(1);
+    expect(s.size).toBe(1);
   });
 });
