@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { byDimension, confusionTable, num, statisticName, valueText, warningGroups } from "./agreement";
+import { agreementExport, byDimension, confusionTable, num, statisticName, valueText, warningGroups } from "./agreement";
 import type { StatResult } from "./generated/types";
 
 const stat = (over: Partial<StatResult>): StatResult => ({
@@ -97,5 +97,25 @@ describe("warning groups", () => {
       ["few_units", ["b"]],
     ]);
     expect(groups[0]?.title).toMatch(/^Kappa paradox/);
+  });
+});
+
+describe("agreementExport", () => {
+  const files = [
+    { path: "/out/decisions.csv", rows: 12 },
+    { path: "/out/agreement.csv", rows: 7 },
+  ];
+  it("names the file that holds the agreement and its rows", () => {
+    const e = agreementExport(files, "/out", false);
+    expect(e.file).toBe("/out/agreement.csv");
+    expect(e.text).toBe("Agreement in /out/agreement.csv (7 rows); 2 tables written to /out.");
+  });
+  it("says the file holds the whole study when the screen is narrowed", () => {
+    expect(agreementExport(files, "/out", true).text).toMatch(/every dimension and rater of the study/);
+  });
+  it("says so when no agreement.csv was written", () => {
+    const e = agreementExport([{ path: "/out/decisions.csv", rows: 1 }], "/out", false);
+    expect(e.file).toBeNull();
+    expect(e.text).toMatch(/none of them is agreement\.csv/);
   });
 });
