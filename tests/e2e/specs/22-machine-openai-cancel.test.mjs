@@ -41,6 +41,8 @@ test("an openai machine rater: progress, Cancel, resume, failures and provenance
       await until(browser, async () => (await browser.$("#machine-progress").isExisting()), "the progress");
       await until(browser, async () => /^[2-9] \/ \d+/.test(await browser.$("#machine-count").getText()), "two answers");
       assert.match(await browser.$("#machine-count").getText(), new RegExp(` / ${projects}`));
+      // The run is on record from its start, unfinished.
+      await until(browser, async () => (await browser.$("#machine-runs tbody tr td:last-child").isExisting()) && (await browser.$("#machine-runs tbody tr td:last-child").getText()) === "unfinished", "the run listed while it runs");
       await shot(browser, "22-machine-running");
       await browser.$("#machine-cancel").click();
       await until(browser, async () => (await browser.$("#machine-said").isExisting()) && /cancelled/.test(await browser.$("#machine-said").getText()), "the cancel", 15000);
