@@ -56,4 +56,5 @@ export const FILTERS = {
   codebook: [{ name: "Codebook (JSON or REFI-QDA)", extensions: ["json", "qdc"] }],
   json: [{ name: "Codebook JSON", extensions: ["json"] }],
   qdc: [{ name: "REFI-QDA codebook", extensions: ["qdc"] }],
+  qdpx: [{ name: "REFI-QDA project", extensions: ["qdpx"] }],
 } satisfies Record<string, FileFilter[]>;
