@@ -26,16 +26,18 @@ test("an openai machine rater: progress, Cancel, resume, failures and provenance
       await setValue(browser, "#machine-name", "llm");
       await choose(browser, "#machine-backend", "openai");
       await until(browser, async () => (await browser.$("#machine-url").isExisting()), "the endpoint fields");
-      await choose(browser, "#machine-dimension", "kind");
       await setValue(browser, "#machine-url", mock.url);
       await setValue(browser, "#machine-model", "e2e-model");
       await setValue(browser, "#machine-temperature", "0");
       await setValue(browser, "#machine-seed", "7");
       await browser.$("#machine-add-button").click();
       await until(browser, async () => (await browser.$("#machine-list tr[data-machine='llm']").isExisting()), "llm listed");
-      assert.match(await browser.$("#machine-list tr[data-machine='llm']").getText(), new RegExp(`openai e2e-model at ${mock.url.replace(/[.]/g, "\\.")} \\(temperature 0, seed 7\\) · kind`));
+      assert.match(await browser.$("#machine-list tr[data-machine='llm'] td:nth-child(2)").getText(), new RegExp(`openai e2e-model at ${mock.url.replace(/[.]/g, "\\.")} \\(temperature 0, seed 7\\)$`));
       assert.equal(await browser.$("#machine-list tr[data-machine='llm'] .machine-evaluate").isExisting(), false, "only a local model is cross-validated");
 
+      // No dimension configured: Run waits for one to be chosen.
+      assert.equal(await browser.$("#machine-list tr[data-machine='llm'] .machine-run").isEnabled(), false);
+      await choose(browser, "#machine-list tr[data-machine='llm'] .machine-run-dimension", "kind");
       // Run, watch the progress, cancel midway.
       await browser.$("#machine-list tr[data-machine='llm'] .machine-run").click();
       await until(browser, async () => (await browser.$("#machine-progress").isExisting()), "the progress");

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { applyMachineEvent, configFrom, configText, emptyForm, evaluationText, idle, runSummary } from "./machine";
-import type { Evaluation } from "./generated/types";
+import { applyMachineEvent, configFrom, configText, configuredDimension, emptyForm, evaluationText, idle, runSummary } from "./machine";
+import type { Evaluation, MachineConfig } from "./generated/types";
 
 describe("configFrom", () => {
   it("a local model: learns from the named labels, folds parsed, empty fields left out", () => {
@@ -24,6 +24,12 @@ describe("configText", () => {
     expect(configText({ backend: "openai", allow_remote: false, url: "http://127.0.0.1:9/v1", model: "m", temperature: 0, seed: 7 })).toBe(
       "openai m at http://127.0.0.1:9/v1 (temperature 0, seed 7)",
     );
+  });
+  it("reads the core's nulls as fields not set", () => {
+    const stored = { backend: "openai", allow_remote: false, url: "http://127.0.0.1:9/v1", model: "m", temperature: null, seed: null, dimension: null } as unknown as MachineConfig;
+    expect(configText(stored)).toBe("openai m at http://127.0.0.1:9/v1");
+    expect(configuredDimension(stored)).toBeNull();
+    expect(configuredDimension({ backend: "local", allow_remote: false, dimension: "kind" })).toBe("kind");
   });
 });
 

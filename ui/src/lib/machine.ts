@@ -56,12 +56,22 @@ export function configFrom(f: MachineForm): { config: MachineConfig } | { error:
   return { config };
 }
 
+/** Whether an optional field of a stored configuration is set (the core sends `null` for none). */
+function set<T>(x: T | null | undefined): x is T {
+  return x !== undefined && x !== null;
+}
+
+/** The dimension a machine rater is configured for, or `null` when each run names one. */
+export function configuredDimension(c: MachineConfig): string | null {
+  return set(c.dimension) ? c.dimension : null;
+}
+
 /** One line about a configuration, for the list of machine raters. */
 export function configText(c: MachineConfig): string {
-  const dim = c.dimension === undefined ? "" : ` · ${c.dimension}`;
-  if (c.backend === "local") return `local classifier, learns from ${c.train_on ?? "consensus"}${c.folds === undefined ? "" : `, ${c.folds} folds`}${dim}`;
-  const params = [c.temperature === undefined ? null : `temperature ${c.temperature}`, c.seed === undefined ? null : `seed ${c.seed}`].filter((x) => x !== null);
-  return `openai ${c.model ?? "?"} at ${c.url ?? "?"}${params.length > 0 ? ` (${params.join(", ")})` : ""}${c.allow_remote ? " · remote allowed" : ""}${dim}`;
+  const dim = set(c.dimension) ? ` · ${c.dimension}` : "";
+  if (c.backend === "local") return `local classifier, learns from ${set(c.train_on) ? c.train_on : "consensus"}${set(c.folds) ? `, ${c.folds} folds` : ""}${dim}`;
+  const params = [set(c.temperature) ? `temperature ${c.temperature}` : null, set(c.seed) ? `seed ${c.seed}` : null].filter((x) => x !== null);
+  return `openai ${set(c.model) ? c.model : "?"} at ${set(c.url) ? c.url : "?"}${params.length > 0 ? ` (${params.join(", ")})` : ""}${c.allow_remote ? " · remote allowed" : ""}${dim}`;
 }
 
 /** A run's progress as the screen shows it. */
