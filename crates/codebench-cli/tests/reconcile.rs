@@ -70,7 +70,10 @@ fn two_copies_merged_reconciled_and_exported() {
     );
 
     let said = ok(&a, &["merge", b.to_str().unwrap()]);
-    assert!(said.contains("3 decisions (0 already here, 0 replaced)"), "{said}");
+    assert!(
+        said.contains("3 decisions (0 already here, 0 replaced)"),
+        "{said}"
+    );
     assert!(
         said.contains("1 units where all raters now agree became consensus"),
         "{said}"
@@ -248,9 +251,11 @@ fn merge_refuses_conflicts_and_other_codebooks_leaving_the_study_as_it_was() {
 
     let book = f.dir.path().join("book.json");
     ok(&f.study, &["codebook", "export", book.to_str().unwrap()]);
-    let text = std::fs::read_to_string(&book)
-        .unwrap()
-        .replacen("\"cardinality\": \"one\"", "\"cardinality\": \"many\"", 1);
+    let text = std::fs::read_to_string(&book).unwrap().replacen(
+        "\"cardinality\": \"one\"",
+        "\"cardinality\": \"many\"",
+        1,
+    );
     std::fs::write(&book, text).unwrap();
     let other = f.dir.path().join("other.codebench");
     ok(&other, &["init", "--codebook", book.to_str().unwrap()]);
