@@ -36,8 +36,12 @@ pub struct Shard {
 }
 
 impl Shard {
-    /// Whether the job of `kind` on `target` belongs to this shard.
+    /// Whether the job of `kind` on `target` belongs to this shard. A shard outside
+    /// `1 ≤ index ≤ count` (built by hand rather than parsed) holds no job.
     pub fn contains(&self, kind: JobKind, target: &str) -> bool {
+        if self.index == 0 || self.index > self.count {
+            return false;
+        }
         let mut h = Sha256::new();
         h.update(kind.as_str().as_bytes());
         h.update([0u8]);
@@ -230,6 +234,12 @@ mod tests {
                     .filter(|&i| Shard { index: i, count }.contains(JobKind::ImageMetrics, &target))
                     .collect();
                 assert_eq!(owners.len(), 1, "{target} in {owners:?} of {count}");
+                assert!(!Shard { index: 0, count }.contains(JobKind::ImageMetrics, &target));
+                assert!(!Shard {
+                    index: count + 1,
+                    count
+                }
+                .contains(JobKind::ImageMetrics, &target));
                 sizes[owners[0] as usize - 1] += 1;
             }
             let expected = 2000 / count as usize;
