@@ -494,3 +494,80 @@ fn sharded_metrics_runs_in_parallel_processes_merge_to_the_single_run() {
     );
     assert!(e.contains("shard '5/4'"), "{e}");
 }
+
+#[test]
+fn a_shard_run_by_a_rater_carries_no_one_elses_blind_decisions() {
+    let dir = tempfile::tempdir().unwrap();
+    let study = dir.path().join("s.codebench");
+    ok(&study, &["init", "--sample"]);
+    ok(&study, &["raters", "add", "alice"]);
+    ok(&study, &["raters", "add", "bob"]);
+    ok(
+        &study,
+        &[
+            "round",
+            "create",
+            "r1",
+            "--size",
+            "2",
+            "--dimension",
+            "kind",
+            "--seed",
+            "1",
+        ],
+    );
+    ok(&study, &["round", "assign", "r1", "--raters", "alice,bob"]);
+    let round: Value =
+        serde_json::from_str(&ok(&study, &["round", "show", "r1", "--format", "json"])).unwrap();
+    let unit = round["units"][0].as_str().unwrap().to_string();
+    ok(
+        &study,
+        &[
+            "--as",
+            "bob",
+            "code",
+            "--rater",
+            "bob",
+            "--unit",
+            &unit,
+            "--dimension",
+            "kind",
+            "--code",
+            "model",
+        ],
+    );
+    let copy = dir.path().join("alice-shard.codebench");
+    ok(
+        &study,
+        &[
+            "--as",
+            "alice",
+            "metrics",
+            "run",
+            "--dockerfiles",
+            "--shard",
+            "1/1",
+            "--into",
+            copy.to_str().unwrap(),
+        ],
+    );
+    let bobs = |f: &std::path::Path| -> i64 {
+        rusqlite::Connection::open(f)
+            .unwrap()
+            .query_row(
+                "SELECT count(*) FROM decision d JOIN rater r ON r.id = d.rater_id WHERE r.name = 'bob'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap()
+    };
+    assert_eq!(
+        bobs(&copy),
+        0,
+        "alice's shard copy holds bob's blind decision"
+    );
+    // Merged back, the metrics come in and bob's decision stays.
+    let said = ok(&study, &["merge", copy.to_str().unwrap()]);
+    assert!(said.contains("metrics"), "{said}");
+    assert_eq!(bobs(&study), 1);
+}

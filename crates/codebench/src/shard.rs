@@ -95,6 +95,9 @@ pub struct ShardSpec {
     pub run: RunOptions,
     /// Who runs it (kept in the copy's history).
     pub by: String,
+    /// The rater at the keyboard, if any: the copy then holds only what they may see (a
+    /// hand-out copy), so a shard never carries another rater's blind decisions to them.
+    pub for_rater: Option<String>,
 }
 
 /// What a shard run did.
@@ -140,7 +143,7 @@ impl Study {
         if created {
             self.copy_to(&CopySpec {
                 out: spec.into.clone(),
-                for_rater: None,
+                for_rater: spec.for_rater.clone(),
                 round: None,
                 by: spec.by.clone(),
             })?;

@@ -301,6 +301,7 @@ pub fn run_metrics_shard(
         images: req.images,
         run,
         by: ctx.viewer.clone().unwrap_or_else(|| "system".into()),
+        for_rater: ctx.viewer.clone(),
     };
     Ok(ctx
         .study
