@@ -509,3 +509,58 @@ fn an_import_keeps_what_the_file_does_not_give_and_refuses_rows_that_disagree() 
     assert!(m.contains(":3: flagged:") && m.contains("line 2"), "{m}");
     assert_eq!(dump(&study), before);
 }
+
+#[test]
+fn a_copy_made_by_a_rater_without_for_holds_only_what_they_may_see() {
+    let dir = tempfile::tempdir().unwrap();
+    let study = dir.path().join("s.codebench");
+    ok(&study, &["init", "--sample"]);
+    ok(&study, &["raters", "add", "alice"]);
+    ok(&study, &["raters", "add", "bob"]);
+    ok(
+        &study,
+        &[
+            "round",
+            "create",
+            "r1",
+            "--size",
+            "2",
+            "--dimension",
+            "kind",
+            "--seed",
+            "1",
+        ],
+    );
+    ok(&study, &["round", "assign", "r1", "--raters", "alice,bob"]);
+    let round: serde_json::Value =
+        serde_json::from_str(&ok(&study, &["round", "show", "r1", "--format", "json"])).unwrap();
+    let unit = round["units"][0].as_str().unwrap().to_string();
+    ok(
+        &study,
+        &[
+            "--as",
+            "bob",
+            "code",
+            "--rater",
+            "bob",
+            "--unit",
+            &unit,
+            "--dimension",
+            "kind",
+            "--code",
+            "model",
+        ],
+    );
+    let copy = dir.path().join("alice.codebench");
+    let said = ok(&study, &["--as", "alice", "copy", copy.to_str().unwrap()]);
+    assert!(said.contains("alice"), "{said}");
+    let bobs: i64 = rusqlite::Connection::open(&copy)
+        .unwrap()
+        .query_row(
+            "SELECT count(*) FROM decision d JOIN rater r ON r.id = d.rater_id WHERE r.name = 'bob'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(bobs, 0, "alice's copy holds bob's blind decision");
+}

@@ -15,7 +15,7 @@ pub struct CopyStudy {
     /// The new file (absolute path; refused when something is there).
     pub out: String,
     /// Hand it out for this rater: other raters' decisions on units of unrevealed rounds are
-    /// left out, and the copy remembers for whom it is.
+    /// left out, and the copy remembers for whom it is (default: the viewer, when there is one).
     pub for_rater: Option<String>,
     /// The round it is for (the rater must be assigned to it).
     pub round: Option<String>,
@@ -34,9 +34,13 @@ pub fn copy_study(ctx: &mut Ctx<'_>, req: CopyStudy) -> ApiResult<CopyReport> {
         .by
         .or_else(|| ctx.viewer.clone())
         .unwrap_or_else(|| "system".into());
+    // Someone at the keyboard copies only what they may see: without `for_rater`, the copy
+    // is handed out for the viewer, so no read path (a copy is one) carries another rater's
+    // blind decisions to them. Only a call without a viewer (the lead's script) copies all.
+    let for_rater = req.for_rater.or_else(|| ctx.viewer.clone());
     Ok(ctx.study.copy_to(&CopySpec {
         out,
-        for_rater: req.for_rater,
+        for_rater,
         round: req.round,
         by,
     })?)

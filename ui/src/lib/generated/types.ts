@@ -825,7 +825,7 @@ export type CopyStudy = {
 out: string, 
 /**
  * Hand it out for this rater: other raters' decisions on units of unrevealed rounds are
- * left out, and the copy remembers for whom it is.
+ * left out, and the copy remembers for whom it is (default: the viewer, when there is one).
  */
 for_rater?: string, 
 /**
