@@ -1,7 +1,7 @@
 # Codebench. Two commands on a fresh machine:
 #   make run    install what is missing, build, open the app on the sample study
 #   make test   every test: Rust, UI, fuzz (short), E2E of the real app under Xvfb
-# Also: make bench, make e2e, make lint, make golden.
+# Also: make package (.deb and .rpm), make bench, make e2e, make lint, make golden.
 
 SHELL := /bin/bash
 CARGO ?= cargo
@@ -9,7 +9,7 @@ FUZZ_SECONDS ?= 60
 APP := target/debug/codebench-app
 CLI := target/debug/codebench
 
-.PHONY: run test deps build ui rust-test ui-test fuzz readback e2e bench lint golden clean
+.PHONY: run test deps build ui rust-test ui-test fuzz readback e2e package package-test bench lint golden clean
 
 deps:
 	scripts/deps.sh
@@ -44,7 +44,16 @@ e2e: build
 readback: build
 	scripts/readback.sh
 
-test: build rust-test ui-test fuzz readback e2e
+# The release .deb and .rpm, in target/release/bundle/ (scripts/package.sh).
+package: ui
+	scripts/package.sh
+
+# The same bundler over the debug build, installed with apt and smoke-tested, then removed.
+package-test: build
+	PROFILE=debug scripts/package.sh
+	PROFILE=debug scripts/package-smoke.sh
+
+test: build rust-test ui-test fuzz readback e2e package-test
 	@echo "make test: all passed"
 
 lint: deps

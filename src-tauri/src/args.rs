@@ -4,12 +4,14 @@ use std::ffi::OsString;
 use std::path::PathBuf;
 
 /// What `--help` prints, and what a usage error is followed by.
-pub const USAGE: &str = "usage: codebench-app [--study FILE] [--open UNIT]
+pub const USAGE: &str = "usage: codebench-app [--study FILE | FILE] [--open UNIT]
 
   --study FILE   the study to open (default: the sample study in the app's data folder,
-                 created on first run)
+                 created on first run); a bare FILE is the same (a *.codebench opened from
+                 the file manager arrives that way)
   --open UNIT    open the coding screen on this unit (owner/name or owner/name:path/to/Dockerfile)
-  -h, --help     show this help";
+  -h, --help     show this help
+  -V, --version  print the version";
 
 /// The app's options.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -27,12 +29,15 @@ pub enum Parsed {
     Run(Args),
     /// `--help` was asked for.
     Help,
+    /// `--version` was asked for.
+    Version,
 }
 
 impl Args {
     /// Parses the arguments after the program name. Accepts `--study FILE`, `--study=FILE`,
-    /// `--open UNIT`, `--open=UNIT` and `-h`/`--help`; anything else is a usage error whose
-    /// message names the argument.
+    /// one bare `FILE` (what the desktop entry's `%f` passes for a double-clicked study),
+    /// `--open UNIT`, `--open=UNIT`, `-h`/`--help` and `-V`/`--version`; anything else is a
+    /// usage error whose message names the argument.
     pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Parsed, String> {
         let mut out = Args::default();
         let mut it = args.into_iter();
@@ -47,6 +52,7 @@ impl Args {
             };
             match name.as_str() {
                 "-h" | "--help" => return Ok(Parsed::Help),
+                "-V" | "--version" => return Ok(Parsed::Version),
                 "--study" | "--open" => {
                     let value = match inline {
                         Some(v) => OsString::from(v),
@@ -69,6 +75,14 @@ impl Args {
                             .map_err(|v| format!("--open {v:?} is not valid UTF-8"))?;
                         out.open = Some(unit);
                     }
+                }
+                _ if !text.starts_with('-') => {
+                    if out.study.is_some() {
+                        return Err(format!(
+                            "unexpected argument '{text}': the study is already given"
+                        ));
+                    }
+                    out.study = Some(PathBuf::from(arg));
                 }
                 _ => return Err(format!("unexpected argument '{text}'")),
             }
@@ -113,6 +127,18 @@ mod tests {
     }
 
     #[test]
+    fn a_bare_file_is_the_study_as_the_desktop_entry_passes_it() {
+        assert_eq!(
+            parse(&["/home/r/paper.codebench"]).unwrap(),
+            Parsed::Run(Args {
+                study: Some(PathBuf::from("/home/r/paper.codebench")),
+                open: None,
+            })
+        );
+        assert_eq!(parse(&["--version"]).unwrap(), Parsed::Version);
+    }
+
+    #[test]
     fn help() {
         assert_eq!(parse(&["--help"]).unwrap(), Parsed::Help);
         assert_eq!(parse(&["--study", "x", "-h"]).unwrap(), Parsed::Help);
@@ -130,8 +156,12 @@ mod tests {
             "unexpected argument '--bogus'"
         );
         assert_eq!(
-            parse(&["file.codebench"]).unwrap_err(),
-            "unexpected argument 'file.codebench'"
+            parse(&["a.codebench", "b.codebench"]).unwrap_err(),
+            "unexpected argument 'b.codebench': the study is already given"
+        );
+        assert_eq!(
+            parse(&["--study", "a", "b"]).unwrap_err(),
+            "unexpected argument 'b': the study is already given"
         );
         assert_eq!(
             parse(&["--study", "a", "--study", "b"]).unwrap_err(),

@@ -1,4 +1,4 @@
-//! `codebench-app [--study FILE] [--open UNIT]`: the Codebench desktop app.
+//! `codebench-app [--study FILE | FILE] [--open UNIT]`: the Codebench desktop app.
 
 // No console window on Windows release builds; a no-op elsewhere.
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
@@ -11,6 +11,10 @@ fn main() -> ExitCode {
         Ok(codebench_app::args::Parsed::Run(args)) => args,
         Ok(codebench_app::args::Parsed::Help) => {
             println!("{}", codebench_app::args::USAGE);
+            return ExitCode::SUCCESS;
+        }
+        Ok(codebench_app::args::Parsed::Version) => {
+            println!("codebench-app {}", env!("CARGO_PKG_VERSION"));
             return ExitCode::SUCCESS;
         }
         Err(message) => {
