@@ -37,7 +37,7 @@ version=$(codebench --version)
 echo "package-smoke: $version"
 [ "$(/usr/bin/codebench-app --version)" = "codebench-app ${version#codebench }" ] || fail "codebench-app --version"
 
-desktop=$(dpkg -L codebench | grep '\.desktop$' | head -n 1)
+desktop=$(dpkg -L codebench | grep -m 1 '\.desktop$' || true)
 [ -n "$desktop" ] || fail "the package has no desktop entry"
 grep -qx 'Exec=codebench-app %f' "$desktop" || fail "$desktop does not pass the opened file (Exec=codebench-app %f)"
 grep -qx 'MimeType=application/x-codebench;' "$desktop" || fail "$desktop does not claim application/x-codebench"
