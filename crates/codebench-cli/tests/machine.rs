@@ -109,6 +109,20 @@ fn a_machine_rater_from_the_command_line() {
         answers.contains("basalt-ai/autotune kind: failed: codes outside the codebook"),
         "{answers}"
     );
+    // The routing list: the failed unit goes to people first; a stricter threshold sends all.
+    let route = ok(&study, &["machine", "route"]);
+    assert!(
+        route.contains("kind: 1 of 12 units answered by llm")
+            && route.contains("basalt-ai/autotune: failed; llm failed"),
+        "{route}"
+    );
+    let strict: serde_json::Value = serde_json::from_str(&ok(
+        &study,
+        &["machine", "route", "--below", "0.8", "--format", "json"],
+    ))
+    .unwrap();
+    assert_eq!(strict["units"].as_array().unwrap().len(), 12, "{strict}");
+    assert_eq!(strict["units"][0]["reasons"][0], "low_confidence");
     let runs: serde_json::Value =
         serde_json::from_str(&ok(&study, &["machine", "runs", "--format", "json"])).unwrap();
     assert_eq!(runs[0]["model_version"], "fp_mock_0001");
@@ -158,4 +172,22 @@ fn a_machine_rater_from_the_command_line() {
     let out = common::run(&study, &["machine", "run", "nokey"]);
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stdout).contains(" 0 labelled"));
+    // In a round not revealed yet the routing list says nothing of the round's units.
+    ok(
+        &study,
+        &[
+            "round",
+            "create",
+            "r1",
+            "--size",
+            "12",
+            "--dimension",
+            "kind",
+        ],
+    );
+    let blind = ok(&study, &["--as", "ana", "machine", "route"]);
+    assert!(
+        blind.contains("0 of 0 units") && blind.contains("12 units in rounds not revealed yet"),
+        "{blind}"
+    );
 }

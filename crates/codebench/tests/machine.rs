@@ -512,3 +512,115 @@ fn a_local_model_reports_its_cross_validation_before_it_labels() {
     )
     .is_err());
 }
+
+#[test]
+fn the_routing_list_sends_people_where_machines_disagree_are_unsure_or_failed_and_stays_blind() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut study = sample(dir.path());
+    let units = kind_units(&study);
+    let (split, unsure, broken) = (&units[0], &units[1], &units[2]);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    // Both answer every unit alike (confidence 0.75), except: on the three units m1 says
+    // `model`, and m2 another code on `split`, `model` with confidence 0.2 on `unsure`, and
+    // no JSON on `broken`.
+    let said = |u: &String| (u.clone(), Behaviour::Answer(vec!["model".into()]));
+    let m1 = rt
+        .block_on(MockChat::start(
+            vec![said(split), said(unsure), said(broken)],
+            ChatMockConfig::default(),
+        ))
+        .unwrap();
+    let script = vec![
+        (
+            split.clone(),
+            Behaviour::Content(
+                r#"{"codes": ["toolkit"], "rationale": "a toolkit", "confidence": 0.9}"#.into(),
+            ),
+        ),
+        (
+            unsure.clone(),
+            Behaviour::Content(
+                r#"{"codes": ["model"], "rationale": "maybe", "confidence": 0.2}"#.into(),
+            ),
+        ),
+        (broken.clone(), Behaviour::Content("{not json".into())),
+    ];
+    let m2 = rt
+        .block_on(MockChat::start(script, ChatMockConfig::default()))
+        .unwrap();
+    let env = TestEnv::default();
+    let mut ctx = Ctx::new(&mut study, Some("ana".into()), &env);
+    for (name, mock) in [("m1", &m1), ("m2", &m2)] {
+        api::add_machine_rater(
+            &mut ctx,
+            m::AddMachineRater {
+                name: name.into(),
+                config: openai(&mock.url()),
+            },
+        )
+        .unwrap();
+        run(&mut ctx, name, None);
+    }
+    let r = api::machine_routing(&mut ctx, m::MachineRoutingRequest::default()).unwrap();
+    assert_eq!(r.dimension, "kind");
+    assert_eq!(r.raters, ["m1", "m2"]);
+    assert_eq!((r.considered, r.withheld), (units.len(), 0));
+    let listed: Vec<(&str, Vec<&str>)> = r
+        .units
+        .iter()
+        .map(|u| {
+            (
+                u.unit.as_str(),
+                u.reasons.iter().map(|x| x.as_str()).collect(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        listed,
+        [
+            (split.as_str(), vec!["disagree"]),
+            (unsure.as_str(), vec!["low_confidence"]),
+            (broken.as_str(), vec!["failed"]),
+        ]
+    );
+    assert_eq!(r.units[1].min_confidence, Some(0.2));
+    // A stricter threshold routes every unit; one machine alone cannot disagree.
+    let strict = api::machine_routing(
+        &mut ctx,
+        m::MachineRoutingRequest {
+            raters: vec!["m1".into()],
+            below: Some(0.8),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(strict.units.len(), units.len());
+    assert!(strict
+        .units
+        .iter()
+        .all(|u| u.reasons == [codebench::machine::RouteReason::LowConfidence]));
+    let bad = api::machine_routing(
+        &mut ctx,
+        m::MachineRoutingRequest {
+            raters: vec!["ana".into()],
+            ..Default::default()
+        },
+    )
+    .unwrap_err();
+    assert!(bad.message.contains("not a machine rater"), "{bad:?}");
+    // In a round not revealed yet, nobody learns where the machines disagree.
+    api::create_round(
+        &mut ctx,
+        api::rounds::CreateRound {
+            name: "r1".into(),
+            size: Some(units.len()),
+            dimension: Some("kind".into()),
+            seed: Some(1),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let blind = api::machine_routing(&mut ctx, m::MachineRoutingRequest::default()).unwrap();
+    assert_eq!((blind.considered, blind.withheld), (0, units.len()));
+    assert!(blind.units.is_empty());
+}

@@ -114,6 +114,20 @@ pub enum MachineCmd {
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
+    /// The units to send to people first: machine raters disagree, are unsure or failed.
+    Route {
+        /// The dimension (default: the one dimension machine raters answered on).
+        #[arg(long)]
+        dimension: Option<String>,
+        /// Only this machine rater (repeatable; default: every one that answered).
+        #[arg(long = "rater")]
+        raters: Vec<String>,
+        /// Labels with a confidence below this (0 to 1) are routed.
+        #[arg(long, default_value_t = codebench::machine::DEFAULT_BELOW)]
+        below: f64,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
     /// A local machine rater's cross-validated agreement with the labels it learns from.
     Evaluate {
         /// The local machine rater.
@@ -365,6 +379,55 @@ pub fn run(sh: &Shell, cmd: MachineCmd) -> anyhow::Result<()> {
                 say!(
                     "{} answers on units of unrevealed rounds are shown without codes",
                     a.withheld
+                );
+            }
+        }
+        MachineCmd::Route {
+            dimension,
+            raters,
+            below,
+            format,
+        } => {
+            let r = sh.call(
+                api::machine_routing,
+                m::MachineRoutingRequest {
+                    dimension,
+                    raters,
+                    below: Some(below),
+                },
+            )?;
+            if format == Format::Json {
+                return crate::out::json(&r);
+            }
+            say!(
+                "{}: {} of {} units answered by {} to send to people first (confidence below {})",
+                r.dimension,
+                r.units.len(),
+                r.considered,
+                r.raters.join(", "),
+                r.below
+            );
+            for u in &r.units {
+                let reasons: Vec<&str> = u.reasons.iter().map(|x| x.as_str()).collect();
+                let answers: Vec<String> = u
+                    .answers
+                    .iter()
+                    .map(|a| match a.status.as_str() {
+                        "ok" => format!(
+                            "{} {} ({})",
+                            a.rater,
+                            a.codes.join(" "),
+                            a.confidence.map_or("-".to_string(), |c| format!("{c:.2}"))
+                        ),
+                        _ => format!("{} failed", a.rater),
+                    })
+                    .collect();
+                say!("{}: {}; {}", u.unit, reasons.join(", "), answers.join("; "));
+            }
+            if r.withheld > 0 {
+                say!(
+                    "{} units in rounds not revealed yet are left out (blind)",
+                    r.withheld
                 );
             }
         }

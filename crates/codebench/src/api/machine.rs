@@ -13,7 +13,7 @@ use super::input::{self, MAX_LABEL, MAX_LIST, MAX_NAME, MAX_UNIT, MAX_URL};
 use super::{ApiError, ApiResult, Check, Ctx, Done, Env, Task};
 use crate::machine::{
     MachineAnswer, MachineConfig, MachineProgress, MachineRater, MachineRun, MachineRunSummary,
-    RunOptions, DEFAULT_KEY_ENV,
+    RouteOptions, Routing, RunOptions, DEFAULT_KEY_ENV,
 };
 
 /// Longest prompt template accepted, in bytes.
@@ -178,6 +178,37 @@ pub fn machine_answers(ctx: &mut Ctx<'_>, req: MachineAnswersRequest) -> ApiResu
         ctx.study
             .machine_answers(req.run, req.rater.as_deref(), ctx.viewer.as_deref())?;
     Ok(MachineAnswers { answers, withheld })
+}
+
+/// `machine_routing`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, TS)]
+#[ts(optional_fields)]
+pub struct MachineRoutingRequest {
+    /// The dimension (default: the one dimension machine raters answered on).
+    pub dimension: Option<String>,
+    /// Only these machine raters (default: every one that answered on the dimension).
+    #[serde(default)]
+    pub raters: Vec<String>,
+    /// Labels with a confidence below this (0 to 1) are routed (default 0.6).
+    pub below: Option<f64>,
+}
+
+/// The units to send to people first: where machine raters disagree with each other, are
+/// below the confidence threshold, or failed. Units of rounds not revealed yet are left out
+/// and counted, for every viewer.
+pub fn machine_routing(ctx: &mut Ctx<'_>, req: MachineRoutingRequest) -> ApiResult<Routing> {
+    input::opt_line("dimension", &req.dimension, MAX_LABEL)?;
+    input::list("rater", &req.raters, MAX_LIST, MAX_NAME)?;
+    if req.below.is_some_and(|b| !b.is_finite()) {
+        return Err(ApiError::invalid(
+            "the confidence threshold must be a number",
+        ));
+    }
+    Ok(ctx.study.machine_routing(&RouteOptions {
+        dimension: req.dimension.map(|d| d.trim().to_string()),
+        raters: req.raters.iter().map(|r| r.trim().to_string()).collect(),
+        below: req.below,
+    })?)
 }
 
 /// `evaluate_local`.

@@ -301,6 +301,8 @@ macro_rules! for_each_operation {
                 machine_runs($crate::api::machine::MachineRunsRequest) => Vec<$crate::machine::MachineRun>, cli "machine runs";
                 /// A machine rater's answers: raw answer, rationale, confidence, codes or why they failed (blind-safe).
                 machine_answers($crate::api::machine::MachineAnswersRequest) => $crate::api::machine::MachineAnswers, cli "machine answers";
+                /// The units to send to people first: machine raters disagree, are unsure or failed (blind-safe).
+                machine_routing($crate::api::machine::MachineRoutingRequest) => $crate::machine::Routing, cli "machine route";
                 /// The cross-validated agreement of a local machine rater with the labels it learns from.
                 evaluate_local($crate::api::machine::EvaluateLocal) => $crate::machine::Evaluation, cli "machine evaluate";
             }
@@ -400,7 +402,7 @@ pub use corpus::{
 pub use jobs::{cancel_job, enqueue_metrics, jobs, retry_job, run_jobs, run_metrics_shard};
 pub use machine::{
     add_machine_rater, evaluate_local, forget_machine_key, keep_machine_key, machine_answers,
-    machine_raters, machine_runs, run_machine,
+    machine_raters, machine_routing, machine_runs, run_machine,
 };
 pub use qdpx::{export_qdpx, import_qdpx};
 pub use raters::{add_rater, list_raters, merge_raters, remove_rater, rename_rater};

@@ -12,6 +12,7 @@
 
 mod export;
 mod local;
+mod route;
 mod run;
 mod text;
 
@@ -22,6 +23,7 @@ use ts_rs::TS;
 /// A local model's cross-validation report (from `codebench-machine`).
 pub use codebench_machine::local::{CodeScore, Evaluation};
 pub use export::{MACHINE_ANSWERS_COLUMNS, MACHINE_RUNS_COLUMNS};
+pub use route::{RouteAnswer, RouteOptions, RouteReason, RoutedUnit, Routing, DEFAULT_BELOW};
 pub use run::{MachineProgress, MachineRunSummary, RunOptions};
 
 use crate::rater::{add_rater_tx, check_rater_name, rater_id};

@@ -2551,6 +2551,23 @@ runs: number, };
 export type MachineRatersRequest = Record<symbol, never>;
 
 /**
+ * `machine_routing`.
+ */
+export type MachineRoutingRequest = { 
+/**
+ * The dimension (default: the one dimension machine raters answered on).
+ */
+dimension?: string, 
+/**
+ * Only these machine raters (default: every one that answered on the dimension).
+ */
+raters: Array<string>, 
+/**
+ * Labels with a confidence below this (0 to 1) are routed (default 0.6).
+ */
+below?: number, };
+
+/**
  * One run of a machine rater, with its provenance.
  */
 export type MachineRun = { 
@@ -3720,6 +3737,86 @@ round: string, };
  * `rounds`: no parameters.
  */
 export type RoundsRequest = Record<symbol, never>;
+
+/**
+ * One machine rater's latest answer on a routed unit.
+ */
+export type RouteAnswer = { 
+/**
+ * The machine rater.
+ */
+rater: string, 
+/**
+ * `ok` or `failed`.
+ */
+status: string, 
+/**
+ * Its codes (ok only).
+ */
+codes: Array<string>, 
+/**
+ * Its confidence, 0 to 1.
+ */
+confidence: number | null, };
+
+/**
+ * Why a unit is routed to people.
+ */
+export type RouteReason = "disagree" | "low_confidence" | "failed";
+
+/**
+ * A unit to send to people first, with why.
+ */
+export type RoutedUnit = { 
+/**
+ * The unit.
+ */
+unit: string, 
+/**
+ * Why, most telling first.
+ */
+reasons: Array<RouteReason>, 
+/**
+ * Distinct code sets among the machines' labels.
+ */
+code_sets: number, 
+/**
+ * The lowest confidence among the labels (`None`: no label gave one).
+ */
+min_confidence: number | null, 
+/**
+ * Each machine rater's latest answer on the unit.
+ */
+answers: Array<RouteAnswer>, };
+
+/**
+ * The routing list of a dimension.
+ */
+export type Routing = { 
+/**
+ * The dimension.
+ */
+dimension: string, 
+/**
+ * The machine raters read.
+ */
+raters: Array<string>, 
+/**
+ * The confidence threshold used.
+ */
+below: number, 
+/**
+ * Units some of those raters answered (outside unrevealed rounds).
+ */
+considered: number, 
+/**
+ * The units to send to people first: disagreements, then the least confident, then failures.
+ */
+units: Array<RoutedUnit>, 
+/**
+ * Units answered but left out because they are in a round not revealed yet.
+ */
+withheld: number, };
 
 /**
  * A rule for accepting consensus in bulk.
