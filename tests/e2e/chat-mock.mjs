@@ -5,13 +5,15 @@
 // (`{"codes": [...], "rationale", "confidence"}`, the first code the schema allows). The unit is
 // read from the prompt's `Unit: NAME` line; units listed in `broken` get content that is not
 // JSON. Every answer waits `delayMs`, so a spec can cancel a run midway. Requests are counted
-// per unit, so a spec can show that no unit is asked twice.
+// per unit, so a spec can show that no unit is asked twice. With `key`, a request without
+// `Authorization: Bearer KEY` gets OpenAI's 401 answer for a wrong key, and is counted as denied.
 
 import { createServer } from "node:http";
 
-/** Resolves to { url, asked(): Map<unit, count>, stop() }. */
-export function startChatMock({ delayMs = 300, broken = [] } = {}) {
+/** Resolves to { url, asked(): Map<unit, count>, denied(): number, stop() }. */
+export function startChatMock({ delayMs = 300, broken = [], key = null } = {}) {
   const asked = new Map();
+  let denied = 0;
   const server = createServer((req, res) => {
     const chunks = [];
     req.on("data", (c) => chunks.push(c));
@@ -21,6 +23,10 @@ export function startChatMock({ delayMs = 300, broken = [] } = {}) {
         res.end(JSON.stringify(body));
       };
       if (req.method !== "POST" || req.url !== "/v1/chat/completions") return answer(404, { error: { message: "unknown path" } });
+      if (key !== null && req.headers.authorization !== `Bearer ${key}`) {
+        denied += 1;
+        return answer(401, { error: { message: "Incorrect API key provided.", type: "invalid_request_error", param: null, code: "invalid_api_key" } });
+      }
       let body;
       try {
         body = JSON.parse(Buffer.concat(chunks).toString("utf8"));
@@ -52,7 +58,7 @@ export function startChatMock({ delayMs = 300, broken = [] } = {}) {
   return new Promise((resolve) => {
     server.listen(0, "127.0.0.1", () => {
       const { port } = server.address();
-      resolve({ url: `http://127.0.0.1:${port}/v1`, asked: () => asked, stop: () => new Promise((r) => server.close(r)) });
+      resolve({ url: `http://127.0.0.1:${port}/v1`, asked: () => asked, denied: () => denied, stop: () => new Promise((r) => server.close(r)) });
     });
   });
 }

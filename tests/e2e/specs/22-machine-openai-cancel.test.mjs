@@ -2,7 +2,8 @@
 // 127.0.0.1) runs in the background with progress; Cancel stops it midway, the run is listed
 // unfinished, and Run again resumes it without asking again any unit whose answer was recorded. A broken answer is a
 // recorded failure (no decision) shown with its reason; the run's provenance names the
-// endpoint, the model and the version the server reported, and the tokens it counted.
+// endpoint, the model and the version the server reported, and the tokens it counted. The
+// routing list names the units to code first.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { startChatMock } from "../chat-mock.mjs";
@@ -80,6 +81,19 @@ test("an openai machine rater: progress, Cancel, resume, failures and provenance
       await browser.$("#machine-run-detail summary").click();
       assert.match(await browser.$("#machine-parameters").getText(), /"seed": 7/);
       await shot(browser, "22-machine-resumed");
+      // The routing list: with every label at confidence 0.8, only the failed unit is routed;
+      // at a threshold of 0.9 every unit is.
+      await browser.$("#machine-route-button").click();
+      await until(browser, async () => (await browser.$("#machine-route-head").isExisting()), "the routing list");
+      assert.equal(await browser.$("#machine-route-head").getText(), `kind: 1 of ${projects} units answered by llm to code first (confidence below 0.6)`);
+      assert.equal(await browser.$(`#machine-route tr[data-unit='${BROKEN}']`).getAttribute("data-reasons"), "failed");
+      await setValue(browser, "#machine-route-below", "0.9");
+      await browser.$("#machine-route-button").click();
+      await until(browser, async () => (await browser.$$("#machine-route tbody tr")).length === projects, "every unit routed at 0.9");
+      await setValue(browser, "#machine-route-below", "2");
+      await browser.$("#machine-route-button").click();
+      await until(browser, async () => (await browser.$("#machine-route-said").isExisting()), "the threshold refused");
+      await shot(browser, "22-machine-routing");
       // The failure is no decision: the study holds one fewer than the units.
       const decisions = JSON.parse(cli(["--study", study, "decisions", "--rater", "llm", "--format", "json"]));
       assert.equal(decisions.length, projects - 1);

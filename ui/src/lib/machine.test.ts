@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { applyMachineEvent, configFrom, configText, configuredDimension, emptyForm, evaluationText, idle, runSummary } from "./machine";
-import type { Evaluation, MachineConfig } from "./generated/types";
+import { applyMachineEvent, configFrom, configText, configuredDimension, emptyForm, evaluationText, idle, reasonsText, routeAnswerText, routingHead, runSummary, thresholdFrom } from "./machine";
+import type { Evaluation, MachineConfig, Routing } from "./generated/types";
 
 describe("configFrom", () => {
   it("a local model: learns from the named labels, folds parsed, empty fields left out", () => {
@@ -67,5 +67,38 @@ describe("evaluationText and runSummary", () => {
     expect(runSummary({ result: s, error: null })).toEqual({ ok: false, text: "Run 2 done: 4 labelled, 1 failed of 5 units" });
     expect(runSummary({ result: { ...s, cancelled: true }, error: null }).text).toMatch(/^Run 2 cancelled \(run it again to go on\)/);
     expect(runSummary({ result: null, error: { kind: "invalid_input", message: "no labels" } as never })).toEqual({ ok: false, text: "The run stopped: no labels" });
+  });
+});
+
+describe("the routing list's words", () => {
+  const r: Routing = {
+    dimension: "kind",
+    raters: ["m1", "m2"],
+    below: 0.6,
+    considered: 12,
+    withheld: 0,
+    units: [
+      {
+        unit: "o/a",
+        reasons: ["disagree", "low_confidence"],
+        code_sets: 2,
+        min_confidence: 0.2,
+        answers: [
+          { rater: "m1", status: "ok", codes: ["model"], confidence: 0.2 },
+          { rater: "m2", status: "failed", codes: [], confidence: null },
+        ],
+      },
+    ],
+  };
+  it("says why and what each machine answered", () => {
+    expect(routingHead(r)).toBe("1 of 12 units answered by m1, m2 to code first (confidence below 0.6)");
+    const first = r.units[0]!;
+    expect(reasonsText(first)).toBe("machines disagree, low confidence");
+    expect(first.answers.map(routeAnswerText)).toEqual(["m1: model (0.20)", "m2: failed"]);
+  });
+  it("takes a threshold from 0 to 1 only", () => {
+    expect(thresholdFrom(" 0.5 ")).toEqual({ below: 0.5 });
+    expect(thresholdFrom("1.5")).toHaveProperty("error");
+    expect(thresholdFrom("")).toHaveProperty("error");
   });
 });

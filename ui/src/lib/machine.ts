@@ -4,7 +4,7 @@
 // it may be used, is the core's to say when it is added or run.
 
 import type { Finished } from "./generated/commands";
-import type { Evaluation, MachineConfig, MachineProgress, MachineRun, MachineRunSummary } from "./generated/types";
+import type { Evaluation, MachineConfig, MachineProgress, MachineRun, MachineRunSummary, RouteAnswer, RouteReason, RoutedUnit, Routing } from "./generated/types";
 
 /** The add form, as typed. */
 export interface MachineForm {
@@ -132,4 +132,35 @@ export function runEvaluation(r: MachineRun): Evaluation | null {
   if (e === null || typeof e !== "object" || Array.isArray(e)) return null;
   const o = e as Record<string, unknown>;
   return typeof o.accuracy === "number" && typeof o.units === "number" && typeof o.folds === "number" ? (e as unknown as Evaluation) : null;
+}
+
+const REASONS: Record<RouteReason, string> = {
+  disagree: "machines disagree",
+  low_confidence: "low confidence",
+  failed: "a machine failed",
+};
+
+/** Why a unit is routed to people, in words. */
+export function reasonsText(u: RoutedUnit): string {
+  return u.reasons.map((r) => REASONS[r]).join(", ");
+}
+
+/** One machine's latest answer on a routed unit. */
+export function routeAnswerText(a: RouteAnswer): string {
+  if (a.status !== "ok") return `${a.rater}: failed`;
+  return `${a.rater}: ${a.codes.length === 0 ? "(no code)" : a.codes.join(", ")} (${num(a.confidence)})`;
+}
+
+/** The routing list's heading. */
+export function routingHead(r: Routing): string {
+  const who = r.raters.length === 0 ? "no machine rater" : r.raters.join(", ");
+  return `${r.units.length} of ${r.considered} units answered by ${who} to code first (confidence below ${r.below})`;
+}
+
+/** The typed confidence threshold, or why it is not one. */
+export function thresholdFrom(text: string): { below: number } | { error: string } {
+  const t = text.trim();
+  const n = Number(t);
+  if (t === "" || !Number.isFinite(n) || n < 0 || n > 1) return { error: `The confidence threshold must be a number from 0 to 1, not “${t}”` };
+  return { below: n };
 }
