@@ -20,6 +20,11 @@ TAURI=$ROOT/ui/node_modules/.bin/tauri
 case "$PROFILE" in
   release)
     cargo build --release -p codebench-cli -p codebench-app
+    # The release profile keeps line tables for profiling (`debug = 1`: 220 MB of the app's
+    # 247 MB; the .deb shrinks from 103 MB to 23 MB). A researcher installs the programs
+    # without them: strip the two binaries the package takes, in place (cargo does not notice;
+    # a profiler who wants the tables back runs `cargo clean --release -p codebench-app -p codebench-cli`).
+    strip --strip-debug "$TARGET/release/codebench-app" "$TARGET/release/codebench"
     flag= ;;
   debug)
     [ -x "$TARGET/debug/codebench-app" ] && [ -x "$TARGET/debug/codebench" ] \
