@@ -116,7 +116,9 @@ fn round_trip_init_import_code_export_reimport() {
     ok(&f.study, &["export", "--out", out.to_str().unwrap()]);
     let csv = std::fs::read_to_string(out.join("codings.csv")).unwrap();
     assert!(
-        csv.starts_with("rater,unit,dimension,code,memo,evidence,flagged,coded_at\r\n"),
+        csv.starts_with(
+            "rater,unit,dimension,code,memo,evidence,flagged,coded_at,suggested_by\r\n"
+        ),
         "{csv}"
     );
     assert_eq!(

@@ -123,6 +123,65 @@ fn a_machine_rater_from_the_command_line() {
     .unwrap();
     assert_eq!(strict["units"].as_array().unwrap().len(), 12, "{strict}");
     assert_eq!(strict["units"][0]["reasons"][0], "low_confidence");
+    // The tables of people only.
+    let people = dir.path().join("people");
+    ok(
+        &study,
+        &["export", "--out", people.to_str().unwrap(), "--no-machine"],
+    );
+    let codings = std::fs::read_to_string(people.join("codings.csv")).unwrap();
+    assert!(
+        codings.lines().skip(1).all(|l| l.starts_with("ana,")),
+        "{codings}"
+    );
+    // One machine rater with its runs.
+    let show = ok(&study, &["machine", "show", "llm"]);
+    assert!(
+        show.starts_with("llm: openai ") && show.contains("\nrun 1 llm openai mock-model"),
+        "{show}"
+    );
+    // Assist: shown to ana, then recorded on the decision she makes next.
+    let unit = "pebble-audio/murmur";
+    let suggest = [
+        "--as",
+        "ana",
+        "machine",
+        "suggest",
+        unit,
+        "--dimension",
+        "kind",
+    ];
+    let said = ok(&study, &suggest);
+    assert!(
+        said.starts_with("llm: ") && said.contains("marked suggested_by"),
+        "{said}"
+    );
+    assert!(fails(&study, &["machine", "suggest", unit, "--dimension", "kind"]).contains("--as"));
+    ok(
+        &study,
+        &[
+            "code",
+            "--rater",
+            "ana",
+            "--unit",
+            unit,
+            "--dimension",
+            "kind",
+            "--code",
+            "model",
+        ],
+    );
+    let mine = ok(&study, &["decisions", "--rater", "ana"]);
+    assert!(
+        mine.lines()
+            .any(|l| l.contains(unit) && l.ends_with("(suggested by llm)")),
+        "{mine}"
+    );
+    assert!(
+        mine.lines()
+            .any(|l| l.contains("lumen-labs/tinyserve") && !l.contains("suggested")),
+        "{mine}"
+    );
     let runs: serde_json::Value =
         serde_json::from_str(&ok(&study, &["machine", "runs", "--format", "json"])).unwrap();
     assert_eq!(runs[0]["model_version"], "fp_mock_0001");
@@ -189,5 +248,11 @@ fn a_machine_rater_from_the_command_line() {
     assert!(
         blind.contains("0 of 0 units") && blind.contains("12 units in rounds not revealed yet"),
         "{blind}"
+    );
+    // Nor does anyone get a suggestion there.
+    let refused = fails(&study, &suggest);
+    assert!(
+        refused.contains("blind until round r1 is revealed"),
+        "{refused}"
     );
 }

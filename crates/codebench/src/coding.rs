@@ -48,6 +48,10 @@ pub struct Decision {
     pub flagged: bool,
     /// When it was last changed (ISO 8601, UTC).
     pub coded_at: String,
+    /// The machine raters whose suggestions the rater had been shown (assist) when recording
+    /// or changing this decision, sorted; empty when they decided unassisted.
+    #[serde(default)]
+    pub suggested_by: Vec<String>,
 }
 
 /// What a change did.
@@ -137,7 +141,7 @@ impl Study {
         let order = code_order(&book);
         // One query: a decision's codes come as consecutive rows (NULL code: none).
         let mut stmt = c.prepare_cached(
-            "SELECT d.id, r.name, u.name, d.dimension, d.memo, d.flagged, d.coded_at, dc.code
+            "SELECT d.id, r.name, u.name, d.dimension, d.memo, d.flagged, d.coded_at, dc.code, d.suggested_by
              FROM decision d JOIN rater r ON r.id = d.rater_id JOIN unit u ON u.id = d.unit_id
              LEFT JOIN decision_code dc ON dc.decision_id = d.id
              WHERE (?1 IS NULL OR r.name = ?1) AND (?2 IS NULL OR u.name = ?2) AND (?3 IS NULL OR d.dimension = ?3)
@@ -158,6 +162,7 @@ impl Study {
                     memo: r.get(4)?,
                     flagged: r.get::<_, i64>(5)? != 0,
                     coded_at: r.get(6)?,
+                    suggested_by: names_of(&r.get::<_, String>(8)?),
                 });
             }
             if let Some(code) = r.get::<_, Option<String>>(7)? {
@@ -234,6 +239,16 @@ impl Study {
                                 )
                                 .map_err(|e| row_err("evidence", e))?;
                                 summary.evidence_added += usize::from(added);
+                            }
+                        }
+                        if !group.suggested_by.is_empty() {
+                            let have = d.suggested_by.join(",");
+                            let all = union_of(&have, &group.suggested_by);
+                            if all != have {
+                                tx.execute(
+                                    "UPDATE decision SET suggested_by = ?1 WHERE rater_id = ?2 AND dimension = ?3 AND unit_id = (SELECT id FROM unit WHERE name = ?4)",
+                                    params![all, rater_id, d.dimension, d.unit],
+                                )?;
                             }
                         }
                         if change != Change::Unchanged {
@@ -405,6 +420,8 @@ struct CodingGroup {
     coded_at: Option<String>,
     /// Quotes per code, when the file has an `evidence` column.
     evidence: Option<Vec<(String, QuoteCell)>>,
+    /// The machine raters whose suggestions the rater had seen (`suggested_by`, comma-separated).
+    suggested_by: String,
 }
 
 /// One quote of the `evidence` column (JSON, as `export` writes it).
@@ -420,7 +437,7 @@ struct QuoteCell {
 }
 
 const CODINGS_REQUIRED: [&str; 4] = ["rater", "unit", "dimension", "code"];
-const CODINGS_OPTIONAL: [&str; 4] = ["memo", "flagged", "coded_at", "evidence"];
+const CODINGS_OPTIONAL: [&str; 5] = ["memo", "flagged", "coded_at", "evidence", "suggested_by"];
 
 /// Reads and groups the rows of a codings CSV; checks shape, not meaning (the study checks that).
 /// Cells are read as `export` wrote them: a spreadsheet formula it neutralised gets its text back.
@@ -462,11 +479,12 @@ fn read_codings(reader: impl std::io::Read, fname: &str) -> Result<Vec<CodingGro
     for (i, name) in CODINGS_REQUIRED.iter().enumerate() {
         idx[i] = col(name).ok_or_else(|| row_err(1, name, "missing column".into()))?;
     }
-    let (memo_i, flag_i, at_i, ev_i) = (
+    let (memo_i, flag_i, at_i, ev_i, sb_i) = (
         col("memo"),
         col("flagged"),
         col("coded_at"),
         col("evidence"),
+        col("suggested_by"),
     );
     let mut groups: BTreeMap<(String, String, String), CodingGroup> = BTreeMap::new();
     let mut order: Vec<(String, String, String)> = Vec::new();
@@ -541,6 +559,14 @@ fn read_codings(reader: impl std::io::Read, fname: &str) -> Result<Vec<CodingGro
                 "a quote needs the code it supports".into(),
             ));
         }
+        let suggested_by = sb_i.map(get).unwrap_or_default();
+        for n in suggested_by
+            .split(',')
+            .map(str::trim)
+            .filter(|n| !n.is_empty())
+        {
+            check_rater_name(n).map_err(|e| row_err(line, "suggested_by", e.to_string()))?;
+        }
         let tagged = |q: Option<Vec<QuoteCell>>| {
             q.map(|q| q.into_iter().map(|x| (code.clone(), x)).collect::<Vec<_>>())
         };
@@ -587,6 +613,7 @@ fn read_codings(reader: impl std::io::Read, fname: &str) -> Result<Vec<CodingGro
                 if let (Some(mine), Some(more)) = (&mut g.evidence, tagged(quotes)) {
                     mine.extend(more);
                 }
+                g.suggested_by = union_of(&g.suggested_by, &suggested_by);
             }
             None => {
                 order.push(key.clone());
@@ -609,6 +636,7 @@ fn read_codings(reader: impl std::io::Read, fname: &str) -> Result<Vec<CodingGro
                         },
                         coded_at,
                         evidence: tagged(quotes),
+                        suggested_by: union_of("", &suggested_by),
                     },
                 );
             }
@@ -697,14 +725,15 @@ pub(crate) fn set_decision(
     let snapshot: Option<i64> = tx
         .prepare_cached("SELECT max(s.id) FROM snapshot s JOIN unit u ON u.project_id = s.project_id WHERE u.id = ?1")?
         .query_row([unit_id], |r| r.get(0))?;
-    let existing: Option<(i64, String, i64)> = tx
-        .prepare_cached("SELECT id, memo, flagged FROM decision WHERE rater_id = ?1 AND unit_id = ?2 AND dimension = ?3")?
-        .query_row(params![rater_id, unit_id, dim.id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+    let existing: Option<(i64, String, i64, String)> = tx
+        .prepare_cached("SELECT id, memo, flagged, suggested_by FROM decision WHERE rater_id = ?1 AND unit_id = ?2 AND dimension = ?3")?
+        .query_row(params![rater_id, unit_id, dim.id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
         .optional()?;
+    let before = existing.as_ref().map(|e| e.3.clone()).unwrap_or_default();
     if !retired.is_empty() {
         // A retired code stays on decisions that had it, but is not given anew.
         let had: Vec<String> = match existing {
-            Some((id, _, _)) => tx
+            Some((id, _, _, _)) => tx
                 .prepare_cached("SELECT code FROM decision_code WHERE decision_id = ?1")?
                 .query_map([id], |r| r.get(0))?
                 .collect::<Result<_, _>>()?,
@@ -719,7 +748,7 @@ pub(crate) fn set_decision(
     }
     let subject = format!("{rater}|{}|{}", unit.name, dim.id);
     let (change, decision_id, memo, flagged, old) = match existing {
-        Some((id, old_memo, old_flag)) => {
+        Some((id, old_memo, old_flag, _)) => {
             let mut stmt =
                 tx.prepare_cached("SELECT code FROM decision_code WHERE decision_id = ?1")?;
             let mut old_codes: Vec<String> = stmt
@@ -743,6 +772,7 @@ pub(crate) fn set_decision(
                         memo,
                         flagged,
                         coded_at,
+                        suggested_by: names_of(&before),
                     },
                 ));
             }
@@ -778,7 +808,21 @@ pub(crate) fn set_decision(
     if matches!(change, Change::Created) {
         crate::jobs::on_first_decision(tx, crate::jobs::project_of_unit(tx, unit_id)?)?;
     }
-    let new = serde_json::json!({ "codes": sorted, "memo": memo, "flagged": flagged });
+    // Once shown a suggestion, every later change of the decision was made having seen it.
+    let shown: String = tx
+        .prepare_cached("SELECT machines FROM suggestion_shown WHERE rater_id = ?1 AND unit_id = ?2 AND dimension = ?3")?
+        .query_row(params![rater_id, unit_id, dim.id], |r| r.get(0))
+        .optional()?
+        .unwrap_or_default();
+    let suggested_by = union_of(&before, &shown);
+    if suggested_by != before {
+        tx.prepare_cached("UPDATE decision SET suggested_by = ?2 WHERE id = ?1")?
+            .execute(params![decision_id, suggested_by])?;
+    }
+    let mut new = serde_json::json!({ "codes": sorted, "memo": memo, "flagged": flagged });
+    if !suggested_by.is_empty() {
+        new["suggested_by"] = serde_json::Value::String(suggested_by.clone());
+    }
     crate::history::record(
         tx,
         &rater,
@@ -797,6 +841,25 @@ pub(crate) fn set_decision(
             memo,
             flagged,
             coded_at: at.to_string(),
+            suggested_by: names_of(&suggested_by),
         },
     ))
+}
+
+/// The names of a comma-separated list as stored in `suggested_by` and `suggestion_shown`.
+pub(crate) fn names_of(list: &str) -> Vec<String> {
+    let mut v: Vec<String> = list
+        .split(',')
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .map(str::to_string)
+        .collect();
+    v.sort();
+    v.dedup();
+    v
+}
+
+/// Two comma-separated name lists as one, sorted, without repeats.
+pub(crate) fn union_of(a: &str, b: &str) -> String {
+    names_of(&format!("{a},{b}")).join(",")
 }

@@ -11,7 +11,7 @@ use crate::{Error, Result, Study};
 
 /// Columns of `codings.csv`, the long table of decisions: one row per code (a decision with no
 /// code has one row with an empty `code`). `codebench import codings` reads the same shape.
-pub const CODINGS_COLUMNS: [&str; 8] = [
+pub const CODINGS_COLUMNS: [&str; 9] = [
     "rater",
     "unit",
     "dimension",
@@ -20,6 +20,7 @@ pub const CODINGS_COLUMNS: [&str; 8] = [
     "evidence",
     "flagged",
     "coded_at",
+    "suggested_by",
 ];
 
 /// How an export is made.
@@ -30,6 +31,9 @@ pub struct ExportOptions {
     pub viewer: Option<String>,
     /// Write text cells exactly as they are, without neutralising spreadsheet formulas.
     pub raw: bool,
+    /// Leave machine raters out: their decisions, evidence, wide columns, distributions and
+    /// agreement pairs, and the machine tables (header only). `history.csv` stays the whole record.
+    pub exclude_machine: bool,
 }
 
 /// What an export reads of the study, once, inside one read transaction: every table of one
@@ -45,14 +49,25 @@ struct View {
 }
 
 impl View {
-    fn read(study: &Study, viewer: Option<&str>) -> Result<View> {
+    fn read(study: &Study, viewer: Option<&str>, exclude_machine: bool) -> Result<View> {
         let d = study.decisions_seen_by(viewer, None)?;
         let e = study.evidence_seen_by(viewer, None)?;
+        let machines: std::collections::BTreeSet<String> = if exclude_machine {
+            study.machine_rater_names()?.into_iter().collect()
+        } else {
+            Default::default()
+        };
+        let person = |r: &String| !machines.contains(r);
         Ok(View {
             withheld: d.withheld + e.withheld,
-            decisions: d.items,
-            evidence: e.items,
-            raters: study.raters()?.into_iter().map(|r| r.name).collect(),
+            decisions: d.items.into_iter().filter(|x| person(&x.rater)).collect(),
+            evidence: e.items.into_iter().filter(|x| person(&x.rater)).collect(),
+            raters: study
+                .raters()?
+                .into_iter()
+                .map(|r| r.name)
+                .filter(person)
+                .collect(),
             blind: study.blind()?,
             viewer: viewer.map(str::to_string),
         })
@@ -135,7 +150,7 @@ impl<W: std::io::Write> Sheet<W> {
 /// Writes `codings.csv` (every decision and its evidence, as `viewer` may see them) to any
 /// writer, formulas neutralised.
 pub fn write_codings(study: &Study, viewer: Option<&str>, out: impl std::io::Write) -> Result<()> {
-    let view = View::read(study, viewer)?;
+    let view = View::read(study, viewer, false)?;
     codings_into(&view, false, out)
 }
 
@@ -157,6 +172,7 @@ fn codings_into(view: &View, raw: bool, out: impl std::io::Write) -> Result<()> 
     }
     for d in &view.decisions {
         let flagged = if d.flagged { "true" } else { "false" };
+        let suggested_by = d.suggested_by.join(",");
         let codes: Vec<&str> = if d.codes.is_empty() {
             vec![""]
         } else {
@@ -181,6 +197,7 @@ fn codings_into(view: &View, raw: bool, out: impl std::io::Write) -> Result<()> 
                 &ev,
                 flagged,
                 &d.coded_at,
+                &suggested_by,
             ])?;
         }
     }
@@ -227,9 +244,13 @@ fn consensus_into(study: &Study, raw: bool, out: impl std::io::Write) -> Result<
 
 /// The agreement report of the whole study (every dimension, its raters, default options;
 /// never a blind pair, see [`Study::agreement_for`]) as `codebench_agreement::to_csv` writes
-/// it, formulas neutralised. With no dimension that two raters decided: the header only.
-pub fn agreement_csv(study: &Study, raw: bool) -> Result<String> {
-    let (report, _) = study.agreement_for(&Default::default())?;
+/// it, formulas neutralised, machine raters left out when `exclude_machine`. With no dimension
+/// that two raters decided: the header only.
+pub fn agreement_csv(study: &Study, raw: bool, exclude_machine: bool) -> Result<String> {
+    let (report, _) = study.agreement_for(&crate::agreement::Scope {
+        exclude_machine,
+        ..Default::default()
+    })?;
     let text = crate::agreement::to_csv(&report);
     if raw {
         return Ok(text);
@@ -268,10 +289,19 @@ pub fn export_all(
     // A deferred read transaction: in WAL mode every read below sees the snapshot taken at the
     // first one. Nothing is written; dropping it ends it.
     let tx = study.conn().unchecked_transaction()?;
-    let view = View::read(study, opts.viewer.as_deref())?;
+    let view = View::read(study, opts.viewer.as_deref(), opts.exclude_machine)?;
     let raw = opts.raw;
     let mut files: Vec<(&str, Vec<u8>, usize)> = Vec::new();
-    let (answer_rows, answers_withheld) = study.machine_answer_rows(opts.viewer.as_deref())?;
+    let (answer_rows, answers_withheld) = if opts.exclude_machine {
+        (Vec::new(), 0)
+    } else {
+        study.machine_answer_rows(opts.viewer.as_deref())?
+    };
+    let run_rows = if opts.exclude_machine {
+        Vec::new()
+    } else {
+        study.machine_run_rows()?
+    };
     let mut buf = Vec::new();
     codings_into(&view, raw, &mut buf)?;
     let n = csv::Reader::from_reader(buf.as_slice()).records().count();
@@ -324,7 +354,7 @@ pub fn export_all(
         (
             "machine_runs.csv",
             owned(&crate::machine::MACHINE_RUNS_COLUMNS),
-            study.machine_run_rows()?,
+            run_rows,
         ),
         (
             "machine_answers.csv",
@@ -339,7 +369,7 @@ pub fn export_all(
     consensus_into(study, raw, &mut buf)?;
     let n = csv::Reader::from_reader(buf.as_slice()).records().count();
     files.push(("consensus.csv", buf, n));
-    let agreement = agreement_csv(study, raw)?;
+    let agreement = agreement_csv(study, raw, opts.exclude_machine)?;
     let n = csv::Reader::from_reader(agreement.as_bytes())
         .records()
         .count();

@@ -21,6 +21,8 @@
 //! merge is idempotent, and merges of copies that do not conflict give the same study in any
 //! order.
 
+mod machine;
+
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::Read;
 use std::path::Path;
@@ -129,6 +131,13 @@ pub struct MergeReport {
     pub image_refs_added: usize,
     /// Image, layer and Dockerfile metrics brought in, and jobs the other copy finished.
     pub metrics_added: usize,
+    /// Machine rater runs this study did not have (with their provenance).
+    pub machine_runs_added: usize,
+    /// Machine rater answers added (of new runs, or answers a shared run gained there).
+    pub machine_answers_added: usize,
+    /// Machine runs the other copy holds and this study lacks, left out because the copy was
+    /// handed out for a rater (as other raters' decisions there are).
+    pub machine_runs_left_out: usize,
     /// Automatic consensus rows made or changed after the merge, because all raters of a unit
     /// now agree.
     pub auto_consensus: usize,
@@ -156,6 +165,8 @@ impl MergeReport {
                 + self.history_added
                 + self.image_refs_added
                 + self.metrics_added
+                + self.machine_runs_added
+                + self.machine_answers_added
                 + self.auto_consensus
                 > 0
     }
@@ -224,6 +235,7 @@ struct OtherDecision {
     memo: String,
     flagged: i64,
     coded_at: String,
+    suggested_by: String,
     codes: BTreeSet<String>,
     evidence: Vec<Quote>,
 }
@@ -302,13 +314,17 @@ impl Study {
             let mut touched: BTreeSet<(i64, String, String)> = BTreeSet::new();
             merge_codebook(&oc, tx, &ours, &theirs, &mut report, &opts.by)?;
             // Raters.
-            let raters: Vec<(String, String)> = rows(&oc, "SELECT name, created_at FROM rater ORDER BY name", |r| Ok((r.get(0)?, r.get(1)?)))?;
-            for (name, created_at) in raters {
+            let raters: Vec<(String, String, String)> = rows(&oc, "SELECT name, created_at, kind FROM rater ORDER BY name", |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+            for (name, created_at, kind) in raters {
                 let checked = crate::rater::check_rater_name(&name).map_err(|e| refuse(format!("rater '{name}': {e}")))?;
                 if checked != name {
                     return Err(refuse(format!("rater name '{name}' has blanks around it")));
                 }
-                let n = tx.execute("INSERT OR IGNORE INTO rater (name, created_at) VALUES (?1, ?2)", params![name, created_at])?;
+                let have: Option<String> = tx.query_row("SELECT kind FROM rater WHERE name = ?1", [&name], |r| r.get(0)).optional()?;
+                if have.as_ref().is_some_and(|h| h != &kind) {
+                    return Err(refuse(format!("rater '{name}' is a {kind} rater there and a {} rater here", have.unwrap_or_default())));
+                }
+                let n = tx.execute("INSERT OR IGNORE INTO rater (name, created_at, kind) VALUES (?1, ?2, ?3)", params![name, created_at, kind])?;
                 if n > 0 {
                     crate::history::record(tx, &opts.by, "rater.add", &name, None, Some(&serde_json::json!({ "name": name, "merged_from": oname })))?;
                     report.raters_added.push(name);
@@ -422,8 +438,8 @@ impl Study {
                     None => {
                         let snapshot = d.snapshot.and_then(|s| snapshot_map.get(&s).copied());
                         tx.execute(
-                            "INSERT INTO decision (rater_id, unit_id, dimension, snapshot_id, memo, flagged, coded_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                            params![rater_id, unit_id, d.dimension, snapshot, d.memo, d.flagged, d.coded_at],
+                            "INSERT INTO decision (rater_id, unit_id, dimension, snapshot_id, memo, flagged, coded_at, suggested_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                            params![rater_id, unit_id, d.dimension, snapshot, d.memo, d.flagged, d.coded_at, d.suggested_by],
                         )?;
                         let id = tx.last_insert_rowid();
                         for code in &d.codes {
@@ -436,6 +452,11 @@ impl Study {
                     }
                     Some(m) if same => {
                         report.decisions_same += 1;
+                        // Seen a suggestion in either copy: the decision was assisted.
+                        tx.execute(
+                            "UPDATE decision SET suggested_by = ?2 WHERE id = ?1 AND suggested_by <> ?2",
+                            params![m.id, crate::coding::union_of(&m.suggested_by, &d.suggested_by)],
+                        )?;
                         let added = add_quotes(tx, m.id, &d.evidence, &m.evidence)?;
                         if added > 0 {
                             report.evidence_added += added;
@@ -538,6 +559,7 @@ impl Study {
             }
             report.image_refs_added += merge_image_refs(&oc, tx, &project_map)?;
             report.metrics_added += merge_metrics(&oc, tx)?;
+            machine::merge_machine(&oc, tx, &mut report, &opts.by)?;
             if report.unsettled() > 0 {
                 // Nothing is written while a conflict waits for a choice.
                 return Ok((report, false));
@@ -589,6 +611,7 @@ struct MyDecision {
     memo: String,
     flagged: i64,
     coded_at: String,
+    suggested_by: String,
     codes: BTreeSet<String>,
     evidence: Vec<Quote>,
 }
@@ -599,14 +622,14 @@ fn our_decision(
     unit_id: i64,
     dim: &str,
 ) -> Result<Option<MyDecision>> {
-    let row: Option<(i64, String, i64, String)> = tx
+    let row: Option<(i64, String, i64, String, String)> = tx
         .query_row(
-            "SELECT id, memo, flagged, coded_at FROM decision WHERE rater_id = ?1 AND unit_id = ?2 AND dimension = ?3",
+            "SELECT id, memo, flagged, coded_at, suggested_by FROM decision WHERE rater_id = ?1 AND unit_id = ?2 AND dimension = ?3",
             params![rater_id, unit_id, dim],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
         )
         .optional()?;
-    let Some((id, memo, flagged, coded_at)) = row else {
+    let Some((id, memo, flagged, coded_at, suggested_by)) = row else {
         return Ok(None);
     };
     let codes: BTreeSet<String> = tx
@@ -618,6 +641,7 @@ fn our_decision(
         memo,
         flagged,
         coded_at,
+        suggested_by,
         codes,
         evidence: quotes_of(tx, id)?,
     }))
@@ -671,8 +695,8 @@ fn replace_decision(
         "evidence": m.evidence.iter().map(|q| serde_json::json!({"code": q.code, "file": q.file, "quote": q.quote, "line_start": q.line_start, "line_end": q.line_end})).collect::<Vec<_>>(),
     });
     tx.execute(
-        "UPDATE decision SET memo = ?2, flagged = ?3, coded_at = ?4 WHERE id = ?1",
-        params![m.id, d.memo, d.flagged, d.coded_at],
+        "UPDATE decision SET memo = ?2, flagged = ?3, coded_at = ?4, suggested_by = ?5 WHERE id = ?1",
+        params![m.id, d.memo, d.flagged, d.coded_at, crate::coding::union_of(&m.suggested_by, &d.suggested_by)],
     )?;
     tx.execute("DELETE FROM decision_code WHERE decision_id = ?1", [m.id])?;
     for code in &d.codes {
@@ -1235,7 +1259,7 @@ fn snapshots(c: &Connection, project: i64) -> Result<Vec<SnapshotRow>> {
 fn other_decisions(c: &Connection) -> Result<Vec<OtherDecision>> {
     let mut out = rows(
         c,
-        "SELECT d.id, r.name, u.name, d.dimension, d.snapshot_id, d.memo, d.flagged, d.coded_at
+        "SELECT d.id, r.name, u.name, d.dimension, d.snapshot_id, d.memo, d.flagged, d.coded_at, d.suggested_by
          FROM decision d JOIN rater r ON r.id = d.rater_id JOIN unit u ON u.id = d.unit_id ORDER BY d.id",
         |r| {
             Ok((
@@ -1250,6 +1274,7 @@ fn other_decisions(c: &Connection) -> Result<Vec<OtherDecision>> {
                     memo: r.get(5)?,
                     flagged: r.get(6)?,
                     coded_at: r.get(7)?,
+                    suggested_by: r.get(8)?,
                     codes: BTreeSet::new(),
                 },
             ))

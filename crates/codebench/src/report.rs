@@ -266,6 +266,7 @@ impl Study {
                     memo: c.rationale,
                     flagged: false,
                     coded_at: c.decided_at,
+                    suggested_by: Vec::new(),
                 })
                 .collect(),
         };

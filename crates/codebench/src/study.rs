@@ -30,6 +30,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../schema/migrations/0008_selection.sql"),
     include_str!("../../../schema/migrations/0009_machine.sql"),
     include_str!("../../../schema/migrations/0010_rater_name_index.sql"),
+    include_str!("../../../schema/migrations/0011_assist.sql"),
 ];
 
 /// The schema version this build writes and reads.

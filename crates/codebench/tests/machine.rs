@@ -74,6 +74,33 @@ fn sample(dir: &std::path::Path) -> Study {
     s
 }
 
+/// Adds an openai machine rater asking the server at `url`.
+fn add_openai(ctx: &mut Ctx<'_>, name: &str, url: &str) {
+    api::add_machine_rater(
+        ctx,
+        m::AddMachineRater {
+            name: name.into(),
+            config: openai(url),
+        },
+    )
+    .unwrap();
+}
+
+/// Puts every one of the study's `n` project units in round r1 of `kind`, not revealed.
+fn round_of_all(ctx: &mut Ctx<'_>, n: usize) {
+    api::create_round(
+        ctx,
+        api::rounds::CreateRound {
+            name: "r1".into(),
+            size: Some(n),
+            dimension: Some("kind".into()),
+            seed: Some(1),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+}
+
 fn kind_units(s: &Study) -> Vec<String> {
     s.units()
         .unwrap()
@@ -287,6 +314,7 @@ fn a_machine_rater_labels_every_unit_records_failures_and_is_measured_like_anyon
         api::analysis::ExportTables {
             dir: out.display().to_string(),
             raw: false,
+            ..Default::default()
         },
     )
     .unwrap();
@@ -295,6 +323,37 @@ fn a_machine_rater_labels_every_unit_records_failures_and_is_measured_like_anyon
     assert!(runs_csv.contains("fp_mock_0001"));
     let answers_csv = std::fs::read_to_string(out.join("machine_answers.csv")).unwrap();
     assert!(answers_csv.contains("outside the codebook"));
+    // And every table can leave machine raters out: people only.
+    let people = dir.path().join("people");
+    api::export_tables(
+        &mut ctx,
+        api::analysis::ExportTables {
+            dir: people.display().to_string(),
+            raw: false,
+            include_machine: Some(false),
+        },
+    )
+    .unwrap();
+    let all = std::fs::read_to_string(out.join("codings.csv")).unwrap();
+    assert!(all.lines().any(|l| l.starts_with("gpt,")), "{all}");
+    let codings = std::fs::read_to_string(people.join("codings.csv")).unwrap();
+    assert!(
+        codings.lines().skip(1).all(|l| l.starts_with("ana,")),
+        "{codings}"
+    );
+    for t in ["machine_runs.csv", "machine_answers.csv"] {
+        let text = std::fs::read_to_string(people.join(t)).unwrap();
+        assert_eq!(text.lines().count(), 1, "{t}: header only");
+    }
+    assert!(!std::fs::read_to_string(people.join("codings_wide.csv"))
+        .unwrap()
+        .contains("gpt"));
+    assert!(std::fs::read_to_string(out.join("agreement.csv"))
+        .unwrap()
+        .contains("gpt"));
+    assert!(!std::fs::read_to_string(people.join("agreement.csv"))
+        .unwrap()
+        .contains("gpt"));
     // No key anywhere in the study file.
     drop(ctx);
     let bytes = std::fs::read(dir.path().join("s.codebench")).unwrap();
@@ -315,14 +374,7 @@ fn a_run_cancelled_midway_resumes_without_asking_any_unit_twice() {
         .unwrap();
     let env = TestEnv::default();
     let mut ctx = Ctx::new(&mut study, None, &env);
-    api::add_machine_rater(
-        &mut ctx,
-        m::AddMachineRater {
-            name: "llm".into(),
-            config: openai(&mock.url()),
-        },
-    )
-    .unwrap();
+    add_openai(&mut ctx, "llm", &mock.url());
     let first = run(&mut ctx, "llm", Some(3));
     assert!(first.cancelled);
     assert_eq!(first.labelled + first.failed, 3);
@@ -359,25 +411,8 @@ fn in_a_blind_round_nobody_else_sees_the_machines_codes() {
     let env = TestEnv::default();
     let mut ctx = Ctx::new(&mut study, None, &env);
     api::add_rater(&mut ctx, api::raters::AddRater { name: "bob".into() }).unwrap();
-    api::add_machine_rater(
-        &mut ctx,
-        m::AddMachineRater {
-            name: "llm".into(),
-            config: openai(&mock.url()),
-        },
-    )
-    .unwrap();
-    api::create_round(
-        &mut ctx,
-        api::rounds::CreateRound {
-            name: "r1".into(),
-            size: Some(units.len()),
-            dimension: Some("kind".into()),
-            seed: Some(1),
-            ..Default::default()
-        },
-    )
-    .unwrap();
+    add_openai(&mut ctx, "llm", &mock.url());
+    round_of_all(&mut ctx, units.len());
     api::assign_round(
         &mut ctx,
         api::rounds::AssignRound {
@@ -422,6 +457,7 @@ fn in_a_blind_round_nobody_else_sees_the_machines_codes() {
         api::analysis::ExportTables {
             dir: out.display().to_string(),
             raw: false,
+            ..Default::default()
         },
     )
     .unwrap();
@@ -609,18 +645,204 @@ fn the_routing_list_sends_people_where_machines_disagree_are_unsure_or_failed_an
     .unwrap_err();
     assert!(bad.message.contains("not a machine rater"), "{bad:?}");
     // In a round not revealed yet, nobody learns where the machines disagree.
-    api::create_round(
-        &mut ctx,
-        api::rounds::CreateRound {
-            name: "r1".into(),
-            size: Some(units.len()),
-            dimension: Some("kind".into()),
-            seed: Some(1),
-            ..Default::default()
-        },
-    )
-    .unwrap();
+    round_of_all(&mut ctx, units.len());
     let blind = api::machine_routing(&mut ctx, m::MachineRoutingRequest::default()).unwrap();
     assert_eq!((blind.considered, blind.withheld), (0, units.len()));
     assert!(blind.units.is_empty());
+}
+
+#[test]
+fn assist_shows_suggestions_outside_rounds_and_the_decision_says_it_was_assisted() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut study = sample(dir.path());
+    study.add_rater("ben").unwrap();
+    let units = kind_units(&study);
+    let (shown, alone, broken, blind) = (&units[0], &units[1], &units[2], &units[3]);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let mock = rt
+        .block_on(MockChat::start(
+            vec![
+                (
+                    shown.clone(),
+                    Behaviour::Content(
+                        r#"{"codes": ["toolkit"], "rationale": "a library to import", "confidence": 0.7}"#.into(),
+                    ),
+                ),
+                (broken.clone(), Behaviour::Content("{not json".into())),
+            ],
+            ChatMockConfig::default(),
+        ))
+        .unwrap();
+    let env = TestEnv::default();
+    let mut ctx = Ctx::new(&mut study, Some("ben".into()), &env);
+    add_openai(&mut ctx, "m1", &mock.url());
+    run(&mut ctx, "m1", None);
+    let ask = |ctx: &mut Ctx<'_>, unit: &str| {
+        api::machine_suggestions(
+            ctx,
+            m::MachineSuggestionsRequest {
+                rater: "ben".into(),
+                unit: unit.into(),
+                dimension: "kind".into(),
+            },
+        )
+    };
+    let decide = |ctx: &mut Ctx<'_>, unit: &str| {
+        api::record_decision(
+            ctx,
+            codebench::coding::DecisionInput {
+                rater: "ben".into(),
+                unit: unit.into(),
+                dimension: "kind".into(),
+                codes: vec!["model".into()],
+                ..Default::default()
+            },
+        )
+        .unwrap()
+        .decision
+    };
+    let s = ask(&mut ctx, shown).unwrap();
+    assert!(s.recorded);
+    assert_eq!(s.suggestions.len(), 1);
+    assert_eq!(s.suggestions[0].rater, "m1");
+    assert_eq!(s.suggestions[0].codes, ["toolkit"]);
+    assert_eq!(s.suggestions[0].rationale, "a library to import");
+    assert_eq!(s.suggestions[0].confidence, Some(0.7));
+    // A failed answer is named, with nothing to suggest, and nothing is recorded.
+    let f = ask(&mut ctx, broken).unwrap();
+    assert_eq!(
+        (f.suggestions.len(), f.failed.clone(), f.recorded),
+        (0, vec!["m1".to_string()], false)
+    );
+    // The decision made after seeing it says so; one made alone does not, nor later edits of it.
+    assert_eq!(decide(&mut ctx, shown).suggested_by, ["m1"]);
+    assert!(decide(&mut ctx, alone).suggested_by.is_empty());
+    assert!(decide(&mut ctx, broken).suggested_by.is_empty());
+    let read = api::decisions(
+        &mut ctx,
+        api::coding::DecisionsRequest {
+            rater: Some("ben".into()),
+        },
+    )
+    .unwrap();
+    let by: BTreeMap<&str, &Vec<String>> = read
+        .iter()
+        .map(|d| (d.unit.as_str(), &d.suggested_by))
+        .collect();
+    assert_eq!(by[shown.as_str()], &vec!["m1".to_string()]);
+    assert!(by[alone.as_str()].is_empty());
+    // Someone else at the keyboard cannot ask in ben's name, and a machine is never "shown".
+    let mut ana = Ctx::new(ctx.study, Some("ana".into()), &env);
+    let e = ask(&mut ana, shown).unwrap_err();
+    assert!(e.message.contains("working as 'ana'"), "{e:?}");
+    let e = api::machine_suggestions(
+        &mut Ctx::new(ana.study, None, &env),
+        m::MachineSuggestionsRequest {
+            rater: "m1".into(),
+            unit: shown.clone(),
+            dimension: "kind".into(),
+        },
+    )
+    .unwrap_err();
+    assert!(e.message.contains("machine rater"), "{e:?}");
+    // codings.csv carries the mark, and importing it into another study keeps it.
+    let mut ctx = Ctx::new(ana.study, Some("ben".into()), &env);
+    let mut csv = Vec::new();
+    codebench::export::write_codings(ctx.study, None, &mut csv).unwrap();
+    let csv = String::from_utf8(csv).unwrap();
+    assert!(
+        csv.lines().next().unwrap().ends_with(",suggested_by"),
+        "{csv}"
+    );
+    assert!(
+        csv.lines()
+            .any(|l| l.starts_with(&format!("ben,{shown},kind,model,")) && l.ends_with(",m1")),
+        "{csv}"
+    );
+    let file = dir.path().join("codings.csv");
+    std::fs::write(&file, &csv).unwrap();
+    let mut other = codebench::sample::create(&dir.path().join("other.codebench")).unwrap();
+    other.import_codings(&file).unwrap();
+    let d = other.decision("ben", shown, "kind").unwrap().unwrap();
+    assert_eq!(d.suggested_by, ["m1"]);
+    assert!(other
+        .decision("ben", alone, "kind")
+        .unwrap()
+        .unwrap()
+        .suggested_by
+        .is_empty());
+    // In a round not revealed yet, nothing is suggested, to anyone.
+    round_of_all(&mut ctx, units.len());
+    let e = ask(&mut ctx, blind).unwrap_err();
+    assert_eq!(e.kind, api::ErrorKind::Blind, "{e:?}");
+    assert!(
+        e.message.contains("blind until round r1 is revealed"),
+        "{e:?}"
+    );
+}
+
+#[test]
+fn a_machine_run_made_in_a_copy_merges_back_as_a_machine_with_its_provenance() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut study = sample(dir.path());
+    let copy = dir.path().join("copy.codebench");
+    study
+        .copy_to(&codebench::copy::CopySpec {
+            out: copy.clone(),
+            for_rater: None,
+            round: None,
+            by: "lead".into(),
+        })
+        .unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let mock = rt
+        .block_on(MockChat::start(Vec::new(), ChatMockConfig::default()))
+        .unwrap();
+    let env = TestEnv::default();
+    let mut other = Study::open(&copy).unwrap();
+    let mut ctx = Ctx::new(&mut other, None, &env);
+    add_openai(&mut ctx, "m1", &mock.url());
+    let ran = run(&mut ctx, "m1", None);
+    drop(other);
+    let r = study.merge_from(&copy).unwrap();
+    assert!(r.merged);
+    assert_eq!(r.raters_added, ["m1"]);
+    assert_eq!(r.machine_runs_added, 1);
+    assert_eq!(r.machine_answers_added as u64, ran.units);
+    // It is a machine here too: configured, its run's provenance and answers on record, its
+    // decisions left out when asked to leave machines out.
+    let here = study.machine_rater("m1").unwrap();
+    assert_eq!(here.config.model.as_deref(), Some("mock-model"));
+    let runs = study.machine_runs(Some("m1")).unwrap();
+    assert_eq!(runs.len(), 1);
+    assert_eq!(runs[0].status, "done");
+    assert_eq!(runs[0].model_version.as_deref(), Some("fp_mock_0001"));
+    let (answers, withheld) = study.machine_answers(None, Some("m1"), None).unwrap();
+    assert_eq!((answers.len() as u64, withheld), (ran.units, 0));
+    // Merging again brings nothing new.
+    let again = study.merge_from(&copy).unwrap();
+    assert_eq!(
+        (again.machine_runs_added, again.machine_answers_added),
+        (0, 0)
+    );
+    assert!(!again.changed(), "{again:?}");
+    // A copy handed out for ana brings no machine run, as it brings no one else's decisions.
+    let anas = dir.path().join("ana.codebench");
+    study
+        .copy_to(&codebench::copy::CopySpec {
+            out: anas.clone(),
+            for_rater: Some("ana".into()),
+            round: None,
+            by: "lead".into(),
+        })
+        .unwrap();
+    let mut hers = Study::open(&anas).unwrap();
+    let mut ctx = Ctx::new(&mut hers, None, &env);
+    add_openai(&mut ctx, "m2", &mock.url());
+    run(&mut ctx, "m2", None);
+    drop(hers);
+    let r = study.merge_from(&anas).unwrap();
+    assert_eq!(r.handed_out_for.as_deref(), Some("ana"));
+    assert_eq!((r.machine_runs_added, r.machine_runs_left_out), (0, 1));
+    assert!(study.machine_runs(Some("m2")).unwrap().is_empty());
 }

@@ -207,8 +207,11 @@ pub struct ExportArgs {
     raw: bool,
     /// Write the study as a REFI-QDA project (.qdpx) to this file instead of the tables (for
     /// ATLAS.ti, MAXQDA, NVivo, QualCoder).
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["out", "raw"])]
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["out", "raw", "no_machine"])]
     qdpx: Option<PathBuf>,
+    /// Leave machine raters out of the tables (people only; history.csv stays whole).
+    #[arg(long)]
+    no_machine: bool,
 }
 
 /// Writes the `.qdpx` project and says what it holds.
@@ -253,6 +256,7 @@ pub fn export(sh: &Shell, a: ExportArgs) -> anyhow::Result<()> {
         an::ExportTables {
             dir: abs(&a.out)?,
             raw: a.raw,
+            include_machine: Some(!a.no_machine),
         },
     )?;
     for w in &e.files {

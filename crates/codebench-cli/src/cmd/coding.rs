@@ -116,8 +116,13 @@ pub fn decisions(sh: &Shell, a: DecisionsArgs) -> anyhow::Result<()> {
         return crate::out::json(&list);
     }
     for d in list {
+        let assisted = if d.suggested_by.is_empty() {
+            String::new()
+        } else {
+            format!(" (suggested by {})", d.suggested_by.join(", "))
+        };
         say!(
-            "{:<16} {:<50} {:<10} [{}]{}",
+            "{:<16} {:<50} {:<10} [{}]{}{assisted}",
             d.rater,
             d.unit,
             d.dimension,

@@ -82,6 +82,24 @@ pub enum MachineCmd {
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
+    /// One machine rater: its configuration and every run with its provenance.
+    Show {
+        /// The machine rater.
+        name: String,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Assist: the machine raters' answers on a unit, shown to you (--as) before you decide
+    /// it; recorded, so the decision you record next says it was assisted. Refused on a unit of
+    /// a round not revealed yet.
+    Suggest {
+        /// The unit.
+        unit: String,
+        #[arg(long)]
+        dimension: String,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
     /// Run a machine rater (resumes its unfinished run; no unit is asked twice).
     Run {
         /// The machine rater.
@@ -222,25 +240,65 @@ pub fn run(sh: &Shell, cmd: MachineCmd) -> anyhow::Result<()> {
                 return crate::out::json(&list);
             }
             for x in list {
-                let c = &x.config;
-                let what = match c.backend {
-                    Backend::Openai => format!(
-                        "openai {} model {} temperature {} seed {}",
-                        c.url.as_deref().unwrap_or(""),
-                        c.model.as_deref().unwrap_or(""),
-                        c.temperature.unwrap_or(0.0),
-                        c.seed.map_or("none".to_string(), |s| s.to_string())
-                    ),
-                    Backend::Local => {
-                        format!("local, trained on {}", c.train_on.as_deref().unwrap_or(""))
-                    }
-                };
+                say!("{}", rater_line(&x));
+            }
+        }
+        MachineCmd::Show { name, format } => {
+            let d = sh.call(api::machine_rater, m::MachineRaterRequest { name })?;
+            if format == Format::Json {
+                return crate::out::json(&d);
+            }
+            say!("{}", rater_line(&d.rater));
+            say!("added {}", d.rater.created_at);
+            for r in &d.runs {
+                say!("{}", run_line(r));
+            }
+        }
+        MachineCmd::Suggest {
+            unit,
+            dimension,
+            format,
+        } => {
+            let Some(rater) = sh.viewer.clone() else {
+                bail!("say who is shown the suggestions with --as RATER");
+            };
+            let s = sh.call(
+                api::machine_suggestions,
+                m::MachineSuggestionsRequest {
+                    rater,
+                    unit,
+                    dimension,
+                },
+            )?;
+            if format == Format::Json {
+                return crate::out::json(&s);
+            }
+            if s.suggestions.is_empty() {
                 say!(
-                    "{}: {what}; dimension {}; {} decisions, {} runs",
-                    x.name,
-                    c.dimension.as_deref().unwrap_or("(per run)"),
-                    x.decisions,
-                    x.runs
+                    "{} ({}): no machine rater has a label to suggest",
+                    s.unit,
+                    s.dimension
+                );
+            }
+            for x in &s.suggestions {
+                say!(
+                    "{}: {} ({}) {}",
+                    x.rater,
+                    x.codes.join(" "),
+                    x.confidence.map_or("-".to_string(), |c| format!("{c:.2}")),
+                    x.rationale
+                );
+            }
+            for f in &s.failed {
+                say!("{f}: failed on this unit, nothing to suggest");
+            }
+            if s.recorded {
+                say!(
+                    "shown to {}: the decision {} records next on {} ({}) is marked suggested_by",
+                    s.rater,
+                    s.rater,
+                    s.unit,
+                    s.dimension
                 );
             }
         }
@@ -323,24 +381,7 @@ pub fn run(sh: &Shell, cmd: MachineCmd) -> anyhow::Result<()> {
                 return crate::out::json(&runs);
             }
             for r in runs {
-                say!(
-                    "run {} {} {} {} {}: {}/{} answered, {} failed, {} tokens in, {} out, {} ({}), prompt {}, codebook {} {}",
-                    r.id,
-                    r.rater,
-                    r.backend,
-                    r.model.as_deref().unwrap_or(""),
-                    r.model_version.as_deref().unwrap_or("-"),
-                    r.answered,
-                    r.units,
-                    r.failed,
-                    r.tokens_in,
-                    r.tokens_out,
-                    r.status,
-                    r.started_at,
-                    &r.prompt_sha256[..12.min(r.prompt_sha256.len())],
-                    r.codebook_version,
-                    &r.codebook_sha256[..12.min(r.codebook_sha256.len())]
-                );
+                say!("{}", run_line(&r));
             }
         }
         MachineCmd::Answers { name, run, format } => {
@@ -498,4 +539,48 @@ pub fn run(sh: &Shell, cmd: MachineCmd) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// A machine rater and its configuration on one line.
+fn rater_line(x: &codebench::machine::MachineRater) -> String {
+    let c = &x.config;
+    let what = match c.backend {
+        Backend::Openai => format!(
+            "openai {} model {} temperature {} seed {}",
+            c.url.as_deref().unwrap_or(""),
+            c.model.as_deref().unwrap_or(""),
+            c.temperature.unwrap_or(0.0),
+            c.seed.map_or("none".to_string(), |s| s.to_string())
+        ),
+        Backend::Local => format!("local, trained on {}", c.train_on.as_deref().unwrap_or("")),
+    };
+    format!(
+        "{}: {what}; dimension {}; {} decisions, {} runs",
+        x.name,
+        c.dimension.as_deref().unwrap_or("(per run)"),
+        x.decisions,
+        x.runs
+    )
+}
+
+/// A run and its provenance on one line.
+fn run_line(r: &codebench::machine::MachineRun) -> String {
+    format!(
+        "run {} {} {} {} {}: {}/{} answered, {} failed, {} tokens in, {} out, {} ({}), prompt {}, codebook {} {}",
+        r.id,
+        r.rater,
+        r.backend,
+        r.model.as_deref().unwrap_or(""),
+        r.model_version.as_deref().unwrap_or("-"),
+        r.answered,
+        r.units,
+        r.failed,
+        r.tokens_in,
+        r.tokens_out,
+        r.status,
+        r.started_at,
+        &r.prompt_sha256[..12.min(r.prompt_sha256.len())],
+        r.codebook_version,
+        &r.codebook_sha256[..12.min(r.codebook_sha256.len())]
+    )
 }

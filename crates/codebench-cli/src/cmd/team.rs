@@ -186,6 +186,20 @@ fn print(r: &codebench::merge::MergeReport, args: &MergeArgs) -> Result<()> {
             r.auto_consensus
         );
     }
+    if r.machine_runs_added + r.machine_answers_added > 0 {
+        say!(
+            "{} machine runs and {} machine answers {verb}added (configurations and provenance with them)",
+            r.machine_runs_added,
+            r.machine_answers_added
+        );
+    }
+    if r.machine_runs_left_out > 0 {
+        say!(
+            "{} machine runs left out: the copy was handed out for {}",
+            r.machine_runs_left_out,
+            r.handed_out_for.as_deref().unwrap_or("a rater")
+        );
+    }
     say!(
         "{} snapshots, {} units, {} decisions ({} already here, {} replaced), {} evidence, {} consensus, {} image references, {} metrics, {} history rows {verb}added",
         r.snapshots_added,

@@ -155,6 +155,8 @@ pub struct ExportTables {
     /// Write text cells as they are, without neutralising spreadsheet formulas.
     #[serde(default)]
     pub raw: bool,
+    /// Count machine raters (default: yes); `false` writes the tables of people only.
+    pub include_machine: Option<bool>,
 }
 
 /// What an export wrote.
@@ -184,6 +186,7 @@ pub fn export_tables(ctx: &mut Ctx<'_>, req: ExportTables) -> ApiResult<Exported
     let opts = crate::export::ExportOptions {
         viewer: ctx.viewer.clone(),
         raw: req.raw,
+        exclude_machine: !req.include_machine.unwrap_or(true),
     };
     let (files, withheld) = crate::export::export_all(ctx.study, &dir, &opts)?;
     Ok(Exported { files, withheld })

@@ -13,7 +13,7 @@ use super::input::{self, MAX_LABEL, MAX_LIST, MAX_NAME, MAX_UNIT, MAX_URL};
 use super::{ApiError, ApiResult, Check, Ctx, Done, Env, Task};
 use crate::machine::{
     MachineAnswer, MachineConfig, MachineProgress, MachineRater, MachineRun, MachineRunSummary,
-    RouteOptions, Routing, RunOptions, DEFAULT_KEY_ENV,
+    RouteOptions, Routing, RunOptions, Suggestions, DEFAULT_KEY_ENV,
 };
 
 /// Longest prompt template accepted, in bytes.
@@ -70,6 +70,33 @@ pub fn machine_raters(
     _req: MachineRatersRequest,
 ) -> ApiResult<Vec<MachineRater>> {
     Ok(ctx.study.machine_raters()?)
+}
+
+/// `machine_rater`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, TS)]
+#[ts(optional_fields)]
+pub struct MachineRaterRequest {
+    /// The machine rater.
+    pub name: String,
+}
+
+/// One machine rater: its configuration and counts, with every run and its provenance.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct MachineRaterDetail {
+    /// The rater and its configuration.
+    pub rater: MachineRater,
+    /// Its runs, oldest first.
+    pub runs: Vec<MachineRun>,
+}
+
+/// One machine rater with its configuration and runs (`codebench machine show`).
+pub fn machine_rater(ctx: &mut Ctx<'_>, req: MachineRaterRequest) -> ApiResult<MachineRaterDetail> {
+    input::line("name", &req.name, MAX_NAME)?;
+    let name = req.name.trim();
+    Ok(MachineRaterDetail {
+        rater: ctx.study.machine_rater(name)?,
+        runs: ctx.study.machine_runs(Some(name))?,
+    })
 }
 
 /// `run_machine`.
@@ -209,6 +236,34 @@ pub fn machine_routing(ctx: &mut Ctx<'_>, req: MachineRoutingRequest) -> ApiResu
         raters: req.raters.iter().map(|r| r.trim().to_string()).collect(),
         below: req.below,
     })?)
+}
+
+/// `machine_suggestions`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, TS)]
+#[ts(optional_fields)]
+pub struct MachineSuggestionsRequest {
+    /// The person shown the suggestions (the rater at the keyboard).
+    pub rater: String,
+    /// The unit.
+    pub unit: String,
+    /// The dimension.
+    pub dimension: String,
+}
+
+/// Assist: the machine raters' latest answers on a unit, shown to a person before they decide.
+/// Recorded, so the decision they make next carries `suggested_by`; refused as blind on a unit
+/// of a round not revealed yet.
+pub fn machine_suggestions(
+    ctx: &mut Ctx<'_>,
+    req: MachineSuggestionsRequest,
+) -> ApiResult<Suggestions> {
+    input::line("rater", &req.rater, MAX_NAME)?;
+    input::line("unit", &req.unit, MAX_UNIT)?;
+    input::line("dimension", &req.dimension, MAX_LABEL)?;
+    ctx.acting_as(&req.rater)?;
+    Ok(ctx
+        .study
+        .machine_suggestions(req.rater.trim(), req.unit.trim(), req.dimension.trim())?)
 }
 
 /// `evaluate_local`.

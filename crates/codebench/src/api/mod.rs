@@ -297,12 +297,16 @@ macro_rules! for_each_operation {
                 add_machine_rater($crate::api::machine::AddMachineRater) => $crate::machine::MachineRater, cli "machine add";
                 /// Every machine rater with its configuration.
                 machine_raters($crate::api::machine::MachineRatersRequest) => Vec<$crate::machine::MachineRater>, cli "machine list";
+                /// One machine rater with its configuration and every run's provenance.
+                machine_rater($crate::api::machine::MachineRaterRequest) => $crate::api::machine::MachineRaterDetail, cli "machine show";
                 /// The runs of machine raters with their provenance (model, version, parameters, prompt and codebook hashes, tokens).
                 machine_runs($crate::api::machine::MachineRunsRequest) => Vec<$crate::machine::MachineRun>, cli "machine runs";
                 /// A machine rater's answers: raw answer, rationale, confidence, codes or why they failed (blind-safe).
                 machine_answers($crate::api::machine::MachineAnswersRequest) => $crate::api::machine::MachineAnswers, cli "machine answers";
                 /// The units to send to people first: machine raters disagree, are unsure or failed (blind-safe).
                 machine_routing($crate::api::machine::MachineRoutingRequest) => $crate::machine::Routing, cli "machine route";
+                /// Assist: machine raters' answers on a unit shown to a person before deciding, recorded on their decision (refused in unrevealed rounds).
+                machine_suggestions($crate::api::machine::MachineSuggestionsRequest) => $crate::machine::Suggestions, cli "machine suggest";
                 /// The cross-validated agreement of a local machine rater with the labels it learns from.
                 evaluate_local($crate::api::machine::EvaluateLocal) => $crate::machine::Evaluation, cli "machine evaluate";
             }
@@ -402,7 +406,7 @@ pub use corpus::{
 pub use jobs::{cancel_job, enqueue_metrics, jobs, retry_job, run_jobs, run_metrics_shard};
 pub use machine::{
     add_machine_rater, evaluate_local, forget_machine_key, keep_machine_key, machine_answers,
-    machine_raters, machine_routing, machine_runs, run_machine,
+    machine_rater, machine_raters, machine_routing, machine_runs, machine_suggestions, run_machine,
 };
 pub use qdpx::{export_qdpx, import_qdpx};
 pub use raters::{add_rater, list_raters, merge_raters, remove_rater, rename_rater};

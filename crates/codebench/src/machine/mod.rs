@@ -14,6 +14,7 @@ mod export;
 mod local;
 mod route;
 mod run;
+mod suggest;
 mod text;
 
 use rusqlite::{params, Connection, OptionalExtension};
@@ -25,6 +26,7 @@ pub use codebench_machine::local::{CodeScore, Evaluation};
 pub use export::{MACHINE_ANSWERS_COLUMNS, MACHINE_RUNS_COLUMNS};
 pub use route::{RouteAnswer, RouteOptions, RouteReason, RoutedUnit, Routing, DEFAULT_BELOW};
 pub use run::{MachineProgress, MachineRunSummary, RunOptions};
+pub use suggest::{Suggestion, Suggestions};
 
 use crate::rater::{add_rater_tx, check_rater_name, rater_id};
 use crate::{Error, Result, Study};
@@ -54,42 +56,56 @@ impl Backend {
     }
 }
 
-/// A machine rater's configuration, as recorded (never a key).
+/// A machine rater's configuration, as recorded (never a key). Fields not set are left out of
+/// its JSON (the stored configuration, the API's answers), as the UI's optional fields say.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
 #[ts(optional_fields)]
 pub struct MachineConfig {
     /// `openai` or `local`.
     pub backend: Backend,
     /// The dimension it codes unless a run names another.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub dimension: Option<String>,
     /// openai: the base URL, usually ending in `/v1`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
     /// openai: the model to ask.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub model: Option<String>,
     /// openai: sampling temperature (default 0).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub temperature: Option<f64>,
     /// openai: the seed sent (servers that honour it answer reproducibly).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub seed: Option<i64>,
     /// openai: most characters of a unit's file text in one prompt (default 24,000).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_chars: Option<usize>,
     /// openai: requests at most per unit, retries included (default 4).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_attempts: Option<u32>,
     /// openai: limit on one request in seconds (default 120).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub timeout_seconds: Option<f64>,
     /// openai: the prompt template (default: the built-in one, see `codebench machine list`).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub prompt_template: Option<String>,
     /// openai: the environment variable holding the API key when the OS keyring has none
     /// (default `CODEBENCH_MACHINE_KEY`).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub key_env: Option<String>,
     /// openai: this study may send unit text to this endpoint although it is not on this
     /// machine (the opt-in names the endpoint: it is the recorded `url`).
     #[serde(default)]
     pub allow_remote: bool,
     /// local: whose labels it learns from: `consensus` or a rater's name.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub train_on: Option<String>,
     /// local: folds of the cross-validation (default 5).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub folds: Option<usize>,
     /// local: seed of the cross-validation's shuffle (default 1).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cv_seed: Option<u64>,
 }
 

@@ -986,7 +986,12 @@ flagged: boolean,
 /**
  * When it was last changed (ISO 8601, UTC).
  */
-coded_at: string, };
+coded_at: string, 
+/**
+ * The machine raters whose suggestions the rater had been shown (assist) when recording
+ * or changing this decision, sorted; empty when they decided unassisted.
+ */
+suggested_by: Array<string>, };
 
 /**
  * What a rater decides on a unit, as asked for.
@@ -1521,7 +1526,11 @@ dir: string,
 /**
  * Write text cells as they are, without neutralising spreadsheet formulas.
  */
-raw: boolean, };
+raw: boolean, 
+/**
+ * Count machine raters (default: yes); `false` writes the tables of people only.
+ */
+include_machine?: boolean, };
 
 /**
  * What an export wrote.
@@ -2403,7 +2412,8 @@ run?: number,
 rater?: string, };
 
 /**
- * A machine rater's configuration, as recorded (never a key).
+ * A machine rater's configuration, as recorded (never a key). Fields not set are left out of
+ * its JSON (the stored configuration, the API's answers), as the UI's optional fields say.
  */
 export type MachineConfig = { 
 /**
@@ -2544,6 +2554,28 @@ decisions: number,
  * Its runs.
  */
 runs: number, };
+
+/**
+ * One machine rater: its configuration and counts, with every run and its provenance.
+ */
+export type MachineRaterDetail = { 
+/**
+ * The rater and its configuration.
+ */
+rater: MachineRater, 
+/**
+ * Its runs, oldest first.
+ */
+runs: Array<MachineRun>, };
+
+/**
+ * `machine_rater`.
+ */
+export type MachineRaterRequest = { 
+/**
+ * The machine rater.
+ */
+name: string, };
 
 /**
  * `machine_raters`: no parameters.
@@ -2707,6 +2739,23 @@ export type MachineRunsRequest = {
 rater?: string, };
 
 /**
+ * `machine_suggestions`.
+ */
+export type MachineSuggestionsRequest = { 
+/**
+ * The person shown the suggestions (the rater at the keyboard).
+ */
+rater: string, 
+/**
+ * The unit.
+ */
+unit: string, 
+/**
+ * The dimension.
+ */
+dimension: string, };
+
+/**
  * `merge_codes`.
  */
 export type MergeCodes = { 
@@ -2824,6 +2873,19 @@ image_refs_added: number,
  * Image, layer and Dockerfile metrics brought in, and jobs the other copy finished.
  */
 metrics_added: number, 
+/**
+ * Machine rater runs this study did not have (with their provenance).
+ */
+machine_runs_added: number, 
+/**
+ * Machine rater answers added (of new runs, or answers a shared run gained there).
+ */
+machine_answers_added: number, 
+/**
+ * Machine runs the other copy holds and this study lacks, left out because the copy was
+ * handed out for a rater (as other raters' decisions there are).
+ */
+machine_runs_left_out: number, 
 /**
  * Automatic consensus rows made or changed after the merge, because all raters of a unit
  * now agree.
@@ -4548,6 +4610,60 @@ unlabelled: Array<Unlabelled>,
  * their counts, the sample's seed), when the study recorded a selection.
  */
 selection: string | null, };
+
+/**
+ * One machine rater's suggestion on a unit: its latest answer with codes.
+ */
+export type Suggestion = { 
+/**
+ * The machine rater.
+ */
+rater: string, 
+/**
+ * The run the answer came from.
+ */
+run: number, 
+/**
+ * The codes it gave.
+ */
+codes: Array<string>, 
+/**
+ * Its rationale.
+ */
+rationale: string, 
+/**
+ * Its confidence, 0 to 1, when it gave one.
+ */
+confidence: number | null, };
+
+/**
+ * What the machine raters suggest on one unit in one dimension, as shown to a person.
+ */
+export type Suggestions = { 
+/**
+ * The unit.
+ */
+unit: string, 
+/**
+ * The dimension.
+ */
+dimension: string, 
+/**
+ * The person shown them.
+ */
+rater: string, 
+/**
+ * The suggestions, by machine rater name.
+ */
+suggestions: Array<Suggestion>, 
+/**
+ * Machine raters whose latest answer on the unit failed (nothing to suggest).
+ */
+failed: Array<string>, 
+/**
+ * Whether the showing was recorded: a decision recorded now is marked assisted.
+ */
+recorded: boolean, };
 
 /**
  * One table of the report.
