@@ -71,6 +71,6 @@ test("the report screen shows the tables and figures and exports them", async ()
     assert.ok(files.includes(f), `${f} in ${files.join(", ")}`);
   }
   assert.ok(existsSync(join(out, "purposes.svg")));
-  assert.match(readFileSync(join(out, "codings.csv"), "utf8"), /^rater,unit,dimension,code,memo,evidence,flagged,coded_at\r\n/);
+  assert.match(readFileSync(join(out, "codings.csv"), "utf8"), /^rater,unit,dimension,code,memo,evidence,flagged,coded_at,suggested_by\r\n/);
   assert.ok(readFileSync(join(out, "kinds.png")).subarray(0, 4).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47])));
 });

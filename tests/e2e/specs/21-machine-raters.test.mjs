@@ -3,11 +3,11 @@
 // provenance and each unit's answer are listed; in Agreement the model is one more rater, and
 // "include machine raters" off compares the people only (the CLI's --no-machine numbers).
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { test } from "node:test";
-import { choose, cli, freshStudy, setValue, shot, until, withApp } from "../lib.mjs";
+import { choose, cli, freshStudy, setValue, shot, until, WORK, withApp } from "../lib.mjs";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
 
@@ -99,5 +99,20 @@ test("a local machine rater is cross-validated, run, listed with its answers, an
     assert.ok(cliPeople.includes("ana"), "the CLI's people-only table");
     assert.ok(!/\bnb\b/.test(cliPeople), "the CLI leaves nb out too");
     await shot(browser, "21-agreement-people-only");
+
+    // Report: the tables of people only, as `codebench export --no-machine` writes them.
+    const out = join(mkdtempSync(join(WORK, "people-")), "tables");
+    await browser.$("#tab-report").click();
+    await until(browser, async () => (await browser.$("#export-people-only").isExisting()), "the report screen");
+    await browser.$("#export-people-only").click();
+    await setValue(browser, "#export-folder", out);
+    await browser.$("#export-tables").click();
+    await until(browser, async () => /tables \(\d+ rows\) written to/.test(await browser.$("#report-notice").getText().catch(() => "")), "the export");
+    const codings = readFileSync(join(out, "codings.csv"), "utf8").trim().split("\r\n");
+    assert.ok(codings.length > 1 && codings.slice(1).every((l) => !l.startsWith("nb,")), "no nb row");
+    assert.equal(readFileSync(join(out, "machine_answers.csv"), "utf8").trim().split("\r\n").length, 1, "no machine answer");
+    const viaCli = join(mkdtempSync(join(WORK, "people-cli-")), "tables");
+    cli(["--study", study, "export", "--out", viaCli, "--no-machine"]);
+    assert.equal(readFileSync(join(viaCli, "codings.csv"), "utf8"), readFileSync(join(out, "codings.csv"), "utf8"));
   });
 });

@@ -76,8 +76,8 @@ describe("project list", () => {
   ]);
   const kinds = codesByProject(
     [
-      { rater: "ana", unit: "a/one", dimension: "kind", codes: ["model"], memo: "", flagged: false, coded_at: "" },
-      { rater: "ana", unit: "a/one:Dockerfile", dimension: "purpose", codes: ["hosting"], memo: "", flagged: false, coded_at: "" },
+      { rater: "ana", unit: "a/one", dimension: "kind", codes: ["model"], memo: "", flagged: false, coded_at: "", suggested_by: [] },
+      { rater: "ana", unit: "a/one:Dockerfile", dimension: "purpose", codes: ["hosting"], memo: "", flagged: false, coded_at: "", suggested_by: [] },
     ],
     "kind",
   );

@@ -23,6 +23,7 @@ const dec = (unit: string, dimension: string, codes: string[]): Decision => ({
   memo: "",
   flagged: false,
   coded_at: "",
+  suggested_by: [],
 });
 
 describe("targets", () => {

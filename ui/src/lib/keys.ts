@@ -16,6 +16,7 @@ export type Action =
   | { type: "search" }
   | { type: "help" }
   | { type: "evidence" }
+  | { type: "suggest" }
   | { type: "scroll"; pages: 1 | -1 }
   | { type: "escape" };
 
@@ -45,6 +46,7 @@ export const SHORTCUTS: [string, string][] = [
   ["Ctrl+D", "flag for discussion"],
   ["Ctrl+F", "search the queue"],
   ["Ctrl+E", "attach the selected text to a code"],
+  ["Ctrl+G", "show the machine raters' suggestions (your decision records it; never in a round not revealed yet)"],
   ["PageDown / Space, PageUp / Shift+Space", "scroll the README or the Dockerfile"],
   ["Esc", "leave a text field"],
   ["?", "show or hide this help"],
@@ -65,6 +67,7 @@ export function actionFor(e: KeyPress, codeKeys: ReadonlySet<string>): Action | 
     if (k === "d") return { type: "flag" };
     if (k === "f") return { type: "search" };
     if (k === "e") return { type: "evidence" };
+    if (k === "g") return { type: "suggest" };
     if (k === "z" && !e.shiftKey && !e.inText) return { type: "undo" };
     if (((k === "z" && e.shiftKey) || (k === "y" && !e.shiftKey)) && !e.inText) return { type: "redo" };
     return null;

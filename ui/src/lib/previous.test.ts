@@ -12,6 +12,7 @@ const dec = (unit: string, dimension: string, codes: string[]): Decision => ({
   memo: "",
   flagged: false,
   coded_at: "t",
+  suggested_by: [],
 });
 
 const units: UnitInfo[] = [proj("o/a"), df("o/a", "Dockerfile"), df("o/a", "gpu/Dockerfile"), df("o/a", "cpu/Dockerfile"), proj("o/b"), df("o/b", "Dockerfile")];

@@ -33,6 +33,9 @@ const merge = (over: Partial<MergeReport>): MergeReport => ({
   rounds_revealed: [],
   image_refs_added: 0,
   metrics_added: 0,
+  machine_runs_added: 0,
+  machine_answers_added: 0,
+  machine_runs_left_out: 0,
   auto_consensus: 0,
   conflicts: [],
   flagged: [],
@@ -78,6 +81,8 @@ describe("reconcile rules", () => {
     expect(mergeSummary(merge({ raters_added: ["ben"], decisions_added: 4, decisions_same: 1 }))).toBe(
       "raters added: ben, 4 decisions added, 1 already here",
     );
+    expect(mergeSummary(merge({ machine_runs_added: 1, machine_answers_added: 12 }))).toBe("0 decisions added, 1 machine runs added, 12 machine answers added");
+    expect(mergeSummary(merge({ handed_out_for: "ana", machine_runs_left_out: 2 }))).toBe("0 decisions added, 2 machine runs left out (the copy was handed out for ana)");
     expect(mergeSummary(merge({ decisions_added: 2, rounds_added: ["pilot"], rounds_revealed: ["r50"], auto_consensus: 3 }))).toBe(
       "2 decisions added, rounds added: pilot, rounds revealed: r50, 3 automatic consensus (all raters agree)",
     );

@@ -55,6 +55,9 @@ export function mergeSummary(r: MergeReport): string {
   if (r.rounds_revealed.length > 0) parts.push(`rounds revealed: ${r.rounds_revealed.join(", ")}`);
   if (r.image_refs_added > 0) parts.push(`${r.image_refs_added} image references added`);
   if (r.metrics_added > 0) parts.push(`${r.metrics_added} metrics added`);
+  if (r.machine_runs_added > 0) parts.push(`${r.machine_runs_added} machine runs added`);
+  if (r.machine_answers_added > 0) parts.push(`${r.machine_answers_added} machine answers added`);
+  if (r.machine_runs_left_out > 0) parts.push(`${r.machine_runs_left_out} machine runs left out (the copy was handed out for ${r.handed_out_for ?? "a rater"})`);
   if (r.auto_consensus > 0) parts.push(`${r.auto_consensus} automatic consensus (all raters agree)`);
   if (r.flagged.length > 0) parts.push(`${r.flagged.length} decisions of other raters left out (the copy was handed out for ${r.handed_out_for ?? "another rater"})`);
   const settled = r.conflicts.filter((c) => c.taken !== null).length;

@@ -10,6 +10,7 @@ const d = (codes: string[], memo = "", flagged = false): Decision => ({
   memo,
   flagged,
   coded_at: "t",
+  suggested_by: [],
 });
 const change = (before: Decision | null, after: Decision, merge?: string, unit = "o/n"): Change => ({
   rater: "ana",
