@@ -191,3 +191,17 @@ export function startGithubMock(args) {
     mock.on("exit", (code) => reject(new Error(`github-mock exited with ${code}: ${out}`)));
   });
 }
+
+/** From "Who is coding?", works as `name` and opens the Machine screen of a study with no machine rater yet. */
+export async function openMachineScreen(browser, name = "ana") {
+  await pickRater(browser, name);
+  await browser.$("#tab-machine").click();
+  await until(browser, async () => (await browser.$("#machine-none").isExisting()), "the machine screen");
+}
+
+/** From "Who is coding?", works as `name` (the coding screen opens). */
+export async function pickRater(browser, name) {
+  await until(browser, async () => (await browser.$(`button.rater[data-rater='${name}']`).isExisting()), "the rater screen");
+  await browser.$(`button.rater[data-rater='${name}']`).click();
+  await until(browser, async () => (await browser.$("#tab-machine").isExisting()), "the coding screen");
+}

@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { test } from "node:test";
-import { choose, cli, freshStudy, setValue, shot, until, WORK, withApp } from "../lib.mjs";
+import { choose, cli, freshStudy, openMachineScreen, setValue, shot, until, withApp, WORK } from "../lib.mjs";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
 
@@ -33,11 +33,7 @@ test("a local machine rater is cross-validated, run, listed with its answers, an
   const study = freshStudy("machine");
   const labelled = prepare(study);
   await withApp(["--study", study], async (browser) => {
-    await until(browser, async () => (await browser.$("button.rater[data-rater='ana']").isExisting()), "the rater screen");
-    await browser.$("button.rater[data-rater='ana']").click();
-    await until(browser, async () => (await browser.$("#tab-machine").isExisting()), "the coding screen");
-    await browser.$("#tab-machine").click();
-    await until(browser, async () => (await browser.$("#machine-none").isExisting()), "the machine screen");
+    await openMachineScreen(browser);
 
     // A number that is not one is refused at the field, before the core.
     await setValue(browser, "#machine-name", "nb");

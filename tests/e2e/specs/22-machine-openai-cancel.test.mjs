@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { startChatMock } from "../chat-mock.mjs";
-import { choose, cli, freshStudy, setValue, shot, until, withApp } from "../lib.mjs";
+import { choose, cli, freshStudy, openMachineScreen, setValue, shot, until, withApp } from "../lib.mjs";
 
 const BROKEN = "greenrow/cropwatch";
 
@@ -18,11 +18,7 @@ test("an openai machine rater: progress, Cancel, resume, failures and provenance
   const mock = await startChatMock({ delayMs: 400, broken: [BROKEN] });
   try {
     await withApp(["--study", study], async (browser) => {
-      await until(browser, async () => (await browser.$("button.rater[data-rater='ana']").isExisting()), "the rater screen");
-      await browser.$("button.rater[data-rater='ana']").click();
-      await until(browser, async () => (await browser.$("#tab-machine").isExisting()), "the coding screen");
-      await browser.$("#tab-machine").click();
-      await until(browser, async () => (await browser.$("#machine-none").isExisting()), "the machine screen");
+      await openMachineScreen(browser);
 
       await setValue(browser, "#machine-name", "llm");
       await choose(browser, "#machine-backend", "openai");

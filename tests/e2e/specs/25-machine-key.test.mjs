@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";
 import { startChatMock } from "../chat-mock.mjs";
-import { choose, cli, freshStudy, setValue, shot, until, withApp } from "../lib.mjs";
+import { choose, cli, freshStudy, openMachineScreen, setValue, shot, until, withApp } from "../lib.mjs";
 
 const KEY = "sk-e2e-kept-in-the-keyring";
 
@@ -31,11 +31,7 @@ test("an endpoint's API key is kept in the keyring, sent, never stored, and forg
   const mock = await startChatMock({ delayMs: 10, key: KEY });
   try {
     await withApp(["--study", study], async (browser) => {
-      await until(browser, async () => (await browser.$("button.rater[data-rater='ana']").isExisting()), "the rater screen");
-      await browser.$("button.rater[data-rater='ana']").click();
-      await until(browser, async () => (await browser.$("#tab-machine").isExisting()), "the coding screen");
-      await browser.$("#tab-machine").click();
-      await until(browser, async () => (await browser.$("#machine-none").isExisting()), "the machine screen");
+      await openMachineScreen(browser);
       await choose(browser, "#machine-backend", "openai");
       await until(browser, async () => (await browser.$("#machine-key").isExisting()), "the key field");
 

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { startChatMock } from "../chat-mock.mjs";
-import { choose, chord, cli, currentUnit, freshStudy, KEY, setValue, shot, until, withApp } from "../lib.mjs";
+import { choose, chord, cli, currentUnit, freshStudy, KEY, pickRater, setValue, shot, until, withApp } from "../lib.mjs";
 
 const bodyText = (browser) => browser.execute(() => document.body.innerText);
 const rationale = (unit) => `the README of ${unit} says so`;
@@ -23,9 +23,7 @@ test("blind round: no machine code before deciding; outside it, assist is asked 
   const mock = await startChatMock({ delayMs: 10 });
   try {
     await withApp(["--study", study], async (browser) => {
-      await until(browser, async () => (await browser.$("button.rater[data-rater='ana']").isExisting()), "the rater screen");
-      await browser.$("button.rater[data-rater='ana']").click();
-      await until(browser, async () => (await browser.$("#tab-machine").isExisting()), "the coding screen");
+      await pickRater(browser, "ana");
       // No machine rater yet: the coding screen offers no suggestions at all.
       assert.equal(await browser.$("#suggestions").isExisting(), false);
       await browser.$("#tab-machine").click();
