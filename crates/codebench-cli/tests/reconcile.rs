@@ -400,6 +400,23 @@ fn rounds_fifty_seventy_five_hundred_with_blind_coding() {
 
     let round = ok(&s, &["agreement", "--round", "r50", "--format", "csv"]);
     assert!(round.contains("kind"), "{round}");
+    // --out writes the same table to a file (the app's Export CSV on the agreement screen).
+    let file = s.with_file_name("r50-agreement.csv");
+    let wrote = ok(
+        &s,
+        &[
+            "agreement",
+            "--round",
+            "r50",
+            "--out",
+            file.to_str().unwrap(),
+        ],
+    );
+    assert!(
+        wrote.starts_with("wrote ") && wrote.contains("rows)"),
+        "{wrote}"
+    );
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), round);
     let e = fails(&s, &["agreement", "--round", "nope"]);
     assert!(e.contains("unknown round 'nope'"), "{e}");
 

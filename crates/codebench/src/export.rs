@@ -251,7 +251,14 @@ pub fn agreement_csv(study: &Study, raw: bool, exclude_machine: bool) -> Result<
         exclude_machine,
         ..Default::default()
     })?;
-    let text = crate::agreement::to_csv(&report);
+    report_csv(&report, raw)
+}
+
+/// An agreement report as `agreement.csv` holds it (`codebench_agreement::to_csv`), formulas
+/// neutralised unless `raw`: what `codebench agreement --format csv` prints and
+/// [`write_agreement`] writes.
+pub fn report_csv(report: &crate::agreement::Report, raw: bool) -> Result<String> {
+    let text = crate::agreement::to_csv(report);
     if raw {
         return Ok(text);
     }
@@ -856,6 +863,18 @@ fn hides_history(view: &View, action: &str, subject: &str) -> bool {
         },
         _ => false,
     }
+}
+
+/// Writes an agreement report to `path` as `agreement.csv` holds it (see [`report_csv`]),
+/// atomically (a temporary name, flushed, renamed).
+pub fn write_agreement(
+    report: &crate::agreement::Report,
+    path: &Path,
+    raw: bool,
+) -> Result<Written> {
+    let text = report_csv(report, raw)?;
+    let rows = csv::Reader::from_reader(text.as_bytes()).records().count();
+    write_atomic(path, text.as_bytes(), rows)
 }
 
 fn write_atomic(path: &Path, bytes: &[u8], rows: usize) -> Result<Written> {

@@ -1,7 +1,7 @@
-// Issue 14 (agreement): "Export CSV" on the agreement screen writes the export tables into a
-// folder (typed, or chosen with Browse…) and says which file holds the agreement: agreement.csv,
-// the same table as `codebench agreement --format csv`. Narrowed to one dimension, the screen
-// says the file still holds the whole study.
+// Issue 14 (agreement): "Export CSV" on the agreement screen writes agreement.csv into a folder
+// (typed, or chosen with Browse…): exactly the table shown, the same as `codebench agreement
+// --format csv` (and `--out FILE`) with the same selection. Narrowed to one dimension, the file
+// holds that dimension only.
 import assert from "node:assert/strict";
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -27,20 +27,26 @@ test("the agreement screen exports agreement.csv", async () => {
     const said = await browser.$("#agreement-exported").getText();
     const file = join(out, "agreement.csv");
     assert.ok(said.startsWith(`Agreement in ${file} (`), said);
-    assert.doesNotMatch(said, /not only the selection/);
+    assert.match(said, /every dimension and rater of the study\.$/);
     assert.ok(existsSync(file));
     const csv = readFileSync(file, "utf8");
     assert.equal(csv, cli(["--study", study, "agreement", "--format", "csv"]), "the CLI's agreement table");
+    const viaCli = join(out, "cli.csv");
+    assert.match(cli(["--study", study, "agreement", "--out", viaCli]), /^wrote .*cli\.csv \(\d+ rows\)/);
+    assert.equal(readFileSync(viaCli, "utf8"), csv, "codebench agreement --out writes the same file");
     const rows = csv.trim().split("\n").length - 1;
     assert.ok(said.includes(`(${rows} rows)`), `the screen counts ${rows} rows: ${said}`);
     await shot(browser, "20-agreement-exported");
 
-    // Only the purpose dimension on screen: the file still holds every dimension, and says so.
+    // Only the purpose dimension on screen: the file holds that dimension, as the CLI gives it.
     await browser.$("input[data-dimension='kind']").click();
     await browser.$("#compute-agreement").click();
     await until(browser, async () => !(await browser.$(".agreement-dimension[data-dimension='kind']").isExisting()), "kind left out");
     await browser.$("#agreement-export").click();
-    await until(browser, async () => /not only the selection shown here/.test(await browser.$("#agreement-exported").getText()), "the scope note");
+    await until(browser, async () => /shown here\.$/.test(await browser.$("#agreement-exported").getText()), "the scope note");
+    const narrowed = readFileSync(file, "utf8");
+    assert.equal(narrowed, cli(["--study", study, "agreement", "--dimension", "purpose", "--format", "csv"]), "the CLI's purpose table");
+    assert.notEqual(narrowed, csv);
     await shot(browser, "20-agreement-exported-narrowed");
 
     // A folder that cannot be made is refused, in the screen.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { agreementExport, byDimension, confusionTable, num, statisticName, valueText, warningGroups } from "./agreement";
+import { agreementExport, agreementFile, byDimension, confusionTable, num, statisticName, valueText, warningGroups } from "./agreement";
 import type { StatResult } from "./generated/types";
 
 const stat = (over: Partial<StatResult>): StatResult => ({
@@ -101,21 +101,12 @@ describe("warning groups", () => {
 });
 
 describe("agreementExport", () => {
-  const files = [
-    { path: "/out/decisions.csv", rows: 12 },
-    { path: "/out/agreement.csv", rows: 7 },
-  ];
-  it("names the file that holds the agreement and its rows", () => {
-    const e = agreementExport(files, "/out", false);
-    expect(e.file).toBe("/out/agreement.csv");
-    expect(e.text).toBe("Agreement in /out/agreement.csv (7 rows); 2 tables written to /out.");
+  it("puts agreement.csv in the folder", () => {
+    expect(agreementFile(" /out/ ")).toBe("/out/agreement.csv");
+    expect(agreementFile("/out")).toBe("/out/agreement.csv");
   });
-  it("says the file holds the whole study when the screen is narrowed", () => {
-    expect(agreementExport(files, "/out", true).text).toMatch(/every dimension and rater of the study/);
-  });
-  it("says so when no agreement.csv was written", () => {
-    const e = agreementExport([{ path: "/out/decisions.csv", rows: 1 }], "/out", false);
-    expect(e.file).toBeNull();
-    expect(e.text).toMatch(/none of them is agreement\.csv/);
+  it("names the file, its rows and what it holds", () => {
+    expect(agreementExport({ path: "/out/agreement.csv", rows: 7 }, false)).toBe("Agreement in /out/agreement.csv (7 rows): every dimension and rater of the study.");
+    expect(agreementExport({ path: "/out/agreement.csv", rows: 1 }, true)).toBe("Agreement in /out/agreement.csv (1 row): the dimensions, raters and round shown here.");
   });
 });

@@ -112,27 +112,14 @@ export function warningGroups(ws: readonly Warning[]): WarningGroup[] {
   return out;
 }
 
-/** What an export from the agreement screen says: where the agreement table is, how many rows. */
-export interface AgreementExport {
-  /** The full path of agreement.csv, or `null` when the export did not write one. */
-  file: string | null;
-  /** The sentence for the screen. */
-  text: string;
+/** The agreement.csv in a folder given by the user (a trailing separator is dropped). */
+export function agreementFile(dir: string): string {
+  return `${dir.trim().replace(/[\\/]+$/, "")}/agreement.csv`;
 }
 
-/**
- * Describes an `export_tables` run started from the agreement screen: the file that holds the
- * agreement (agreement.csv) and its rows, and, when the screen is narrowed (some dimensions,
- * raters or a round), that the file holds the whole study's agreement with default options,
- * which is what the core exports.
- */
-export function agreementExport(files: readonly { path: string; rows: number }[], dir: string, narrowed: boolean): AgreementExport {
-  const hit = files.find((f) => /(^|[\\/])agreement\.csv$/.test(f.path)) ?? null;
-  const tables = `${files.length} table${files.length === 1 ? "" : "s"} written to ${dir}`;
-  if (hit === null) return { file: null, text: `${tables}; none of them is agreement.csv` };
-  const rows = `${hit.rows} row${hit.rows === 1 ? "" : "s"}`;
-  const scope = narrowed
-    ? " It holds every dimension and rater of the study, with default options, not only the selection shown here."
-    : "";
-  return { file: hit.path, text: `Agreement in ${hit.path} (${rows}); ${tables}.${scope}` };
+/** What an export from the agreement screen says: where the table is, how many rows, and that
+ * it holds what the screen shows (`export_agreement` writes exactly the request shown). */
+export function agreementExport(w: { path: string; rows: number }, narrowed: boolean): string {
+  const rows = `${w.rows} row${w.rows === 1 ? "" : "s"}`;
+  return `Agreement in ${w.path} (${rows})${narrowed ? ": the dimensions, raters and round shown here" : ": every dimension and rater of the study"}.`;
 }

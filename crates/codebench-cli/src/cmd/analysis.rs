@@ -38,23 +38,36 @@ pub struct AgreementArgs {
     /// Compare people only: leave machine raters out (by default they count like anyone).
     #[arg(long)]
     no_machine: bool,
+    /// Write the table (as agreement.csv holds it) to this file instead of printing it.
+    #[arg(long, value_name = "FILE", conflicts_with = "format")]
+    out: Option<PathBuf>,
 }
 
 /// Prints agreement.
 pub fn agreement(sh: &Shell, a: AgreementArgs) -> anyhow::Result<()> {
-    let report = sh.call(
-        api::agreement,
-        an::AgreementRequest {
-            dimensions: a.dimensions,
-            raters: a.raters,
-            round: a.round,
-            include_machine: Some(!a.no_machine),
-        },
-    )?;
+    let request = an::AgreementRequest {
+        dimensions: a.dimensions,
+        raters: a.raters,
+        round: a.round,
+        include_machine: Some(!a.no_machine),
+    };
+    if let Some(file) = &a.out {
+        let w = sh.call(
+            api::export_agreement,
+            an::ExportAgreement {
+                file: abs(file)?,
+                request,
+                raw: false,
+            },
+        )?;
+        say!("wrote {} ({} rows)", w.path.display(), w.rows);
+        return Ok(());
+    }
+    let report = sh.call(api::agreement, request)?;
     use codebench::agreement as ag;
     match a.format {
         ReportFormat::Json => crate::out::json(&report),
-        ReportFormat::Csv => crate::out::raw(&ag::to_csv(&report)),
+        ReportFormat::Csv => crate::out::raw(&codebench::export::report_csv(&report, false)?),
         ReportFormat::Table => crate::out::raw(&ag::to_table(&report)),
     }
 }

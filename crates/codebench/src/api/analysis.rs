@@ -56,6 +56,40 @@ pub fn agreement(ctx: &mut Ctx<'_>, req: AgreementRequest) -> ApiResult<Agreemen
     Ok(report)
 }
 
+/// `export_agreement`: the agreement asked for, written to a file.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, TS)]
+#[ts(optional_fields)]
+pub struct ExportAgreement {
+    /// The CSV file to write (absolute path; its folder is created if missing).
+    pub file: String,
+    /// What to compare: the same request as `agreement`.
+    #[serde(default)]
+    pub request: AgreementRequest,
+    /// Write text cells as they are, without neutralising spreadsheet formulas.
+    #[serde(default)]
+    pub raw: bool,
+}
+
+/// Writes the agreement of exactly this request (what the screen shows) as `agreement.csv`
+/// holds it: the same table `codebench agreement --format csv` prints.
+pub fn export_agreement(
+    ctx: &mut Ctx<'_>,
+    req: ExportAgreement,
+) -> ApiResult<crate::export::Written> {
+    let file = input::path(&req.file, "the file")?;
+    if file.is_dir() {
+        return Err(ApiError::invalid(format!(
+            "{} is a folder, not a file",
+            file.display()
+        )));
+    }
+    let report = agreement(ctx, req.request)?;
+    if let Some(dir) = file.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| ApiError::from(crate::Error::io(dir, e)))?;
+    }
+    Ok(crate::export::write_agreement(&report, &file, req.raw)?)
+}
+
 /// `overview`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, TS)]
 #[ts(optional_fields)]

@@ -251,6 +251,8 @@ macro_rules! for_each_operation {
                 figures($crate::api::analysis::ReportRequest) => Vec<$crate::figures::RenderedFigure>, cli "report";
                 /// Writes the figures as SVG and PNG into a folder.
                 export_figures($crate::api::analysis::ExportFigures) => Vec<String>, cli "report";
+                /// Writes the agreement of exactly what was asked (the screen's selection) as agreement.csv holds it.
+                export_agreement($crate::api::analysis::ExportAgreement) => $crate::export::Written, cli "agreement";
                 /// Writes every export table (CSV) into a folder.
                 export_tables($crate::api::analysis::ExportTables) => $crate::api::analysis::Exported, cli "export";
                 /// Writes the study as a REFI-QDA project (.qdpx) for ATLAS.ti, MAXQDA, NVivo or QualCoder.
@@ -389,7 +391,9 @@ macro_rules! list_operations {
 }
 for_each_operation!(list_operations);
 
-pub use analysis::{agreement, export_figures, export_tables, figures, overview, report};
+pub use analysis::{
+    agreement, export_agreement, export_figures, export_tables, figures, overview, report,
+};
 pub use codebook::{
     code_uses, codebook, edit_code, export_codebook, import_codebook, merge_codes, propose_code,
     rename_code, set_code_status, split_code,

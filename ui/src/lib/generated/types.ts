@@ -1468,6 +1468,23 @@ repo_id: number,
 reason: string, };
 
 /**
+ * `export_agreement`: the agreement asked for, written to a file.
+ */
+export type ExportAgreement = { 
+/**
+ * The CSV file to write (absolute path; its folder is created if missing).
+ */
+file: string, 
+/**
+ * What to compare: the same request as `agreement`.
+ */
+request: AgreementRequest, 
+/**
+ * Write text cells as they are, without neutralising spreadsheet formulas.
+ */
+raw: boolean, };
+
+/**
  * `export_codebook`.
  */
 export type ExportCodebook = { 
