@@ -11,6 +11,7 @@
 //! only the unit's own README and Dockerfiles and the codebook; no API key is ever stored.
 
 mod export;
+mod latest;
 mod local;
 mod route;
 mod run;

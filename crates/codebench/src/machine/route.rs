@@ -117,42 +117,24 @@ impl Study {
             None => self.answered_dimension()?,
         };
         let wanted: BTreeSet<&str> = options.raters.iter().map(String::as_str).collect();
-        // The latest answer per (unit, rater): rows come oldest first, later ones replace.
-        let mut stmt = self.conn().prepare(
-            "SELECT a.unit, r.name, a.status, a.codes, a.confidence
-             FROM machine_answer a JOIN machine_run x ON x.id = a.run_id JOIN rater r ON r.id = x.rater_id
-             WHERE x.dimension = ?1 ORDER BY a.answered_at, a.run_id",
-        )?;
-        let rows = stmt.query_map([&dimension], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, Option<String>>(3)?,
-                r.get::<_, Option<f64>>(4)?,
-            ))
-        })?;
         let mut by_unit: BTreeMap<String, BTreeMap<String, RouteAnswer>> = BTreeMap::new();
         let mut raters = BTreeSet::new();
-        for row in rows {
-            let (unit, rater, status, codes, confidence) = row?;
-            if !wanted.is_empty() && !wanted.contains(rater.as_str()) {
-                continue;
+        for (unit, latest) in self.latest_machine_answers(&dimension, None)? {
+            for (rater, a) in latest {
+                if !wanted.is_empty() && !wanted.contains(rater.as_str()) {
+                    continue;
+                }
+                raters.insert(rater.clone());
+                by_unit.entry(unit.clone()).or_default().insert(
+                    rater.clone(),
+                    RouteAnswer {
+                        rater,
+                        status: a.status,
+                        codes: a.codes,
+                        confidence: a.confidence,
+                    },
+                );
             }
-            let mut codes: Vec<String> = codes
-                .and_then(|c| serde_json::from_str(&c).ok())
-                .unwrap_or_default();
-            codes.sort();
-            raters.insert(rater.clone());
-            by_unit.entry(unit).or_default().insert(
-                rater.clone(),
-                RouteAnswer {
-                    rater,
-                    status,
-                    codes,
-                    confidence,
-                },
-            );
         }
         let blind = self.blind()?;
         let mut considered = 0;
@@ -171,8 +153,9 @@ impl Study {
         }
         units.sort_by(|a, b| {
             let conf = |u: &RoutedUnit| u.min_confidence.unwrap_or(f64::INFINITY);
-            a.reasons[0]
-                .cmp(&b.reasons[0])
+            a.reasons
+                .first()
+                .cmp(&b.reasons.first())
                 .then(b.code_sets.cmp(&a.code_sets))
                 .then(conf(a).total_cmp(&conf(b)))
                 .then(a.unit.cmp(&b.unit))

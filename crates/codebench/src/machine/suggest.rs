@@ -48,9 +48,6 @@ pub struct Suggestions {
     pub recorded: bool,
 }
 
-/// A machine rater's answer as read: run, status, codes (JSON), rationale, confidence.
-type Answer = (i64, String, Option<String>, String, Option<f64>);
-
 impl Study {
     /// Shows `rater` the machine raters' suggestions on `unit` in `dimension` and records that
     /// they were shown (see the module documentation). Refused as blind on a unit of a round not
@@ -86,50 +83,23 @@ impl Study {
                 rounds,
             });
         }
-        // The latest answer per machine rater: rows come oldest first, later ones replace.
-        let mut latest: std::collections::BTreeMap<String, Answer> = Default::default();
-        {
-            let mut stmt = self.conn().prepare_cached(
-                "SELECT r.name, a.run_id, a.status, a.codes, a.rationale, a.confidence
-                 FROM machine_answer a JOIN machine_run x ON x.id = a.run_id JOIN rater r ON r.id = x.rater_id
-                 WHERE a.unit = ?1 AND x.dimension = ?2 ORDER BY a.answered_at, a.run_id",
-            )?;
-            let rows = stmt.query_map(params![u.name, dim], |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    (
-                        r.get::<_, i64>(1)?,
-                        r.get::<_, String>(2)?,
-                        r.get::<_, Option<String>>(3)?,
-                        r.get::<_, Option<String>>(4)?.unwrap_or_default(),
-                        r.get::<_, Option<f64>>(5)?,
-                    ),
-                ))
-            })?;
-            for row in rows {
-                let (name, answer) = row?;
-                latest.insert(name, answer);
-            }
-        }
+        let latest = self
+            .latest_machine_answers(&dim, Some(&u.name))?
+            .remove(&u.name)
+            .unwrap_or_default();
         let mut suggestions = Vec::new();
         let mut failed = Vec::new();
-        for (name, (run, status, codes, rationale, confidence)) in latest {
-            if status != "ok" {
+        for (name, a) in latest {
+            if a.status != "ok" {
                 failed.push(name);
                 continue;
             }
-            let mut codes: Vec<String> = codes
-                .and_then(|c| serde_json::from_str(&c).ok())
-                .unwrap_or_default();
-            if let Some(d) = book.dimension(&dim) {
-                d.sort_codes(&mut codes);
-            }
             suggestions.push(Suggestion {
                 rater: name,
-                run,
-                codes,
-                rationale,
-                confidence,
+                run: a.run,
+                codes: a.codes,
+                rationale: a.rationale,
+                confidence: a.confidence,
             });
         }
         let recorded = !suggestions.is_empty();

@@ -13,26 +13,28 @@ use rusqlite::{params, Connection, OptionalExtension};
 use super::MergeReport;
 use crate::Result;
 
-/// A run's columns as both copies store them, without its id and rater.
-type RunRow = (
-    String,         // backend
-    Option<String>, // endpoint
-    Option<String>, // model
-    Option<String>, // model_version
-    String,         // parameters
-    String,         // prompt_template
-    String,         // prompt_sha256
-    String,         // codebook_version
-    String,         // codebook_sha256
-    String,         // dimension
-    String,         // units
-    String,         // started_at
-    Option<String>, // finished_at
-    i64,            // tokens_in
-    i64,            // tokens_out
-    String,         // status
-    Option<String>, // evaluation
-);
+/// A run as the other copy stores it.
+struct OtherRun {
+    id: i64,
+    rater: String,
+    backend: String,
+    endpoint: Option<String>,
+    model: Option<String>,
+    model_version: Option<String>,
+    parameters: String,
+    prompt_template: String,
+    prompt_sha256: String,
+    codebook_version: String,
+    codebook_sha256: String,
+    dimension: String,
+    units: String,
+    started_at: String,
+    finished_at: Option<String>,
+    tokens_in: i64,
+    tokens_out: i64,
+    status: String,
+    evaluation: Option<String>,
+}
 
 /// Brings the other copy's machine rater configurations, runs and answers (see the module
 /// documentation); raters are already merged. Counts what it added into `report`.
@@ -73,42 +75,40 @@ pub(super) fn merge_machine(
                 x.status, x.evaluation
          FROM machine_run x JOIN rater r ON r.id = x.rater_id ORDER BY x.id",
     )?;
-    let runs: Vec<(i64, String, RunRow)> = stmt
+    let runs: Vec<OtherRun> = stmt
         .query_map([], |r| {
-            Ok((
-                r.get(0)?,
-                r.get(1)?,
-                (
-                    r.get(2)?,
-                    r.get(3)?,
-                    r.get(4)?,
-                    r.get(5)?,
-                    r.get(6)?,
-                    r.get(7)?,
-                    r.get(8)?,
-                    r.get(9)?,
-                    r.get(10)?,
-                    r.get(11)?,
-                    r.get(12)?,
-                    r.get(13)?,
-                    r.get(14)?,
-                    r.get(15)?,
-                    r.get(16)?,
-                    r.get(17)?,
-                    r.get(18)?,
-                ),
-            ))
+            Ok(OtherRun {
+                id: r.get(0)?,
+                rater: r.get(1)?,
+                backend: r.get(2)?,
+                endpoint: r.get(3)?,
+                model: r.get(4)?,
+                model_version: r.get(5)?,
+                parameters: r.get(6)?,
+                prompt_template: r.get(7)?,
+                prompt_sha256: r.get(8)?,
+                codebook_version: r.get(9)?,
+                codebook_sha256: r.get(10)?,
+                dimension: r.get(11)?,
+                units: r.get(12)?,
+                started_at: r.get(13)?,
+                finished_at: r.get(14)?,
+                tokens_in: r.get(15)?,
+                tokens_out: r.get(16)?,
+                status: r.get(17)?,
+                evaluation: r.get(18)?,
+            })
         })?
         .collect::<rusqlite::Result<_>>()?;
-    for (their_id, rater, run) in runs {
+    for run in runs {
         let rater_id: i64 =
-            tx.query_row("SELECT id FROM rater WHERE name = ?1", [&rater], |r| {
+            tx.query_row("SELECT id FROM rater WHERE name = ?1", [&run.rater], |r| {
                 r.get(0)
             })?;
         let mine: Option<(i64, String)> = tx
             .query_row(
                 "SELECT id, status FROM machine_run WHERE rater_id = ?1 AND dimension = ?2 AND started_at = ?3 AND prompt_sha256 = ?4",
-                params![rater_id, run.9, run.11, run.6],
+                params![rater_id, run.dimension, run.started_at, run.prompt_sha256],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .optional()?;
@@ -118,10 +118,10 @@ pub(super) fn merge_machine(
         }
         let our_id = match mine {
             Some((id, status)) => {
-                if status == "unfinished" && run.15 == "done" {
+                if status == "unfinished" && run.status == "done" {
                     tx.execute(
                         "UPDATE machine_run SET finished_at = ?2, status = 'done', tokens_in = max(tokens_in, ?3), tokens_out = max(tokens_out, ?4), model_version = coalesce(model_version, ?5) WHERE id = ?1",
-                        params![id, run.12, run.13, run.14, run.3],
+                        params![id, run.finished_at, run.tokens_in, run.tokens_out, run.model_version],
                     )?;
                 }
                 id
@@ -133,8 +133,24 @@ pub(super) fn merge_machine(
                         tokens_in, tokens_out, status, evaluation)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
                     params![
-                        rater_id, run.0, run.1, run.2, run.3, run.4, run.5, run.6, run.7, run.8, run.9, run.10,
-                        run.11, run.12, run.13, run.14, run.15, run.16
+                        rater_id,
+                        run.backend,
+                        run.endpoint,
+                        run.model,
+                        run.model_version,
+                        run.parameters,
+                        run.prompt_template,
+                        run.prompt_sha256,
+                        run.codebook_version,
+                        run.codebook_sha256,
+                        run.dimension,
+                        run.units,
+                        run.started_at,
+                        run.finished_at,
+                        run.tokens_in,
+                        run.tokens_out,
+                        run.status,
+                        run.evaluation
                     ],
                 )?;
                 report.machine_runs_added += 1;
@@ -151,7 +167,7 @@ pub(super) fn merge_machine(
                 finish_reason, attempts, tokens_in, tokens_out, truncated, answered_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
         )?;
-        let mut answers = read.query([their_id])?;
+        let mut answers = read.query([run.id])?;
         while let Some(a) = answers.next()? {
             report.machine_answers_added += put.execute(params![
                 our_id,
