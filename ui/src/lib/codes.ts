@@ -9,6 +9,11 @@ import type { Code, Codebook, Dimension, UnitKind } from "./generated/types";
  */
 export const CODE_KEYS = "1234567890abcdefghilmnopqrstuvwxyz".split("");
 
+/** A code's name in a dimension, for display (its id when the codebook lacks it). */
+export function codeName(book: Codebook | null, dimension: string, id: string): string {
+  return book?.dimensions.find((d) => d.id === dimension)?.codes.find((c) => c.id === id)?.name ?? id;
+}
+
 /** The dimensions decided on units of `kind`, in codebook order. */
 export function dimensionsFor(book: Codebook, kind: UnitKind | string): Dimension[] {
   return book.dimensions.filter((d) => d.unit === kind);

@@ -1,15 +1,11 @@
 // Assist on the coding screen: the machine raters' suggestions on the current unit, asked for by
 // the rater (never shown unasked). The core refuses them on a unit of a round not revealed yet
 // and records that they were shown, so the decision made next carries `suggested_by`.
+import { codeName } from "./codes";
 import type { Codebook, Suggestion, Suggestions } from "./generated/types";
 
 /** What one dimension's request gave: the suggestions, or why there are none. */
 export type DimensionSuggestions = { dimension: string; result: Suggestions } | { dimension: string; error: string };
-
-/** A code's name in a dimension (its id when the codebook lacks it). */
-function codeName(book: Codebook | null, dimension: string, id: string): string {
-  return book?.dimensions.find((d) => d.id === dimension)?.codes.find((c) => c.id === id)?.name ?? id;
-}
 
 /** One suggestion as a line: who, which codes, how sure. */
 export function suggestionText(book: Codebook | null, dimension: string, s: Suggestion): string {
