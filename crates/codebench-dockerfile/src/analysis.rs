@@ -9,9 +9,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::base_types::{BaseImageTypes, VARIABLE};
 use crate::parser::{self, Directives, Form, Instruction};
-use crate::reference::parse_image_reference;
 use crate::run;
 use crate::source::{self, MAX_BYTES};
+use codebench_reference::parse_image_reference;
 
 /// Counts by name; names are borrowed static strings where known (no allocation), owned when
 /// read back from JSON or for words found in the file. Serialises as a JSON object.

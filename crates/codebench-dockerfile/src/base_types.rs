@@ -12,7 +12,7 @@
 
 use thiserror::Error;
 
-use crate::reference::ImageRef;
+use codebench_reference::ImageRef;
 
 /// The type of an image whose name comes from a build argument the file does not resolve.
 pub const VARIABLE: &str = "Variable";
@@ -250,7 +250,7 @@ impl BaseImageTypes {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::reference::parse_image_reference;
+    use codebench_reference::parse_image_reference;
 
     fn glob(pattern: &str, text: &str) -> bool {
         Rule::new(pattern.to_string(), String::new()).matches(text)

@@ -28,7 +28,6 @@ mod base_types;
 pub mod bulk;
 mod parser;
 mod record;
-mod reference;
 pub mod run;
 
 /// This analyzer's version; stored analyses made by another version are recomputed.
@@ -41,7 +40,8 @@ pub use analysis::{
     Located, RunStats, Stage, TagStatus,
 };
 pub use base_types::{BaseImageTypes, TableError, STUDY_TYPES, VARIABLE};
+/// Image references are read with the workspace's one grammar (`codebench-reference`).
+pub use codebench_reference::{parse_image_reference, ImageRef, ReferenceError};
 pub use parser::{Directives, Form, Heredoc, Instruction, MAX_ERRORS};
 pub use record::{Record, RecordArg, RecordBase, RecordCopyFrom, RecordRun, RecordStage};
-pub use reference::{parse_image_reference, ImageRef, ReferenceError};
 pub use source::MAX_BYTES;

@@ -52,17 +52,10 @@ pub struct ImageRef {
     pub how: RefSource,
 }
 
-/// Registries that are Docker Hub under another name.
-const HUB_HOSTS: [&str; 4] = [
-    "docker.io",
-    "index.docker.io",
-    "registry-1.docker.io",
-    "registry.hub.docker.com",
-];
-
 /// Normalizes a Docker Hub image reference: strips quotes, a `docker.io/` host and
 /// `library/`; drops a tag made of variables. Returns `None` for anything that is not a valid
 /// Docker Hub reference (other registries, placeholders, upper case, variables in the name).
+/// The reference is read with the workspace's one grammar ([`codebench_reference`]).
 pub fn normalize_reference(raw: &str) -> Option<String> {
     let s = raw
         .trim()
@@ -71,88 +64,35 @@ pub fn normalize_reference(raw: &str) -> Option<String> {
     if s.is_empty() || s.len() > 512 {
         return None;
     }
-    // Digest.
-    let (s, digest) = match s.split_once('@') {
-        Some((n, d)) => {
-            let hex = d.strip_prefix("sha256:")?;
-            if hex.len() != 64 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
-                return None;
-            }
-            (n, Some(d.to_ascii_lowercase()))
-        }
-        None => (s, None),
-    };
-    // Tag: a ':' after the last '/'.
-    let last_slash = s.rfind('/').map_or(0, |i| i + 1);
-    let (name, tag) = match s[last_slash..].find(':') {
-        Some(i) => (&s[..last_slash + i], Some(&s[last_slash + i + 1..])),
-        None => (s, None),
-    };
-    if name.contains('$') || name.contains('{') {
+    // A tag made of variables is dropped before the reference is read; variables in the name
+    // drop the whole reference.
+    let s = codebench_reference::without_variable_tag(s);
+    let parts = codebench_reference::parse_image_reference(&s).ok()?;
+    let hub_name = |p: &str| !p.contains(['$', '{']) && codebench_reference::is_valid_component(p);
+    if !parts.is_docker_hub()
+        || !parts.namespace.as_deref().is_none_or(hub_name)
+        || !hub_name(&parts.name)
+        || parts
+            .tag
+            .as_deref()
+            .is_some_and(|t| !codebench_reference::is_valid_tag(t))
+        || parts
+            .digest
+            .as_deref()
+            .is_some_and(|d| !codebench_reference::is_sha256_digest(d))
+    {
         return None;
     }
-    let tag = match tag {
-        Some(t) if t.contains('$') || t.contains('{') => None,
-        Some(t) if valid_tag(t) => Some(t),
-        Some(_) => return None,
-        None => None,
-    };
-    let mut parts: Vec<&str> = name.split('/').collect();
-    if parts.len() > 1 {
-        let first = parts[0];
-        if first.contains('.') || first.contains(':') || first == "localhost" {
-            if HUB_HOSTS.contains(&first.to_ascii_lowercase().as_str()) {
-                parts.remove(0);
-            } else {
-                return None; // another registry
-            }
-        }
-    }
-    if parts.len() == 2 && parts[0] == "library" {
-        parts.remove(0);
-    }
-    if parts.is_empty() || parts.len() > 2 || !parts.iter().all(|p| valid_component(p)) {
-        return None;
-    }
-    let mut out = parts.join("/");
-    if let Some(t) = tag {
+    let mut out = parts.repository();
+    if let Some(t) = parts.tag {
         out.push(':');
-        out.push_str(t);
+        out.push_str(&t);
     }
-    if let Some(d) = digest {
+    if let Some(d) = parts.digest {
         out.push('@');
-        out.push_str(&d);
+        out.push_str(&d.to_ascii_lowercase());
     }
     Some(out)
-}
-
-/// A name component: `[a-z0-9]+` joined by `.`, `_`, `__` or runs of `-`.
-fn valid_component(p: &str) -> bool {
-    if p.is_empty() || p.len() > 255 {
-        return false;
-    }
-    let b = p.as_bytes();
-    if !b[0].is_ascii_alphanumeric() || !b[b.len() - 1].is_ascii_alphanumeric() {
-        return false;
-    }
-    if !b
-        .iter()
-        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, b'.' | b'_' | b'-'))
-    {
-        return false;
-    }
-    // No separators other than `__` next to each other (dashes may repeat).
-    !p.contains("..") && !p.contains("___") && !p.contains("._") && !p.contains("_.")
-}
-
-/// A tag: `[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}`.
-fn valid_tag(t: &str) -> bool {
-    let b = t.as_bytes();
-    !b.is_empty()
-        && b.len() <= 128
-        && (b[0].is_ascii_alphanumeric() || b[0] == b'_')
-        && b.iter()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'-'))
 }
 
 fn push_unique(out: &mut Vec<ImageRef>, reference: Option<String>, found_in: &str, how: RefSource) {

@@ -3,14 +3,6 @@
 
 use serde::{Deserialize, Serialize};
 
-/// Registries that are Docker Hub under another name.
-const HUB_HOSTS: [&str; 4] = [
-    "docker.io",
-    "index.docker.io",
-    "registry-1.docker.io",
-    "registry.hub.docker.com",
-];
-
 /// The namespace of official images.
 pub const OFFICIAL_NAMESPACE: &str = "library";
 
@@ -47,29 +39,16 @@ pub struct HubName {
     pub repository: String,
 }
 
-/// Whether `s` is a lowercase name component: letters, digits and `.`, `_`, `-` separators,
-/// starting and ending with a letter or digit.
-fn valid_component(s: &str) -> bool {
-    let b = s.as_bytes();
-    !b.is_empty()
-        && b.len() <= 255
-        && b.iter().all(|c| {
-            c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, b'.' | b'_' | b'-')
-        })
-        && b.first().is_some_and(u8::is_ascii_alphanumeric)
-        && b.last().is_some_and(u8::is_ascii_alphanumeric)
-}
-
 impl HubName {
     /// A name from its two parts, checked.
     pub fn new(namespace: &str, repository: &str) -> Result<HubName, NameError> {
         let reference = format!("{namespace}/{repository}");
         for part in [namespace, repository] {
-            if !valid_component(part) {
+            if !codebench_reference::is_valid_component(part) {
                 return Err(NameError::Invalid {
                     reference,
                     message: format!(
-                        "{part:?} must be lower-case letters, digits and . _ - separators"
+                        "{part:?} must be lower-case letters and digits joined by one ., one or two _ or any -"
                     ),
                 });
             }
@@ -118,31 +97,24 @@ impl HubName {
                 "a URL that is not a hub.docker.com repository page",
             ));
         }
-        let name = s.split('@').next().unwrap_or_default();
-        let last_slash = name.rfind('/').map_or(0, |i| i + 1);
-        let name = match name[last_slash..].find(':') {
-            Some(i) => &name[..last_slash + i],
-            None => name,
-        };
-        let mut parts: Vec<&str> = name.split('/').collect();
-        if parts.len() > 1 {
-            let first = parts[0];
-            if first.contains('.') || first.contains(':') || first == "localhost" {
-                let host = first.to_ascii_lowercase();
-                if HUB_HOSTS.contains(&host.as_str()) {
-                    parts.remove(0);
-                } else {
-                    return Err(NameError::OtherRegistry {
-                        reference: reference.to_string(),
-                        registry: first.to_string(),
-                    });
-                }
+        // The tag and digest are read (and must not be empty) but dropped.
+        let s = codebench_reference::without_variable_tag(s);
+        let parts = codebench_reference::parse_image_reference(&s).map_err(|e| match e {
+            codebench_reference::ReferenceError::EmptyComponent(_) => {
+                invalid("a name, tag or digest part is empty")
             }
+            _ => invalid("white space or control characters"),
+        })?;
+        if !parts.is_docker_hub() {
+            return Err(NameError::OtherRegistry {
+                reference: reference.to_string(),
+                registry: parts.registry.unwrap_or_default(),
+            });
         }
-        match parts.as_slice() {
-            [repository] => HubName::new(OFFICIAL_NAMESPACE, repository),
-            [namespace, repository] => HubName::new(namespace, repository),
-            _ => Err(invalid(
+        match parts.namespace.as_deref() {
+            None => HubName::new(OFFICIAL_NAMESPACE, &parts.name),
+            Some(namespace) if !namespace.contains('/') => HubName::new(namespace, &parts.name),
+            Some(_) => Err(invalid(
                 "Docker Hub names have at most namespace/repository",
             )),
         }
@@ -196,6 +168,14 @@ mod tests {
         assert_eq!(n("library/python:3.11-slim"), "library/python");
         assert_eq!(n("docker.io/acme/app:1.0"), "acme/app");
         assert_eq!(n("index.docker.io/acme/app"), "acme/app");
+        // A tag made of variables is dropped with the tag.
+        assert_eq!(
+            n("pytorch/pytorch:${PYTORCH_TAG:-latest}"),
+            "pytorch/pytorch"
+        );
+        assert!(n("python:").starts_with("error"));
+        assert!(n("ubuntu:18.04 as base").starts_with("error"));
+        assert!(n("a..b/c").starts_with("error"));
         let d = "acme/app@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
         assert_eq!(n(d), "acme/app");
         assert_eq!(n("acme/app:1.0@sha256:00"), "acme/app");

@@ -16,7 +16,9 @@ pub struct Reference {
 }
 
 impl Reference {
-    /// Parses a reference the way Docker does.
+    /// Parses a reference the way Docker does: split by the workspace's one grammar
+    /// ([`codebench_reference::parse_image_reference`]), then every part checked as a registry
+    /// would (lower-case name components, a valid tag, a `sha256:` digest in lower-case hex).
     pub fn parse(s: &str) -> Result<Reference, ImageError> {
         let bad = |reason: &str| ImageError::Reference {
             reference: s.to_string(),
@@ -25,78 +27,53 @@ impl Reference {
         if s.is_empty() || s.len() > 4096 || s.chars().any(|c| c.is_whitespace()) {
             return Err(bad("empty, too long or contains spaces"));
         }
-        let (rest, digest) = match s.split_once('@') {
-            Some((r, d)) => {
-                crate::digest::sha256_hex(d).map_err(|_| bad("digest must be sha256:<64 hex>"))?;
-                (r, Some(d.to_string()))
+        let parts = codebench_reference::parse_image_reference(s).map_err(|e| match e {
+            codebench_reference::ReferenceError::EmptyComponent(_) if s.ends_with('@') => {
+                bad("digest must be sha256:<64 hex>")
             }
-            None => (s, None),
-        };
-        let (name, tag) = match rest.rfind(':') {
-            Some(i) if !rest[i + 1..].contains('/') => {
-                (&rest[..i], Some(rest[i + 1..].to_string()))
+            codebench_reference::ReferenceError::EmptyComponent(_) => {
+                bad("invalid repository name (lowercase letters, digits, . _ - and /)")
             }
-            _ => (rest, None),
-        };
-        if let Some(t) = &tag {
-            let ok = !t.is_empty()
-                && t.len() <= 128
-                && t.chars()
-                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
-            if !ok {
-                return Err(bad("invalid tag"));
-            }
+            _ => bad("empty, too long or contains spaces"),
+        })?;
+        if let Some(d) = &parts.digest {
+            crate::digest::sha256_hex(d).map_err(|_| bad("digest must be sha256:<64 hex>"))?;
         }
-        let (registry, repo) = match name.split_once('/') {
-            Some((first, rest))
-                if first.contains('.') || first.contains(':') || first == "localhost" =>
-            {
-                (first.to_string(), rest.to_string())
-            }
-            _ => ("docker.io".to_string(), name.to_string()),
-        };
-        if repo.is_empty()
-            || repo.split('/').any(|c| {
-                c.is_empty()
-                    || !c.chars().all(|ch| {
-                        ch.is_ascii_lowercase()
-                            || ch.is_ascii_digit()
-                            || matches!(ch, '.' | '_' | '-')
-                    })
-            })
+        if parts
+            .tag
+            .as_deref()
+            .is_some_and(|t| !codebench_reference::is_valid_tag(t))
         {
+            return Err(bad("invalid tag"));
+        }
+        let namespace_ok = parts
+            .namespace
+            .as_deref()
+            .is_none_or(|ns| ns.split('/').all(codebench_reference::is_valid_component));
+        if !namespace_ok || !codebench_reference::is_valid_component(&parts.name) {
             return Err(bad(
                 "invalid repository name (lowercase letters, digits, . _ - and /)",
             ));
         }
-        let is_hub = matches!(
-            registry.as_str(),
-            "docker.io" | "index.docker.io" | "registry-1.docker.io"
-        );
-        let repository = if is_hub && !repo.contains('/') {
-            format!("library/{repo}")
-        } else {
-            repo
+        let repository = match (&parts.namespace, parts.is_docker_hub()) {
+            (None, true) => format!("library/{}", parts.name),
+            _ => parts.repository(),
         };
-        let tag = if tag.is_none() && digest.is_none() {
-            Some("latest".to_string())
-        } else {
-            tag
+        let tag = match (parts.tag, &parts.digest) {
+            (None, None) => Some("latest".to_string()),
+            (tag, _) => tag,
         };
         Ok(Reference {
-            registry,
+            registry: parts.registry.unwrap_or_else(|| "docker.io".to_string()),
             repository,
             tag,
-            digest,
+            digest: parts.digest,
         })
     }
 
-    /// True for Docker Hub.
+    /// True for Docker Hub (under any of its host names).
     pub fn is_docker_hub(&self) -> bool {
-        matches!(
-            self.registry.as_str(),
-            "docker.io" | "index.docker.io" | "registry-1.docker.io"
-        )
+        codebench_reference::is_docker_hub_host(&self.registry)
     }
 
     /// The API base URL: Docker Hub's API host, plain HTTP for loopback registries
@@ -166,5 +143,15 @@ mod tests {
         assert!(Reference::parse("a b").is_err());
         assert!(Reference::parse("x@sha256:12").is_err());
         assert!(Reference::parse("img:bad/tag:").is_err());
+        // Docker's grammar: no doubled separators, none at either end.
+        assert!(Reference::parse("a..b").is_err());
+        assert!(Reference::parse("-a").is_err());
+        assert!(Reference::parse("ghcr.io/_/x").is_err());
+        // Host names are compared without regard to case.
+        let r = Reference::parse("Docker.IO/python").unwrap();
+        assert_eq!(
+            (r.repository.as_str(), r.base_url().as_str()),
+            ("library/python", "https://registry-1.docker.io")
+        );
     }
 }

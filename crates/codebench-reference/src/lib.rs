@@ -1,6 +1,20 @@
-//! Image references (`[registry/][namespace/]name[:tag][@digest]`) split into their parts, the
-//! way Docker's `distribution/reference` reads them: the first path component is a registry when
-//! it contains a `.` or a `:` or is `localhost`.
+//! Container image references (`[registry/][namespace/]name[:tag][@digest]`): the one grammar
+//! every crate of the workspace reads them with.
+//!
+//! [`parse_image_reference`] splits a reference into its parts the way Docker's
+//! `distribution/reference` does: the first path component is a registry when another component
+//! follows it and it contains a `.` or a `:` or is `localhost`; the tag is the last `:` after the
+//! last `/`; the digest follows the first `@`; `library/` is dropped from Docker Hub names. The
+//! split is lenient on characters (a Dockerfile's `FROM $BASE` or `FROM NVIDIA/cuda` can still be
+//! examined); callers that need a name Docker would accept check the parts with
+//! [`is_valid_component`], [`is_valid_tag`] and [`is_sha256_digest`]. Who uses which:
+//!
+//! - `codebench-dockerfile`: the split alone, for base-image metrics;
+//! - `codebench-image`: the split and all three checks, before asking a registry;
+//! - `codebench-github`: Docker Hub references found in READMEs, compose files and workflows;
+//! - `codebench-hub`: Docker Hub repository names (`namespace/repository`).
+//!
+//! Pure: no I/O, no allocation beyond the parts returned.
 
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
@@ -75,7 +89,7 @@ impl ImageRef {
 
 impl ImageRef {
     /// [`ImageRef::match_path`] written into `buf` (no allocation); `None` when it does not fit.
-    pub(crate) fn match_path_in<'b>(&self, buf: &'b mut [u8]) -> Option<&'b str> {
+    pub fn match_path_in<'b>(&self, buf: &'b mut [u8]) -> Option<&'b str> {
         let mut len = 0;
         let mut put = |part: &str, buf: &mut [u8]| -> Option<()> {
             let end = len + part.len();
@@ -99,16 +113,76 @@ impl ImageRef {
     }
 }
 
-/// Docker Hub's host names.
-fn is_docker_hub_host(host: &str) -> bool {
-    [
-        "docker.io",
-        "index.docker.io",
-        "registry-1.docker.io",
-        "registry.hub.docker.com",
-    ]
-    .iter()
-    .any(|h| h.eq_ignore_ascii_case(host))
+/// The host names under which Docker Hub's registry is written in references.
+pub const DOCKER_HUB_HOSTS: [&str; 4] = [
+    "docker.io",
+    "index.docker.io",
+    "registry-1.docker.io",
+    "registry.hub.docker.com",
+];
+
+/// Whether `host` is Docker Hub under one of its names ([`DOCKER_HUB_HOSTS`]); host names are
+/// compared without regard to case.
+pub fn is_docker_hub_host(host: &str) -> bool {
+    DOCKER_HUB_HOSTS
+        .iter()
+        .any(|h| h.eq_ignore_ascii_case(host))
+}
+
+/// Whether a reference's first path component names a registry rather than a namespace: it
+/// contains a `.` or a `:`, or is `localhost` (only when another component follows it).
+pub fn is_registry_component(first: &str) -> bool {
+    first.bytes().any(|c| c == b'.' || c == b':') || first == "localhost"
+}
+
+/// Whether `p` is a path component Docker accepts: `[a-z0-9]+` runs joined by one `.`, one or
+/// two `_`, or any number of `-`; at most 255 bytes.
+pub fn is_valid_component(p: &str) -> bool {
+    let b = p.as_bytes();
+    if b.is_empty() || b.len() > 255 {
+        return false;
+    }
+    if !b[0].is_ascii_alphanumeric() || !b[b.len() - 1].is_ascii_alphanumeric() {
+        return false;
+    }
+    if !b
+        .iter()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, b'.' | b'_' | b'-'))
+    {
+        return false;
+    }
+    // No separators other than `__` next to each other (dashes may repeat).
+    !p.contains("..") && !p.contains("___") && !p.contains("._") && !p.contains("_.")
+}
+
+/// Whether `t` is a tag Docker accepts: `[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}`.
+pub fn is_valid_tag(t: &str) -> bool {
+    let b = t.as_bytes();
+    !b.is_empty()
+        && b.len() <= 128
+        && (b[0].is_ascii_alphanumeric() || b[0] == b'_')
+        && b.iter()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'-'))
+}
+
+/// Whether `d` is a SHA-256 digest: `sha256:` and 64 hex digits (either case).
+pub fn is_sha256_digest(d: &str) -> bool {
+    d.strip_prefix("sha256:")
+        .is_some_and(|hex| hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+/// `text` without a tag made of variables (`app:${{ github.sha }}`, `torch:${TAG:-latest}`),
+/// which may hold `:`, spaces or braces that are no part of the grammar; the digest stays. A
+/// reference whose tag is plain text comes back as it is.
+pub fn without_variable_tag(text: &str) -> std::borrow::Cow<'_, str> {
+    let name_end = text.find('@').unwrap_or(text.len());
+    let last_slash = text[..name_end].rfind('/').map_or(0, |i| i + 1);
+    match text[last_slash..name_end].find(':') {
+        Some(i) if text[last_slash + i..name_end].contains(['$', '{']) => {
+            std::borrow::Cow::Owned(format!("{}{}", &text[..last_slash + i], &text[name_end..]))
+        }
+        _ => std::borrow::Cow::Borrowed(text),
+    }
 }
 
 /// Splits an image reference. Lenient on characters (it keeps `$` and upper case so partially
@@ -171,7 +245,7 @@ pub fn parse_image_reference(text: &str) -> Result<ImageRef, ReferenceError> {
     let mut registry = None;
     if let Some(i) = first_slash {
         let first = &path[..i];
-        if first.bytes().any(|c| c == b'.' || c == b':') || first == "localhost" {
+        if is_registry_component(first) {
             registry = Some(first.to_string());
             after_registry = i + 1;
         }
@@ -371,5 +445,57 @@ mod tests {
         assert!(parse_image_reference("a:").is_err());
         assert!(parse_image_reference("a@").is_err());
         assert!(parse_image_reference("/a").is_err());
+    }
+
+    #[test]
+    fn docker_accepts_these_parts() {
+        for ok in [
+            "a", "python", "a-b", "a--b", "a_b", "a__b", "a.b", "cuda12", "0",
+        ] {
+            assert!(is_valid_component(ok), "{ok}");
+        }
+        for bad in [
+            "", "A", "-a", "a-", "a..b", "a___b", "a._b", "a_.b", "a b", "a/b", "$a",
+        ] {
+            assert!(!is_valid_component(bad), "{bad}");
+        }
+        assert!(!is_valid_component(&"a".repeat(256)));
+        for ok in ["latest", "3.11-slim", "_x", "V1.0", &"t".repeat(128)] {
+            assert!(is_valid_tag(ok), "{ok}");
+        }
+        for bad in ["", ".x", "-x", "a/b", "a:b", "${TAG}", &"t".repeat(129)] {
+            assert!(!is_valid_tag(bad), "{bad}");
+        }
+        let hex = "0123456789abcdef".repeat(4);
+        assert!(is_sha256_digest(&format!("sha256:{hex}")));
+        assert!(is_sha256_digest(&format!("sha256:{}", hex.to_uppercase())));
+        assert!(!is_sha256_digest(&format!("sha512:{hex}")));
+        assert!(!is_sha256_digest("sha256:abc"));
+        assert!(is_docker_hub_host("Docker.IO"));
+        assert!(is_docker_hub_host("registry.hub.docker.com"));
+        assert!(!is_docker_hub_host("ghcr.io"));
+        assert!(is_registry_component("localhost"));
+        assert!(is_registry_component("reg:5000"));
+        assert!(!is_registry_component("nvidia"));
+    }
+
+    #[test]
+    fn variable_tags_are_cut_off() {
+        assert_eq!(without_variable_tag("app:${{ github.sha }}"), "app");
+        assert_eq!(
+            without_variable_tag("pytorch/pytorch:${TAG:-latest}"),
+            "pytorch/pytorch"
+        );
+        let hex = "0123456789abcdef".repeat(4);
+        assert_eq!(
+            without_variable_tag(&format!("a/b:${{T}}@sha256:{hex}")),
+            format!("a/b@sha256:{hex}")
+        );
+        assert_eq!(without_variable_tag("python:3.11"), "python:3.11");
+        assert_eq!(without_variable_tag("${REG}/app:1"), "${REG}/app:1");
+        assert_eq!(
+            without_variable_tag("localhost:5000/app"),
+            "localhost:5000/app"
+        );
     }
 }
