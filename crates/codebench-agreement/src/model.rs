@@ -168,6 +168,23 @@ impl Statistic {
             Statistic::KrippendorffAlphaJaccard => "krippendorff_alpha_jaccard",
         }
     }
+
+    /// The name a paper gives it (`Cohen's kappa`), for figures.
+    pub fn title(self) -> &'static str {
+        match self {
+            Statistic::PercentAgreement => "Percent agreement",
+            Statistic::CohenKappa => "Cohen's kappa",
+            Statistic::FleissKappa => "Fleiss' kappa",
+            Statistic::KrippendorffAlpha => "Krippendorff's alpha",
+            Statistic::GwetAc1 => "Gwet's AC1",
+            Statistic::Prevalence => "Prevalence",
+            Statistic::ExactSetAgreement => "Exact set agreement",
+            Statistic::MeanCohenKappa => "Mean Cohen's kappa",
+            Statistic::MeanFleissKappa => "Mean Fleiss' kappa",
+            Statistic::KrippendorffAlphaMasi => "Krippendorff's alpha (MASI)",
+            Statistic::KrippendorffAlphaJaccard => "Krippendorff's alpha (Jaccard)",
+        }
+    }
 }
 
 /// One statistic for one dimension, level, code (or all codes) and set of raters.

@@ -384,7 +384,24 @@ fn rounds_fifty_seventy_five_hundred_with_blind_coding() {
     let listed = ok(&s, &["round", "list"]);
     assert!(listed.contains("alice 6/6, bob 5/6"), "{listed}");
     code(&s, "bob", &r50[0], "kind", &["model"], "");
+    // A confusion cell of a blind round is refused like its agreement.
+    let cell = [
+        "agreement",
+        "--round",
+        "r50",
+        "--dimension",
+        "kind",
+        "--cell",
+        "model,toolkit",
+        "--pair",
+        "alice,bob",
+    ];
+    let e = fails(&s, &cell);
+    assert!(e.contains("blind") || e.contains("not revealed"), "{e}");
     ok(&s, &["round", "reveal", "r50"]);
+    // Its units are still blind through r75, so the cell lists none of them yet.
+    assert_eq!(ok(&s, &cell), "");
+
     // Its units are in the later rounds too, which are still blind.
     let q = ok(&s, &["reconcile", "list"]);
     assert!(q.contains("6 units left out"), "{q}");
@@ -392,6 +409,83 @@ fn rounds_fifty_seventy_five_hundred_with_blind_coding() {
     assert!(e.contains("no raters assigned"), "{e}");
     ok(&s, &["round", "reveal", "r75", "--force"]);
     ok(&s, &["round", "reveal", "r100", "--force"]);
+    // After every round holding them is revealed the cell lists its units: those bob coded toolkit, as many as the
+    // matrix counts.
+    let listed: Vec<String> = ok(&s, &cell).lines().map(str::to_string).collect();
+    let toolkit: Vec<String> = r50
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| i % 2 == 1)
+        .map(|(_, u)| u.clone())
+        .collect();
+    let mut expected = toolkit.clone();
+    expected.sort();
+    assert_eq!(listed, expected);
+    let report: serde_json::Value = serde_json::from_str(&ok(
+        &s,
+        &["agreement", "--round", "r50", "--format", "json"],
+    ))
+    .unwrap();
+    let matrix = &report["confusion"][0];
+    let categories: Vec<&str> = matrix["categories"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap())
+        .collect();
+    let at = |c: &str| categories.iter().position(|x| *x == c).unwrap();
+    assert_eq!(
+        matrix["counts"][at("model")][at("toolkit")].as_u64(),
+        Some(listed.len() as u64)
+    );
+    let diagonal = ok(
+        &s,
+        &[
+            "agreement",
+            "--round",
+            "r50",
+            "--dimension",
+            "kind",
+            "--cell",
+            "model,model",
+            "--pair",
+            "alice,bob",
+            "--format",
+            "json",
+        ],
+    );
+    let diagonal: serde_json::Value = serde_json::from_str(&diagonal).unwrap();
+    assert_eq!(diagonal["units"].as_array().unwrap().len(), 3);
+    let e = fails(
+        &s,
+        &[
+            "agreement",
+            "--round",
+            "r50",
+            "--dimension",
+            "kind",
+            "--cell",
+            "model,toolkit",
+            "--pair",
+            "alice,nobody",
+        ],
+    );
+    assert!(e.contains("nobody"), "{e}");
+    // The figure of what the screen shows: a PNG of the overall results.
+    let png = s.with_file_name("r50-agreement.png");
+    let wrote = ok(
+        &s,
+        &[
+            "agreement",
+            "--round",
+            "r50",
+            "--out",
+            png.to_str().unwrap(),
+        ],
+    );
+    assert!(wrote.contains("r50-agreement.png"), "{wrote}");
+    let bytes = std::fs::read(&png).unwrap();
+    assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n");
     let q = ok(&s, &["reconcile", "list"]);
     assert!(
         q.contains("raters differ") && !q.contains("left out"),

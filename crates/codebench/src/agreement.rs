@@ -187,6 +187,28 @@ impl Study {
     /// an unrevealed round is refused). Returns the report and the dimensions it covers
     /// (those with two raters or more).
     pub fn agreement_for(&self, scope: &Scope) -> Result<(Report, Vec<String>)> {
+        let mut merged = Report::default();
+        let mut computed = Vec::new();
+        for part in self.resolve_scope(scope)? {
+            let r = self.agreement_of_units(
+                std::slice::from_ref(&part.dimension),
+                Some(&part.raters),
+                Some(&part.units),
+                &Default::default(),
+            )?;
+            merged.results.extend(r.results);
+            merged.confusion.extend(r.confusion);
+            merged.warnings.extend(r.warnings);
+            computed.push(part.dimension);
+        }
+        Ok((merged, computed))
+    }
+
+    /// What a [`Scope`] compares, per dimension with two raters or more: the dimension, the
+    /// units counted (the round's, or all of the dimension's kind; never a blind one) and the
+    /// raters. One reading for [`Study::agreement_for`] and [`Study::confusion_units`], so a
+    /// matrix cell lists exactly the units it counts.
+    fn resolve_scope(&self, scope: &Scope) -> Result<Vec<Compared>> {
         let study = self;
         let book = study.codebook()?;
         let mut dims = scope.dimensions.clone();
@@ -216,7 +238,7 @@ impl Study {
         }
         let blind = study.blind()?;
         let units = study.units()?;
-        // Who decided what, without the codes (cheap: the statistics read the codes below).
+        // Who decided what, without the codes (cheap: the statistics read the codes later).
         let decided: Vec<(String, String, String)> = {
             let mut stmt = self.conn().prepare_cached(
                 "SELECT d.dimension, r.name, u.name FROM decision d
@@ -230,11 +252,9 @@ impl Study {
         } else {
             BTreeSet::new()
         };
-        let mut merged = Report::default();
-        let mut computed = Vec::new();
+        let mut out = Vec::new();
         for d in &dims {
             let dim = book.require_dimension(d)?;
-            // The units counted: the round's (or all of the dimension's kind), none of them blind.
             let counted: BTreeSet<String> = units
                 .iter()
                 .filter(|u| u.kind == dim.unit.as_str())
@@ -256,22 +276,132 @@ impl Study {
                 .into_iter()
                 .filter(|r| !scope.exclude_machine || !machines.contains(r))
                 .collect();
-            if who.len() < 2 {
+            if who.len() >= 2 {
+                out.push(Compared {
+                    dimension: dim.id.clone(),
+                    units: counted,
+                    raters: who,
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    /// The units behind one cell of a confusion matrix of [`Study::agreement_for`]`(scope)`:
+    /// those `cell.raters[0]` coded `cell.row` and `cell.raters[1]` coded `cell.column` (at
+    /// the cell's level), in unit-name order. Their number is the cell's count. Blind like the
+    /// agreement itself: an unrevealed round is refused and blind units are never listed.
+    pub fn confusion_units(&self, scope: &Scope, cell: &ConfusionCell) -> Result<Vec<String>> {
+        let [a, b] = cell.raters.as_slice() else {
+            return Err(Error::Invalid(format!(
+                "a confusion matrix compares two raters, not {}",
+                cell.raters.len()
+            )));
+        };
+        let mut one = scope.clone();
+        one.dimensions = vec![cell.dimension.clone()];
+        let Some(part) = self.resolve_scope(&one)?.into_iter().next() else {
+            return Err(Error::Invalid(format!(
+                "dimension '{}' has no agreement here: it needs two raters who decided the same units",
+                cell.dimension
+            )));
+        };
+        for r in [a, b] {
+            if !part.raters.contains(r) {
+                return Err(Error::Invalid(format!(
+                    "rater '{r}' is not compared in this agreement of '{}' (compared: {})",
+                    cell.dimension,
+                    part.raters.join(", ")
+                )));
+            }
+        }
+        let book = self.cached_codebook()?;
+        let dim = book.require_dimension(&cell.dimension)?;
+        if dim.cardinality != BookCardinality::One {
+            return Err(Error::Invalid(format!(
+                "dimension '{}' takes several codes per unit: its agreement is per code, without a confusion matrix",
+                dim.id
+            )));
+        }
+        // A code's category at the cell's level: itself, or its top-level ancestor.
+        let parents: HashMap<&str, &str> = dim
+            .codes
+            .iter()
+            .filter_map(|c| c.parent.as_deref().map(|p| (c.id.as_str(), p)))
+            .collect();
+        let category = |code: &str| -> String {
+            let mut cur = code;
+            if cell.level == Level::Collapsed {
+                for _ in 0..=parents.len() {
+                    match parents.get(cur) {
+                        Some(p) => cur = p,
+                        None => break,
+                    }
+                }
+            }
+            cur.to_string()
+        };
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT u.name, r.name, dc.code FROM decision d
+             JOIN rater r ON r.id = d.rater_id JOIN unit u ON u.id = d.unit_id
+             JOIN decision_code dc ON dc.decision_id = d.id
+             WHERE d.dimension = ?1 AND r.name IN (?2, ?3)",
+        )?;
+        let rows = stmt.query_map(rusqlite::params![dim.id, a, b], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+            ))
+        })?;
+        // Per counted unit: each rater's codes (a one-code dimension holds one per decision).
+        let mut coded: BTreeMap<String, (Vec<String>, Vec<String>)> = BTreeMap::new();
+        for row in rows {
+            let (unit, rater, code) = row?;
+            if !part.units.contains(&unit) {
                 continue;
             }
-            computed.push(dim.id.clone());
-            let r = study.agreement_of_units(
-                std::slice::from_ref(&dim.id),
-                Some(&who),
-                Some(&counted),
-                &Default::default(),
-            )?;
-            merged.results.extend(r.results);
-            merged.confusion.extend(r.confusion);
-            merged.warnings.extend(r.warnings);
+            let entry = coded.entry(unit).or_default();
+            if rater == *a {
+                entry.0.push(code.clone());
+            }
+            if rater == *b {
+                entry.1.push(code);
+            }
         }
-        Ok((merged, computed))
+        Ok(coded
+            .into_iter()
+            .filter(|(_, (x, y))| {
+                x.len() == 1
+                    && y.len() == 1
+                    && category(&x[0]) == cell.row
+                    && category(&y[0]) == cell.column
+            })
+            .map(|(unit, _)| unit)
+            .collect())
     }
+}
+
+/// One dimension of a [`Scope`] as [`Study::resolve_scope`] reads it.
+struct Compared {
+    dimension: String,
+    units: BTreeSet<String>,
+    raters: Vec<String>,
+}
+
+/// One cell of a confusion matrix: whose codes, at which level, which row and column.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, ts_rs::TS)]
+pub struct ConfusionCell {
+    /// The dimension (one code per unit).
+    pub dimension: String,
+    /// The level of the matrix (`leaf`, or `collapsed` with sub-codes merged into parents).
+    pub level: Level,
+    /// The two raters: rows are the first's codes, columns the second's.
+    pub raters: Vec<String>,
+    /// The row's category (a code id).
+    pub row: String,
+    /// The column's category (a code id).
+    pub column: String,
 }
 
 /// What [`Study::agreement_for`] compares.

@@ -160,6 +160,60 @@ impl Study {
     }
 }
 
+/// The agreement shown on the Agreement screen as a figure: one horizontal bar per overall
+/// result with a value (dimension, statistic, raters; sub-codes collapsed marked), in the
+/// report's order. Undefined results have no bar; beyond [`codebench_figures::MAX_CATEGORIES`]
+/// rows the title says how many are drawn. `None` when no result has a value.
+pub fn agreement_figure(
+    report: &crate::agreement::Report,
+    name_of_dimension: &dyn Fn(&str) -> String,
+    scope: &str,
+) -> Option<Figure> {
+    let shown: Vec<&crate::agreement::StatResult> = report
+        .results
+        .iter()
+        .filter(|r| r.code.is_none() && r.value.is_some_and(f64::is_finite))
+        .collect();
+    if shown.is_empty() {
+        return None;
+    }
+    let max = codebench_figures::MAX_CATEGORIES;
+    let drawn = &shown[..shown.len().min(max)];
+    let categories = drawn
+        .iter()
+        .map(|r| {
+            let level = match r.level {
+                crate::agreement::Level::Leaf => "",
+                crate::agreement::Level::Collapsed => " (collapsed)",
+            };
+            format!(
+                "{}{level} · {} · {}",
+                name_of_dimension(&r.dimension),
+                r.statistic.title(),
+                r.raters.join("–")
+            )
+        })
+        .collect();
+    let more = if shown.len() > drawn.len() {
+        format!(" (first {} of {} results)", drawn.len(), shown.len())
+    } else {
+        String::new()
+    };
+    Some(Figure::Bars(BarFigure {
+        id: "agreement".to_string(),
+        title: format!("Agreement, {scope}{more}"),
+        x_label: String::new(),
+        y_label: "Value".to_string(),
+        categories,
+        series: vec![Series {
+            name: "value".to_string(),
+            values: drawn.iter().map(|r| r.value.unwrap_or_default()).collect(),
+        }],
+        horizontal: true,
+        percent: false,
+    }))
+}
+
 fn table<'a>(r: &'a Report, id: &str) -> Option<&'a Table> {
     r.tables.iter().find(|t| t.id == id)
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { agreementExport, agreementFile, byDimension, confusionTable, num, statisticName, valueText, warningGroups } from "./agreement";
+import { agreementExport, agreementFile, byDimension, cellTitle, confusionTable, num, statisticName, valueText, warningGroups } from "./agreement";
 import type { StatResult } from "./generated/types";
 
 const stat = (over: Partial<StatResult>): StatResult => ({
@@ -104,9 +104,18 @@ describe("agreementExport", () => {
   it("puts agreement.csv in the folder", () => {
     expect(agreementFile(" /out/ ")).toBe("/out/agreement.csv");
     expect(agreementFile("/out")).toBe("/out/agreement.csv");
+    expect(agreementFile("/out/", "png")).toBe("/out/agreement.png");
   });
   it("names the file, its rows and what it holds", () => {
     expect(agreementExport({ path: "/out/agreement.csv", rows: 7 }, false)).toBe("Agreement in /out/agreement.csv (7 rows): every dimension and rater of the study.");
     expect(agreementExport({ path: "/out/agreement.csv", rows: 1 }, true)).toBe("Agreement in /out/agreement.csv (1 row): the dimensions, raters and round shown here.");
+    expect(agreementExport({ path: "/out/agreement.png", rows: 4 }, false)).toBe("Agreement in /out/agreement.png (a figure of 4 results): every dimension and rater of the study.");
+  });
+});
+
+describe("cellTitle", () => {
+  it("names whose code is the row and the column, and counts the units", () => {
+    expect(cellTitle(["ana", "ben"], "Model", "Toolkit", 1)).toBe("ana: Model × ben: Toolkit: 1 unit");
+    expect(cellTitle(["ana", "ben"], "Model", "Model", 3)).toBe("ana: Model × ben: Model: 3 units");
   });
 });

@@ -113,13 +113,20 @@ export function warningGroups(ws: readonly Warning[]): WarningGroup[] {
 }
 
 /** The agreement.csv in a folder given by the user (a trailing separator is dropped). */
-export function agreementFile(dir: string): string {
-  return `${dir.trim().replace(/[\\/]+$/, "")}/agreement.csv`;
+export function agreementFile(dir: string, ext: "csv" | "png" = "csv"): string {
+  return `${dir.trim().replace(/[\\/]+$/, "")}/agreement.${ext}`;
 }
 
 /** What an export from the agreement screen says: where the table is, how many rows, and that
  * it holds what the screen shows (`export_agreement` writes exactly the request shown). */
 export function agreementExport(w: { path: string; rows: number }, narrowed: boolean): string {
-  const rows = `${w.rows} row${w.rows === 1 ? "" : "s"}`;
+  const png = w.path.toLowerCase().endsWith(".png");
+  const rows = png ? `a figure of ${w.rows} result${w.rows === 1 ? "" : "s"}` : `${w.rows} row${w.rows === 1 ? "" : "s"}`;
   return `Agreement in ${w.path} (${rows})${narrowed ? ": the dimensions, raters and round shown here" : ": every dimension and rater of the study"}.`;
+}
+
+/** What an opened confusion cell says: whose codes, and how many units. */
+export function cellTitle(raters: string[], row: string, column: string, units: number): string {
+  const n = `${units} unit${units === 1 ? "" : "s"}`;
+  return `${raters[0] ?? ""}: ${row} × ${raters[1] ?? ""}: ${column}: ${n}`;
 }

@@ -38,9 +38,35 @@ pub struct AgreementArgs {
     /// Compare people only: leave machine raters out (by default they count like anyone).
     #[arg(long)]
     no_machine: bool,
-    /// Write the table (as agreement.csv holds it) to this file instead of printing it.
+    /// Write the table (as agreement.csv holds it) to this file instead of printing it; a
+    /// name ending in .png gets the overall results drawn as a figure.
     #[arg(long, value_name = "FILE", conflicts_with = "format")]
     out: Option<PathBuf>,
+    /// List the units of one confusion-matrix cell instead: the code of the first rater of
+    /// --pair (the row) and of the second (the column), e.g. --cell model,toolkit.
+    #[arg(
+        long,
+        value_name = "ROW,COLUMN",
+        value_delimiter = ',',
+        num_args = 1,
+        conflicts_with = "out"
+    )]
+    cell: Option<Vec<String>>,
+    /// The cell's two raters, rows first (default: --raters when it names two).
+    #[arg(long, value_name = "A,B", value_delimiter = ',', requires = "cell")]
+    pair: Option<Vec<String>>,
+    /// The cell's matrix: codes as given (leaf) or sub-codes merged into parents (collapsed).
+    #[arg(long, value_enum, default_value_t = CellLevel::Leaf, requires = "cell")]
+    level: CellLevel,
+}
+
+/// The level of a confusion matrix.
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum CellLevel {
+    /// Codes as given.
+    Leaf,
+    /// Sub-codes merged into their parents.
+    Collapsed,
 }
 
 /// Prints agreement.
@@ -51,6 +77,43 @@ pub fn agreement(sh: &Shell, a: AgreementArgs) -> anyhow::Result<()> {
         round: a.round,
         include_machine: Some(!a.no_machine),
     };
+    if let Some(cell) = &a.cell {
+        let [row, column] = cell.as_slice() else {
+            anyhow::bail!("--cell takes a row and a column code: --cell ROW,COLUMN");
+        };
+        let pair = match (&a.pair, &request.raters) {
+            (Some(p), _) => p.clone(),
+            (None, Some(r)) if r.len() == 2 => r.clone(),
+            _ => anyhow::bail!("name the cell's two raters with --pair A,B (rows first)"),
+        };
+        let dimension = match request.dimensions.as_slice() {
+            [d] => d.clone(),
+            _ => anyhow::bail!("name the cell's dimension with one --dimension"),
+        };
+        let found = sh.call(
+            api::agreement_units,
+            an::AgreementUnitsRequest {
+                request,
+                cell: codebench::agreement::ConfusionCell {
+                    dimension,
+                    level: match a.level {
+                        CellLevel::Leaf => codebench::agreement::Level::Leaf,
+                        CellLevel::Collapsed => codebench::agreement::Level::Collapsed,
+                    },
+                    raters: pair,
+                    row: row.clone(),
+                    column: column.clone(),
+                },
+            },
+        )?;
+        if a.format == ReportFormat::Json {
+            return crate::out::json(&found);
+        }
+        for unit in &found.units {
+            say!("{unit}");
+        }
+        return Ok(());
+    }
     if let Some(file) = &a.out {
         let w = sh.call(
             api::export_agreement,

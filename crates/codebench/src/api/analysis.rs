@@ -37,17 +37,7 @@ pub struct AgreementRequest {
 /// many-code dimensions, at the leaf level and with sub-codes collapsed. The same request
 /// gives the same report from the CLI and the app.
 pub fn agreement(ctx: &mut Ctx<'_>, req: AgreementRequest) -> ApiResult<AgreementReport> {
-    input::list("dimension", &req.dimensions, MAX_DIMENSIONS, MAX_LABEL)?;
-    if let Some(r) = &req.raters {
-        input::list("rater", r, MAX_LIST, MAX_NAME)?;
-    }
-    input::opt_line("round", &req.round, MAX_LABEL)?;
-    let (report, computed) = ctx.study.agreement_for(&crate::agreement::Scope {
-        dimensions: req.dimensions,
-        raters: req.raters,
-        round: req.round,
-        exclude_machine: !req.include_machine.unwrap_or(true),
-    })?;
+    let (report, computed) = ctx.study.agreement_for(&scope_of(req)?)?;
     if computed.is_empty() {
         return Err(ApiError::invalid(
             "agreement needs two raters who decided the same units (outside rounds not revealed yet)",
@@ -56,11 +46,67 @@ pub fn agreement(ctx: &mut Ctx<'_>, req: AgreementRequest) -> ApiResult<Agreemen
     Ok(report)
 }
 
+/// `agreement_units`: one confusion-matrix cell of an agreement.
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[ts(optional_fields)]
+pub struct AgreementUnitsRequest {
+    /// The agreement the matrix belongs to: the same request as `agreement`.
+    #[serde(default)]
+    pub request: AgreementRequest,
+    /// The cell: dimension, level, the two raters, row and column.
+    pub cell: crate::agreement::ConfusionCell,
+}
+
+/// The units behind a confusion-matrix cell.
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+pub struct AgreementUnits {
+    /// The cell asked for.
+    pub cell: crate::agreement::ConfusionCell,
+    /// Its units, in name order; as many as the cell counts.
+    pub units: Vec<String>,
+}
+
+/// The units a confusion-matrix cell counts (rows: the first rater's code, columns: the
+/// second's), so a disagreement can be opened and reconciled. As blind as the agreement: an
+/// unrevealed round is refused, units of unrevealed rounds are never listed.
+pub fn agreement_units(ctx: &mut Ctx<'_>, req: AgreementUnitsRequest) -> ApiResult<AgreementUnits> {
+    input::list("rater", &req.cell.raters, 2, MAX_NAME)?;
+    for (field, value) in [
+        ("dimension", &req.cell.dimension),
+        ("row", &req.cell.row),
+        ("column", &req.cell.column),
+    ] {
+        input::line(field, value, MAX_LABEL)?;
+    }
+    let scope = scope_of(req.request)?;
+    let units = ctx.study.confusion_units(&scope, &req.cell)?;
+    Ok(AgreementUnits {
+        cell: req.cell,
+        units,
+    })
+}
+
+/// An agreement request checked and read as the core's [`crate::agreement::Scope`].
+fn scope_of(req: AgreementRequest) -> ApiResult<crate::agreement::Scope> {
+    input::list("dimension", &req.dimensions, MAX_DIMENSIONS, MAX_LABEL)?;
+    if let Some(r) = &req.raters {
+        input::list("rater", r, MAX_LIST, MAX_NAME)?;
+    }
+    input::opt_line("round", &req.round, MAX_LABEL)?;
+    Ok(crate::agreement::Scope {
+        dimensions: req.dimensions,
+        raters: req.raters,
+        round: req.round,
+        exclude_machine: !req.include_machine.unwrap_or(true),
+    })
+}
+
 /// `export_agreement`: the agreement asked for, written to a file.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, TS)]
 #[ts(optional_fields)]
 pub struct ExportAgreement {
-    /// The CSV file to write (absolute path; its folder is created if missing).
+    /// The file to write (absolute path; its folder is created if missing): a CSV, or a PNG
+    /// figure of the overall results when the name ends in `.png`.
     pub file: String,
     /// What to compare: the same request as `agreement`.
     #[serde(default)]
@@ -71,7 +117,8 @@ pub struct ExportAgreement {
 }
 
 /// Writes the agreement of exactly this request (what the screen shows) as `agreement.csv`
-/// holds it: the same table `codebench agreement --format csv` prints.
+/// holds it: the same table `codebench agreement --format csv` prints; or, to a `.png` file,
+/// the overall results drawn as bars (`rows` then counts the bars).
 pub fn export_agreement(
     ctx: &mut Ctx<'_>,
     req: ExportAgreement,
@@ -83,11 +130,46 @@ pub fn export_agreement(
             file.display()
         )));
     }
+    let scope = match &req.request.round {
+        Some(r) => format!("round {r}"),
+        None => "all units".to_string(),
+    };
     let report = agreement(ctx, req.request)?;
+    let png = file
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("png"));
+    let figure = if png {
+        let book = ctx.study.codebook()?;
+        let name_of = |id: &str| {
+            book.dimension(id)
+                .map_or_else(|| id.to_string(), |d| d.name.clone())
+        };
+        let figure =
+            crate::figures::agreement_figure(&report, &name_of, &scope).ok_or_else(|| {
+                ApiError::invalid("no agreement value to draw: every result is undefined")
+            })?;
+        Some(figure)
+    } else {
+        None
+    };
     if let Some(dir) = file.parent() {
         std::fs::create_dir_all(dir).map_err(|e| ApiError::from(crate::Error::io(dir, e)))?;
     }
-    Ok(crate::export::write_agreement(&report, &file, req.raw)?)
+    match figure {
+        Some(figure) => {
+            let bytes = codebench_figures::png(&figure).map_err(crate::Error::from)?;
+            crate::export::write_file_atomic(&file, &bytes)?;
+            let bars = match &figure {
+                crate::figures::Figure::Bars(b) => b.categories.len(),
+                crate::figures::Figure::Boxes(b) => b.groups.len(),
+            };
+            Ok(crate::export::Written {
+                path: file,
+                rows: bars,
+            })
+        }
+        None => Ok(crate::export::write_agreement(&report, &file, req.raw)?),
+    }
 }
 
 /// `overview`.

@@ -243,6 +243,8 @@ macro_rules! for_each_operation {
                 reveal_round($crate::api::rounds::RevealRound) => $crate::round::RoundInfo, cli "round reveal";
                 /// Agreement between raters: kappa family with CIs, per code, per round.
                 agreement($crate::api::analysis::AgreementRequest) => $crate::agreement::Report, cli "agreement";
+                /// The units behind one confusion-matrix cell of an agreement (blind-safe), to open and reconcile them.
+                agreement_units($crate::api::analysis::AgreementUnitsRequest) => $crate::api::analysis::AgreementUnits, cli "agreement";
                 /// The study at a glance: raters' and rounds' progress, code counts (blind-safe).
                 overview($crate::api::analysis::OverviewRequest) => $crate::overview::Overview, cli "overview";
                 /// The paper's tables from a rater's labels or from the consensus.
@@ -392,7 +394,8 @@ macro_rules! list_operations {
 for_each_operation!(list_operations);
 
 pub use analysis::{
-    agreement, export_agreement, export_figures, export_tables, figures, overview, report,
+    agreement, agreement_units, export_agreement, export_figures, export_tables, figures, overview,
+    report,
 };
 pub use codebook::{
     code_uses, codebook, edit_code, export_codebook, import_codebook, merge_codes, propose_code,

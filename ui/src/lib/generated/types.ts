@@ -119,6 +119,32 @@ round?: string,
 include_machine?: boolean, };
 
 /**
+ * The units behind a confusion-matrix cell.
+ */
+export type AgreementUnits = { 
+/**
+ * The cell asked for.
+ */
+cell: ConfusionCell, 
+/**
+ * Its units, in name order; as many as the cell counts.
+ */
+units: Array<string>, };
+
+/**
+ * `agreement_units`: one confusion-matrix cell of an agreement.
+ */
+export type AgreementUnitsRequest = { 
+/**
+ * The agreement the matrix belongs to: the same request as `agreement`.
+ */
+request: AgreementRequest, 
+/**
+ * The cell: dimension, level, the two raters, row and column.
+ */
+cell: ConfusionCell, };
+
+/**
  * Everything measured on one Dockerfile.
  */
 export type Analysis = { 
@@ -706,6 +732,31 @@ counts: Array<Array<number>>,
  * Units rated by both raters.
  */
 n_units: number, };
+
+/**
+ * One cell of a confusion matrix: whose codes, at which level, which row and column.
+ */
+export type ConfusionCell = { 
+/**
+ * The dimension (one code per unit).
+ */
+dimension: string, 
+/**
+ * The level of the matrix (`leaf`, or `collapsed` with sub-codes merged into parents).
+ */
+level: Level, 
+/**
+ * The two raters: rows are the first's codes, columns the second's.
+ */
+raters: Array<string>, 
+/**
+ * The row's category (a code id).
+ */
+row: string, 
+/**
+ * The column's category (a code id).
+ */
+column: string, };
 
 /**
  * The consensus on one unit in one dimension.
@@ -1472,7 +1523,8 @@ reason: string, };
  */
 export type ExportAgreement = { 
 /**
- * The CSV file to write (absolute path; its folder is created if missing).
+ * The file to write (absolute path; its folder is created if missing): a CSV, or a PNG
+ * figure of the overall results when the name ends in `.png`.
  */
 file: string, 
 /**
