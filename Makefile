@@ -71,6 +71,7 @@ bench: deps
 	BULK_CMD='"$$ROOT/target/release/codebench" analyze dockerfile --format ndjson --from-list "$$LIST"' \
 	  crates/codebench-dockerfile/benches/compare-python.sh 20
 	scripts/bench-app-start.sh 10
+	scripts/bench-coding.sh
 
 golden:
 	$(CARGO) build -p codebench-cli
