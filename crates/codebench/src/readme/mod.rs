@@ -1,6 +1,7 @@
 //! READMEs rendered for a rater: Markdown through pulldown-cmark, then sanitised by ammonia.
 //! Scripts, event handlers, frames, forms, `javascript:` and `data:` URLs never survive.
-//! Relative links point at the repository at the pinned commit; other formats are shown as text.
+//! Relative links point at the repository's files at the pinned commit, relative images at its
+//! raw files; other formats are shown as text.
 
 use std::borrow::Cow;
 
@@ -30,7 +31,8 @@ impl LinkBase {
 /// are rendered; anything else (e.g. reStructuredText) is shown as preformatted text.
 pub fn render(path: &str, text: &str, base: &LinkBase) -> String {
     let lower = path.to_ascii_lowercase();
-    let markdown = lower.ends_with(".md") || lower.ends_with(".markdown") || !lower.contains('.');
+    let name = lower.rsplit('/').next().unwrap_or(&lower);
+    let markdown = name.ends_with(".md") || name.ends_with(".markdown") || !name.contains('.');
     if !markdown {
         return format!(
             "<pre class=\"readme-text\">{}</pre>",
@@ -88,17 +90,45 @@ fn resolve<'a>(url: CowStr<'a>, base: &str) -> CowStr<'a> {
 }
 
 /// Sanitises HTML with ammonia's allow-list: only http(s) and mailto URLs, links marked
-/// `noopener noreferrer`, raw-HTML relative links resolved against the repository.
+/// `noopener noreferrer`, relative URLs left in HTML resolved against the repository: an
+/// image's `src` to the raw file (what a browser can show), any other to the file's page.
 pub fn sanitize(html: &str, base: &LinkBase) -> String {
     let mut b = ammonia::Builder::default();
     b.url_schemes(["http", "https", "mailto"].into_iter().collect())
         .link_rel(Some("noopener noreferrer nofollow"))
         .add_tag_attributes("td", ["align"])
         .add_tag_attributes("th", ["align"]);
+    let raw = base.raw.clone();
+    // Runs before `url_relative`, which then sees the image's URL as absolute.
+    b.attribute_filter(move |element, attribute, value| {
+        if element == "img" && attribute == "src" && is_relative(value) {
+            return Some(Cow::Owned(join(&raw, value)));
+        }
+        Some(Cow::Borrowed(value))
+    });
     b.url_relative(ammonia::UrlRelative::Custom(Box::new(RelativeTo(
         base.blob.clone(),
     ))));
     b.clean(html).to_string()
+}
+
+/// Whether a URL is relative to the page, as ammonia reads it (no scheme; not a fragment).
+fn is_relative(url: &str) -> bool {
+    let u = url.trim();
+    let has_scheme = u.split_once(':').is_some_and(|(s, _)| {
+        s.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "+.-".contains(c))
+    });
+    !u.is_empty() && !u.starts_with('#') && !has_scheme
+}
+
+/// A path inside the repository joined to a base that ends in `/`.
+fn join(base: &str, url: &str) -> String {
+    format!(
+        "{base}{}",
+        url.trim().trim_start_matches("./").trim_start_matches('/')
+    )
 }
 
 /// Resolves relative URLs left in raw HTML against a base; fragments stay as they are.
@@ -109,11 +139,7 @@ impl ammonia::UrlRelativeEvaluate<'_> for RelativeTo {
         if url.starts_with('#') {
             return Some(Cow::Borrowed(url));
         }
-        Some(Cow::Owned(format!(
-            "{}{}",
-            self.0,
-            url.trim_start_matches("./").trim_start_matches('/')
-        )))
+        Some(Cow::Owned(join(&self.0, url)))
     }
 }
 
@@ -193,6 +219,26 @@ mod tests {
         assert!(html.starts_with("<pre"));
         assert!(!html.contains("<script"));
         assert!(html.contains("&lt;script&gt;"));
+    }
+
+    #[test]
+    fn raw_html_images_point_at_raw_files_and_links_at_pages() {
+        let md = r##"<p align="center"><a href="docs/guide.md"><img src="./img/logo.png" alt="logo"></a></p>
+
+<img src="/assets/a.svg"> <img src="https://e.org/b.png"> <a href="#top">top</a> <a href="LICENSE">l</a>
+"##;
+        let html = render("README.md", md, &base());
+        for want in [
+            "src=\"https://raw.githubusercontent.com/o/n/abc/img/logo.png\"",
+            "src=\"https://raw.githubusercontent.com/o/n/abc/assets/a.svg\"",
+            "src=\"https://e.org/b.png\"",
+            "href=\"https://github.com/o/n/blob/abc/docs/guide.md\"",
+            "href=\"https://github.com/o/n/blob/abc/LICENSE\"",
+            "href=\"#top\"",
+        ] {
+            assert!(html.contains(want), "{want} in {html}");
+        }
+        assert!(!html.contains("blob/abc/img"), "{html}");
     }
 
     #[test]
