@@ -250,6 +250,26 @@ fn metrics_run_images_stores_results_and_jobs_retry_after_503() {
     assert!(out.contains("layers: 0 analysed, 2 from cache"), "{out}");
     let e = fails(&study, &["jobs", "retry", "3"]);
     assert!(e.contains("job 3 is done"), "{e}");
+
+    // Held: a queued job waits (in the CLI as in the app) until `jobs run`.
+    assert!(ok(&study, &["jobs", "hold"]).contains("run as soon as they are queued"));
+    let e = fails(&study, &["jobs", "hold", "on"]);
+    assert!(e.contains("--by"), "{e}");
+    assert!(ok(&study, &["jobs", "hold", "on", "--by", "lead"]).contains("held"));
+    let out = ok(
+        &study,
+        &["metrics", "run", "--image", &format!("{}/ns/a:1", reg.addr)],
+    );
+    assert!(
+        out.contains("queued 1 job; the study holds queued jobs"),
+        "{out}"
+    );
+    let jobs: Value =
+        serde_json::from_str(&ok(&study, &["jobs", "list", "--format", "json"])).unwrap();
+    assert_eq!(jobs[3]["state"], "queued", "{jobs}");
+    let out = ok(&study, &["jobs", "run"]);
+    assert!(out.contains("1 done, 0 failed"), "{out}");
+    assert!(ok(&study, &["jobs", "hold", "off", "--by", "lead"]).contains("as soon as"));
     let e = fails(&study, &["jobs", "cancel", "42"]);
     assert!(e.contains("unknown job '42'"), "{e}");
 }

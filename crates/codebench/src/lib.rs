@@ -33,6 +33,7 @@ pub mod round;
 pub mod rules;
 pub mod sample;
 pub mod select;
+pub mod settings;
 pub mod shard;
 pub mod study;
 

@@ -52,10 +52,10 @@ describe("jobs rules", () => {
   });
 
   it("says what queuing did", () => {
-    expect(enqueuedSummary({ dockerfiles_analysed: 37, jobs_queued: 2, kinds: ["image_metrics"], project: null })).toBe(
+    expect(enqueuedSummary({ dockerfiles_analysed: 37, jobs_queued: 2, kinds: ["image_metrics"], project: null, held: false })).toBe(
       "37 Dockerfiles analysed, 2 jobs queued",
     );
-    expect(enqueuedSummary({ dockerfiles_analysed: 0, jobs_queued: 1, kinds: [], project: null })).toBe("1 job queued");
+    expect(enqueuedSummary({ dockerfiles_analysed: 0, jobs_queued: 1, kinds: [], project: null, held: false })).toBe("1 job queued");
   });
 
   it("summarises a finished run", () => {

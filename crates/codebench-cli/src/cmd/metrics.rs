@@ -397,6 +397,14 @@ pub fn metrics(sh: &Shell, cmd: MetricsCmd) -> Result<()> {
     if planned.kinds.is_empty() {
         return Ok(());
     }
+    if planned.held {
+        let n = planned.jobs_queued;
+        say!(
+            "queued {n} job{}; the study holds queued jobs: run them with `codebench jobs run` (or `codebench jobs hold off`)",
+            if n == 1 { "" } else { "s" }
+        );
+        return Ok(());
+    }
     let display = RunDisplay::new();
     let summary = sh.task(
         api::run_jobs,
@@ -449,6 +457,26 @@ pub enum JobsCmd {
     Cancel { id: i64 },
     /// Queue a failed or cancelled job again, now.
     Retry { id: i64 },
+    /// Hold queued jobs until someone runs them (`on`), or run them as soon as they are
+    /// queued (`off`, the default); none: show the setting.
+    Hold {
+        #[arg(value_enum)]
+        state: Option<crate::cmd::reconcile::Switch>,
+        /// Who changes the setting (kept in the history; default: --as).
+        #[arg(long)]
+        by: Option<String>,
+    },
+    /// Run every queued job now (held or not).
+    Run {
+        /// Images analysed at once.
+        #[arg(long, default_value_t = 2)]
+        concurrency: usize,
+        /// A layer cache folder shared by runs.
+        #[arg(long, value_name = "DIR")]
+        layer_cache: Option<PathBuf>,
+        #[command(flatten)]
+        registry: RegistryFlags,
+    },
 }
 
 /// `codebench jobs`.
@@ -488,6 +516,47 @@ pub fn jobs(sh: &Shell, cmd: Option<JobsCmd>) -> Result<()> {
         JobsCmd::Retry { id } => {
             let j = sh.call(api::retry_job, jb::JobRequest { id })?;
             say!("job {} {}: {}", j.id, j.target, j.state.as_str());
+        }
+        JobsCmd::Hold { state, by } => {
+            let held = match state {
+                None => sh.call(api::jobs_held, jb::JobsRequest {})?,
+                Some(state) => {
+                    let Some(by) = by.or_else(|| sh.viewer.clone()) else {
+                        bail!("say who changes the setting with --by NAME (or --as)");
+                    };
+                    let hold = matches!(state, crate::cmd::reconcile::Switch::On);
+                    sh.call(api::hold_jobs, jb::HoldJobs { hold, by })?
+                }
+            };
+            say!(
+                "{}",
+                if held {
+                    "queued jobs are held: they run with `codebench jobs run` (or Run queued jobs in the app)"
+                } else {
+                    "queued jobs run as soon as they are queued"
+                }
+            );
+        }
+        JobsCmd::Run {
+            concurrency,
+            layer_cache,
+            registry,
+        } => {
+            let display = RunDisplay::new();
+            let summary = sh.task(
+                api::run_jobs,
+                jb::RunJobs {
+                    kinds: None,
+                    project: None,
+                    concurrency: Some(concurrency.max(1)),
+                    registry_url: registry.registry_url.clone(),
+                    registry_user: registry.registry_user.clone(),
+                    registry_password: registry.password()?,
+                    layer_cache: layer_cache.as_deref().map(crate::shell::abs).transpose()?,
+                },
+                &|e| display.event(e),
+            )?;
+            display.finish(&summary)?;
         }
     }
     Ok(())

@@ -13,6 +13,28 @@ use crate::shard::{Shard, ShardReport, ShardSpec};
 #[ts(optional_fields)]
 pub struct JobsRequest {}
 
+/// `hold_jobs`: hold queued jobs or let them run as soon as they are queued.
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+pub struct HoldJobs {
+    /// Hold (`true`) or run as soon as queued (`false`).
+    pub hold: bool,
+    /// Who changes the setting (kept in the history).
+    pub by: String,
+}
+
+/// Whether the study holds queued metrics jobs (by default they run as soon as queued).
+pub fn jobs_held(ctx: &mut Ctx<'_>, _req: JobsRequest) -> ApiResult<bool> {
+    Ok(ctx.study.jobs_held()?)
+}
+
+/// Holds queued metrics jobs until someone runs them, or lets them run as soon as queued
+/// (a study setting, recorded in the history). Returns the setting now.
+pub fn hold_jobs(ctx: &mut Ctx<'_>, req: HoldJobs) -> ApiResult<bool> {
+    input::line("by", &req.by, MAX_NAME)?;
+    ctx.study.hold_jobs(req.hold, &req.by)?;
+    Ok(req.hold)
+}
+
 /// Every metrics job of the study, oldest first.
 pub fn jobs(ctx: &mut Ctx<'_>, _req: JobsRequest) -> ApiResult<Vec<Job>> {
     Ok(ctx.study.jobs()?)
@@ -67,6 +89,9 @@ pub struct Enqueued {
     pub kinds: Vec<JobKind>,
     /// The project to run them for, when only its jobs are to run.
     pub project: Option<String>,
+    /// The study holds queued jobs: they wait until someone runs them (`run_jobs`) instead
+    /// of starting now.
+    pub held: bool,
 }
 
 /// Plans metrics: study-wide Dockerfile metrics are computed at once (each distinct text
@@ -91,6 +116,7 @@ pub fn enqueue_metrics(ctx: &mut Ctx<'_>, req: EnqueueMetrics) -> ApiResult<Enqu
         } else {
             None
         },
+        held: ctx.study.jobs_held()?,
     };
     if req.dockerfiles {
         match &req.project {

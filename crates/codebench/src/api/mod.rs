@@ -273,6 +273,10 @@ macro_rules! for_each_operation {
                 set_auto_consensus($crate::api::reconcile::SetAuto) => Vec<$crate::reconcile::Consensus>, cli "reconcile automatic";
                 /// Every metrics job, oldest first.
                 jobs($crate::api::jobs::JobsRequest) => Vec<$crate::jobs::Job>, cli "jobs list";
+                /// Whether queued metrics jobs are held until someone runs them (a study setting).
+                jobs_held($crate::api::jobs::JobsRequest) => bool, cli "jobs hold";
+                /// Holds queued metrics jobs, or lets them run as soon as they are queued.
+                hold_jobs($crate::api::jobs::HoldJobs) => bool, cli "jobs hold";
                 /// Queues the Dockerfile and image metrics jobs (of a project, or all).
                 enqueue_metrics($crate::api::jobs::EnqueueMetrics) => $crate::api::jobs::Enqueued, cli "metrics run";
                 /// Cancels a queued, running or failed job.
@@ -410,7 +414,9 @@ pub use corpus::{
     import_local, keep_github_token, list_projects, list_units, project_view, remove_image_ref,
     remove_project,
 };
-pub use jobs::{cancel_job, enqueue_metrics, jobs, retry_job, run_jobs, run_metrics_shard};
+pub use jobs::{
+    cancel_job, enqueue_metrics, hold_jobs, jobs, jobs_held, retry_job, run_jobs, run_metrics_shard,
+};
 pub use machine::{
     add_machine_rater, evaluate_local, forget_machine_key, keep_machine_key, machine_answers,
     machine_rater, machine_raters, machine_routing, machine_runs, machine_suggestions, run_machine,

@@ -1340,7 +1340,12 @@ kinds: Array<JobKind>,
 /**
  * The project to run them for, when only its jobs are to run.
  */
-project: string | null, };
+project: string | null, 
+/**
+ * The study holds queued jobs: they wait until someone runs them (`run_jobs`) instead
+ * of starting now.
+ */
+held: boolean, };
 
 /**
  * What kind of failure an [`ApiError`] is, for a shell to choose its hint or its exit code.
@@ -1831,6 +1836,19 @@ expand: boolean,
  * The body, one `\n` after each line (leading tabs removed when `chomp`).
  */
 content: string, };
+
+/**
+ * `hold_jobs`: hold queued jobs or let them run as soon as they are queued.
+ */
+export type HoldJobs = { 
+/**
+ * Hold (`true`) or run as soon as queued (`false`).
+ */
+hold: boolean, 
+/**
+ * Who changes the setting (kept in the history).
+ */
+by: string, };
 
 /**
  * `hub_evidence`.
