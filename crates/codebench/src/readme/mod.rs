@@ -1,7 +1,9 @@
-//! READMEs rendered for a rater: Markdown through pulldown-cmark, then sanitised by ammonia.
-//! Scripts, event handlers, frames, forms, `javascript:` and `data:` URLs never survive.
-//! Relative links point at the repository's files at the pinned commit, relative images at its
-//! raw files; other formats are shown as text.
+//! READMEs rendered for a rater: Markdown through pulldown-cmark, reStructuredText through
+//! [`rst`], then sanitised by ammonia. Scripts, event handlers, frames, forms, `javascript:` and
+//! `data:` URLs never survive. Relative links point at the repository's files at the pinned
+//! commit, relative images at its raw files; other formats are shown as text.
+
+mod rst;
 
 use std::borrow::Cow;
 
@@ -27,11 +29,18 @@ impl LinkBase {
     }
 }
 
-/// Renders a README to sanitised HTML. Markdown files (`.md`, `.markdown`, or no extension)
-/// are rendered; anything else (e.g. reStructuredText) is shown as preformatted text.
+/// Renders a README to sanitised HTML. Markdown (`.md`, `.markdown`, or no extension) and
+/// reStructuredText (`.rst`, `.rest`, `.rst.txt`) are rendered; anything else is shown as
+/// preformatted text.
 pub fn render(path: &str, text: &str, base: &LinkBase) -> String {
     let lower = path.to_ascii_lowercase();
     let name = lower.rsplit('/').next().unwrap_or(&lower);
+    if [".rst", ".rest", ".rst.txt"]
+        .iter()
+        .any(|e| name.ends_with(e))
+    {
+        return sanitize(&rst::to_html(text), base);
+    }
     let markdown = name.ends_with(".md") || name.ends_with(".markdown") || !name.contains('.');
     if !markdown {
         return format!(
@@ -97,7 +106,10 @@ pub fn sanitize(html: &str, base: &LinkBase) -> String {
     b.url_schemes(["http", "https", "mailto"].into_iter().collect())
         .link_rel(Some("noopener noreferrer nofollow"))
         .add_tag_attributes("td", ["align"])
-        .add_tag_attributes("th", ["align"]);
+        .add_tag_attributes("th", ["align"])
+        .add_tag_attributes("ol", ["type"])
+        .add_allowed_classes("div", ["admonition"])
+        .add_allowed_classes("p", ["admonition-title"]);
     let raw = base.raw.clone();
     // Runs before `url_relative`, which then sees the image's URL as absolute.
     b.attribute_filter(move |element, attribute, value| {
@@ -214,11 +226,88 @@ mod tests {
     }
 
     #[test]
-    fn rst_is_shown_as_text() {
-        let html = render("README.rst", "Title\n=====\n<script>x</script>", &base());
+    fn rst_is_rendered_not_shown_as_text() {
+        let rst =
+            "Title\n=====\n\n* one\n* two\n\nSee `docs <docs/index.rst>`_ and https://e.org/.\n";
+        let html = render("README.rst", rst, &base());
+        assert!(!html.contains("<pre"), "{html}");
+        assert!(html.contains("<h1>Title</h1>"), "{html}");
+        assert!(html.contains("<li>one</li>"), "{html}");
+        assert!(
+            html.contains("href=\"https://github.com/o/n/blob/abc/docs/index.rst\""),
+            "{html}"
+        );
+        assert!(html.contains("href=\"https://e.org/\""), "{html}");
+        for path in ["docs/README.rest", "README.rst.txt", "Readme.RST"] {
+            assert!(render(path, rst, &base()).contains("<h1>"), "{path}");
+        }
+    }
+
+    #[test]
+    fn other_formats_are_text() {
+        let html = render("README.txt", "Title\n=====\n<script>x</script>", &base());
         assert!(html.starts_with("<pre"));
         assert!(!html.contains("<script"));
         assert!(html.contains("&lt;script&gt;"));
+    }
+
+    #[test]
+    fn hostile_rst_is_inert() {
+        let rst = r#"<script>alert(1)</script>
+===========================
+
+Text <script>alert(2)</script> and <img src=x onerror=alert(3)>.
+
+`click <javascript:alert(4)>`_, `data <data:text/html,<script>alert(5)</script>>`_, evil_
+
+.. _evil: javascript:alert(6)
+
+.. image:: javascript:alert(7)
+   :target: javascript:alert(8)
+   :alt: " onerror="alert(9)
+
+.. |badge| image:: vbscript:x
+   :target: JaVaScRiPt:alert(10)
+
+|badge|
+
+.. raw:: html
+
+   <script>alert(11)</script><iframe src="https://e.invalid"></iframe>
+   <a href="javascript:alert(12)" onclick="x()">raw</a><div style="position:fixed">s</div>
+
+.. code-block:: html
+
+   <script>alert(13)</script>
+
+.. mystery::
+
+   <script>alert(14)</script>
+"#;
+        let html = render("README.rst", rst, &base());
+        let lower = html.to_lowercase();
+        // Text may say anything (escaped); no tag or attribute may carry it.
+        for bad in [
+            "<script",
+            "onerror=\"",
+            "=\"javascript:",
+            "=\"vbscript:",
+            "=\"data:",
+            "<iframe",
+            "onclick=\"",
+            "style=\"",
+        ] {
+            assert!(!lower.contains(bad), "{bad} survived in {html}");
+        }
+        assert!(
+            html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+            "{html}"
+        );
+        assert!(
+            html.contains("&lt;script&gt;alert(13)&lt;/script&gt;"),
+            "{html}"
+        );
+        assert!(html.contains("click"), "the link text stays: {html}");
     }
 
     #[test]
@@ -239,6 +328,60 @@ mod tests {
             assert!(html.contains(want), "{want} in {html}");
         }
         assert!(!html.contains("blob/abc/img"), "{html}");
+        let rst = ".. image:: img/logo.png\n   :target: docs/guide.rst\n\n|b|\n\n.. |b| image:: ./badge.svg\n";
+        let html = render("README.rst", rst, &base());
+        for want in [
+            "src=\"https://raw.githubusercontent.com/o/n/abc/img/logo.png\"",
+            "href=\"https://github.com/o/n/blob/abc/docs/guide.rst\"",
+            "src=\"https://raw.githubusercontent.com/o/n/abc/badge.svg\"",
+        ] {
+            assert!(html.contains(want), "{want} in {html}");
+        }
+    }
+
+    #[test]
+    fn rst_admonitions_keep_their_label() {
+        let html = render("README.rst", ".. note:: Mind the gap.\n", &base());
+        assert!(
+            html.contains("<div class=\"admonition\"><p class=\"admonition-title\">Note</p>"),
+            "{html}"
+        );
+        let html = render("README.md", "<div class=\"evil\" id=\"x\">a</div>", &base());
+        assert!(!html.contains("evil") && !html.contains("id="), "{html}");
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(300))]
+
+        /// No input panics the reStructuredText reader, and its output is sanitised HTML.
+        #[test]
+        fn rst_never_panics(parts in proptest::collection::vec(proptest::prop_oneof![
+            proptest::string::string_regex(r"[ \t\n*`|_:.<>=+#()\\\-\[\]a-z0-9]{0,12}").unwrap(),
+            proptest::prelude::Just("\n\n".to_string()),
+            proptest::prelude::Just(".. ".to_string()),
+            proptest::prelude::Just(":: ".to_string()),
+            proptest::prelude::Just("\n   ".to_string()),
+            proptest::prelude::Just("\n=====\n".to_string()),
+            proptest::prelude::Just("+---+---+\n| a | b |\n".to_string()),
+            proptest::prelude::Just("===  ===\n".to_string()),
+            proptest::prelude::Just(".. |x| image:: y\n".to_string()),
+            proptest::prelude::Just("* ".to_string()),
+            proptest::prelude::Just("#. ".to_string()),
+            proptest::prelude::Just("(iv) ".to_string()),
+            proptest::prelude::Just("\u{e9}\u{2022}\u{3000}".to_string()),
+            proptest::prelude::any::<String>(),
+        ], 0..40)) {
+            let text: String = parts.concat();
+            let html = render("README.rst", &text, &base());
+            proptest::prop_assert!(!html.contains("<script"));
+        }
+
+        /// Arbitrary bytes (read lossily, as a README that is not quite UTF-8 might be).
+        #[test]
+        fn rst_never_panics_on_bytes(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..400)) {
+            let text = String::from_utf8_lossy(&bytes);
+            let _ = render("README.rst", &text, &base());
+        }
     }
 
     #[test]
