@@ -179,6 +179,9 @@ pub fn agreement_figure(
     }
     let max = codebench_figures::MAX_CATEGORIES;
     let drawn = &shown[..shown.len().min(max)];
+    // One dimension: named in the title, so the bar labels (cut at 40 characters) keep room
+    // for the statistic and the raters.
+    let one_dimension = drawn.iter().all(|r| r.dimension == drawn[0].dimension);
     let categories = drawn
         .iter()
         .map(|r| {
@@ -186,12 +189,12 @@ pub fn agreement_figure(
                 crate::agreement::Level::Leaf => "",
                 crate::agreement::Level::Collapsed => " (collapsed)",
             };
-            format!(
-                "{}{level} · {} · {}",
-                name_of_dimension(&r.dimension),
-                r.statistic.title(),
-                r.raters.join("–")
-            )
+            let what = format!("{}{level} · {}", r.statistic.title(), r.raters.join("–"));
+            if one_dimension {
+                what
+            } else {
+                format!("{} · {what}", name_of_dimension(&r.dimension))
+            }
         })
         .collect();
     let more = if shown.len() > drawn.len() {
@@ -201,7 +204,14 @@ pub fn agreement_figure(
     };
     Some(Figure::Bars(BarFigure {
         id: "agreement".to_string(),
-        title: format!("Agreement, {scope}{more}"),
+        title: if one_dimension {
+            format!(
+                "Agreement on {}, {scope}{more}",
+                name_of_dimension(&drawn[0].dimension)
+            )
+        } else {
+            format!("Agreement, {scope}{more}")
+        },
         x_label: String::new(),
         y_label: "Value".to_string(),
         categories,
