@@ -320,6 +320,24 @@ impl RunDisplay {
     }
 }
 
+/// A run of every queued job (of any kind and project) with these registry options: what
+/// `metrics run` narrows to what it queued, and `jobs run` takes as it is.
+fn run_request(
+    concurrency: usize,
+    layer_cache: Option<&std::path::Path>,
+    registry: &RegistryFlags,
+) -> Result<jb::RunJobs> {
+    Ok(jb::RunJobs {
+        kinds: None,
+        project: None,
+        concurrency: Some(concurrency.max(1)),
+        registry_url: registry.registry_url.clone(),
+        registry_user: registry.registry_user.clone(),
+        registry_password: registry.password()?,
+        layer_cache: layer_cache.map(crate::shell::abs).transpose()?,
+    })
+}
+
 /// `codebench metrics run`: plans (study-wide Dockerfile metrics at once, the rest as jobs),
 /// then runs the jobs with a progress line per job; with `--shard`, runs one shard in a copy.
 pub fn metrics(sh: &Shell, cmd: MetricsCmd) -> Result<()> {
@@ -335,15 +353,7 @@ pub fn metrics(sh: &Shell, cmd: MetricsCmd) -> Result<()> {
         layer_cache,
         registry,
     } = cmd;
-    let run = jb::RunJobs {
-        kinds: None,
-        project: None,
-        concurrency: Some(concurrency.max(1)),
-        registry_url: registry.registry_url.clone(),
-        registry_user: registry.registry_user.clone(),
-        registry_password: registry.password()?,
-        layer_cache: layer_cache.as_deref().map(crate::shell::abs).transpose()?,
-    };
+    let run = run_request(concurrency, layer_cache.as_deref(), &registry)?;
     if let (Some(shard), Some(into)) = (shard, into) {
         let display = RunDisplay::new();
         let report = sh.task(
@@ -545,15 +555,7 @@ pub fn jobs(sh: &Shell, cmd: Option<JobsCmd>) -> Result<()> {
             let display = RunDisplay::new();
             let summary = sh.task(
                 api::run_jobs,
-                jb::RunJobs {
-                    kinds: None,
-                    project: None,
-                    concurrency: Some(concurrency.max(1)),
-                    registry_url: registry.registry_url.clone(),
-                    registry_user: registry.registry_user.clone(),
-                    registry_password: registry.password()?,
-                    layer_cache: layer_cache.as_deref().map(crate::shell::abs).transpose()?,
-                },
+                run_request(concurrency, layer_cache.as_deref(), &registry)?,
                 &|e| display.event(e),
             )?;
             display.finish(&summary)?;
