@@ -8,7 +8,8 @@
 # The release build by default (built if missing, or rebuilt if older than ui/dist);
 # CODEBENCH_APP and CODEBENCH_CLI choose others, e.g. the debug build while developing:
 #   CODEBENCH_APP=target/debug/codebench-app CODEBENCH_CLI=target/debug/codebench scripts/bench-coding.sh
-# BENCH_PROJECTS, BENCH_UNITS and BENCH_BASELINE change the sizes (see the bench file).
+# BENCH_PROJECTS, BENCH_UNITS, BENCH_BASELINE and BENCH_THINK_MS (the least pause before each
+# key, 150 ms) change the run (see the bench file).
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 TARGET=${CARGO_TARGET_DIR:-$ROOT/target}

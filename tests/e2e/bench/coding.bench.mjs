@@ -10,7 +10,8 @@
 // Run through scripts/bench-coding.sh (the release build; CODEBENCH_APP / CODEBENCH_CLI for
 // another), or tests/e2e/run.sh tests/e2e/bench/coding.bench.mjs (the debug build).
 //   BENCH_PROJECTS (default 1040), BENCH_UNITS (default 200), BENCH_BASELINE (default 40 before
-//   and 40 after the coding) change the sizes.
+//   and 40 after the coding) change the sizes; BENCH_THINK_MS (default 150) the rater's least
+//   pause before each key (0: each key as soon as the last one shows).
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
@@ -22,6 +23,10 @@ import { makeCheckouts } from "./study.mjs";
 const PROJECTS = Number(process.env.BENCH_PROJECTS ?? 1040);
 const UNITS = Number(process.env.BENCH_UNITS ?? 200);
 const BASELINE = Number(process.env.BENCH_BASELINE ?? 40);
+// The rater's least pause before each key while coding (reading aside): a fast typist's
+// interval between deliberate keys. 0 sends each key as soon as the last one shows, so the
+// move overlaps the work the previous keys started (the core's answers, the queue's update).
+const THINK = Number(process.env.BENCH_THINK_MS ?? 150);
 const RATER = "rae";
 const DIMENSION = "purpose";
 // A key the coding screen gives no meaning (not a code key, not a shortcut): the baseline.
@@ -68,11 +73,11 @@ const soon = (browser, fn, what, timeout = 15000) => browser.waitUntil(fn, { tim
  * coding screen's own (bubbling) one and stamps performance.now(): for the move key (armed by
  * the bench before it sends it), a MutationObserver then waits until the queue, the codes panel
  * and the Dockerfile pane all show a unit other than the one left, with its lines, and a
- * requestAnimationFrame after that gives the frame that paints it; for the idle key, only the
- * next frame.
+ * requestAnimationFrame after that gives the frame that paints it (and a second one the frame
+ * after, when it has been painted); for the idle key, only the next frame (and the one after).
  */
 function installProbe(moveKey, idleKey) {
-  const B = (window.__bench = { moves: [], idle: [], armed: null, ipc: {}, parse: {}, size: {}, ipcTimed: false });
+  const B = (window.__bench = { moves: [], idle: [], picks: [], stopPick: null, armed: null, ipc: {}, parse: {}, size: {}, ipcTimed: false, inflight: 0 });
   // Each command the page asks of the core, timed from the request to the answer's arrival.
   // Tauri's invoke is read-only, but its IPC is a fetch of ipc://localhost/<command> made
   // through the page's fetch at call time: wrapping fetch times every command.
@@ -85,9 +90,11 @@ function installProbe(moveKey, idleKey) {
     if (m !== null) {
       const cmd = decodeURIComponent(m[1]);
       B.ipcTimed = true;
+      B.inflight++;
       // Runs before Tauri's own handler (registered first): times the answer's arrival, and
       // then its JSON parse (what the page does with it before the screen sees it).
       const done = (r) => {
+        B.inflight--;
         (B.ipc[cmd] ??= []).push(performance.now() - t0);
         const n = Number(r?.headers?.get?.("content-length") ?? 0);
         if (n > (B.size[cmd] ?? 0)) B.size[cmd] = n;
@@ -118,11 +125,34 @@ function installProbe(moveKey, idleKey) {
     (e) => {
       const t0 = performance.now();
       if (e.key === idleKey) {
-        requestAnimationFrame(() => B.idle.push(performance.now() - t0));
+        requestAnimationFrame(() => {
+          const frame = performance.now() - t0;
+          requestAnimationFrame(() => B.idle.push({ frame, after: performance.now() - t0 }));
+        });
+        return;
+      }
+      // Any other one-character key (a code key, "="): the time until the codes it checks are
+      // on screen. The next key press stops waiting (a key that checks nothing leaves no figure).
+      B.stopPick?.();
+      B.stopPick = null;
+      if (e.key.length === 1) {
+        const checked = () => [...document.querySelectorAll("#codes [aria-checked='true']")].map((b) => b.getAttribute("data-code")).join(",");
+        const was = checked();
+        const key = e.key;
+        const obs = new MutationObserver(() => {
+          if (checked() === was) return;
+          obs.disconnect();
+          B.stopPick = null;
+          const dom = performance.now() - t0;
+          requestAnimationFrame(() => B.picks.push({ key, dom, ms: performance.now() - t0 }));
+        });
+        obs.observe(document.querySelector("#codes") ?? document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ["aria-checked"] });
+        B.stopPick = () => obs.disconnect();
         return;
       }
       if (e.key !== moveKey || B.armed === null) return;
       const from = B.armed;
+      const busy = B.inflight;
       B.armed = null;
       let done = false;
       const check = () => {
@@ -135,10 +165,14 @@ function installProbe(moveKey, idleKey) {
         const list = document.querySelector("#codes .code-list");
         const top = list?.getBoundingClientRect().top ?? 0;
         const listTop = list === null ? 0 : [...list.querySelectorAll("button.code")].filter((b) => b.getBoundingClientRect().bottom <= top + 1).length;
-        requestAnimationFrame(() => B.moves.push({ from, to: now, dom, frame: performance.now() - t0, listTop }));
+        // The frame that paints it, and the one after (it has been painted by then).
+        requestAnimationFrame(() => {
+          const frame = performance.now() - t0;
+          requestAnimationFrame(() => B.moves.push({ from, to: now, dom, frame, after: performance.now() - t0, listTop, busy }));
+        });
       };
       const obs = new MutationObserver(check);
-      obs.observe(document.body, { subtree: true, childList: true, attributes: true, characterData: true });
+      obs.observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ["aria-current", "title", "aria-label"] });
     },
     { capture: true },
   );
@@ -180,6 +214,8 @@ test(`coding bench: ${UNITS} Dockerfile units by keyboard on ${PROJECTS} project
   let codingMs = 0;
   const frameIntervals = [];
   let ipc = null;
+  let picks = [];
+  let dom = null;
   let moveName = "";
   let sameName = "";
 
@@ -258,12 +294,15 @@ test(`coding bench: ${UNITS} Dockerfile units by keyboard on ${PROJECTS} project
       const project = unit.slice(0, unit.indexOf(":"));
       const before = keystrokes;
       const repeated = lastCodes.has(project) && same(lastCodes.get(project), codes);
+      const think = () => (THINK > 0 ? browser.pause(THINK) : undefined);
       if (repeated) {
+        await think();
         await press(browser, SAME);
       } else {
         for (const c of codes) {
           const k = state.keys[c];
           assert.ok(k !== undefined && k !== "", `the codes panel shows a key for ${c} on ${unit}`);
+          await think();
           await press(browser, k);
         }
       }
@@ -276,6 +315,7 @@ test(`coding bench: ${UNITS} Dockerfile units by keyboard on ${PROJECTS} project
       await browser.execute(() => {
         window.__bench.armed = document.querySelector("#queue [aria-current='true']")?.getAttribute("data-unit") ?? null;
       });
+      await think();
       await press(browser, MOVE);
       await soon(browser, async () => (await browser.execute(() => window.__bench.moves.length)) > i, `the unit after ${unit}`);
       perUnit.push({ unit, kind: repeated ? "repeated" : "fresh", keys: keystrokes - before, codes });
@@ -286,10 +326,25 @@ test(`coding bench: ${UNITS} Dockerfile units by keyboard on ${PROJECTS} project
 
     ipc = await browser.execute(() => (window.__bench.ipcTimed ? { times: window.__bench.ipc, parse: window.__bench.parse, size: window.__bench.size } : null));
     moves = await browser.execute(() => window.__bench.moves);
+    picks = await browser.execute(() => window.__bench.picks);
     idle = await browser.execute(() => window.__bench.idle);
     // The app's own count of what this rater coded.
     const progress = (await browser.$("#progress strong").getText()).trim();
     assert.equal(progress.split(" / ")[0], String(UNITS), `the app counts ${UNITS} coded units (${progress})`);
+    // What every style and layout pass of the screen works on: its elements (the queue lists
+    // every unit its filter and search let through), and a forced full restyle and relayout.
+    dom = await browser.execute(() => {
+      const times = [];
+      for (let i = 0; i < 5; i++) {
+        const t0 = performance.now();
+        document.documentElement.style.setProperty("--bench-restyle", String(i));
+        void document.body.offsetHeight;
+        times.push(performance.now() - t0);
+      }
+      document.documentElement.style.removeProperty("--bench-restyle");
+      times.sort((a, b) => a - b);
+      return { all: document.querySelectorAll("*").length, queue: document.querySelectorAll("#queue *").length, listed: document.querySelectorAll("#queue button.unit").length, relayout: times[2] };
+    });
     await shot(browser, "bench-coding");
   });
 
@@ -309,7 +364,13 @@ test(`coding bench: ${UNITS} Dockerfile units by keyboard on ${PROJECTS} project
   const within = moves.filter((m) => projectOf(m.from) === projectOf(m.to)).map((m) => m.frame);
   const across = moves.filter((m) => projectOf(m.from) !== projectOf(m.to)).map((m) => m.frame);
   const frames = moves.map((m) => m.frame);
+  const afters = moves.map((m) => m.after);
+  const idleAfter = idle.map((x) => x.after);
+  idle = idle.map((x) => x.frame);
   const doms = moves.map((m) => m.dom);
+  const sameKeys = picks.filter((p) => p.key === sameName).map((p) => p.ms);
+  const codeKeys = picks.filter((p) => p.key !== sameName).map((p) => p.ms);
+  const codeKeysDom = picks.filter((p) => p.key !== sameName).map((p) => p.dom);
   const fresh = perUnit.filter((u) => u.kind === "fresh");
   const rep = perUnit.filter((u) => u.kind === "repeated");
   const k = (xs) => (xs.length === 0 ? "n/a" : mean(xs.map((u) => u.keys)).toFixed(1));
@@ -317,9 +378,11 @@ test(`coding bench: ${UNITS} Dockerfile units by keyboard on ${PROJECTS} project
   const lines = [
     `coding bench: ${UNITS} Dockerfile units on ${gen.projects.toLocaleString("en")} projects; keystrokes per unit: fresh ${k(fresh)}, repeated ${k(rep)} (goal <= 3); unit-to-unit p50 ${ms(pct(frames, 0.5))} ms, p95 ${ms(pct(frames, 0.95))} ms (goal < 100 ms)`,
     `coding bench: baseline, a key that changes nothing to the next frame, same webview (${idle.length} presses): p50 ${ms(pct(idle, 0.5))} ms, p95 ${ms(pct(idle, 0.95))} ms; unit-to-unit / baseline: p50 ${(pct(frames, 0.5) / pct(idle, 0.5)).toFixed(1)}x, p95 ${(pct(frames, 0.95) / pct(idle, 0.95)).toFixed(1)}x`,
-    `coding bench: the webview's frame interval when quiet p50 ${ms(pct(frameIntervals, 0.5))} ms (the floor of "to the next frame"); baseline taken after the webview went quiet, ${BASELINE} presses before and ${BASELINE} after the coding`,
+    `coding bench: to the frame after (the next unit painted by then) p50 ${ms(pct(afters, 0.5))} ms p95 ${ms(pct(afters, 0.95))} ms; baseline, the idle key to the frame after its next, p50 ${ms(pct(idleAfter, 0.5))} ms p95 ${ms(pct(idleAfter, 0.95))} ms`,
+    `coding bench: the webview's frame interval when quiet p50 ${ms(pct(frameIntervals, 0.5))} ms (the floor of "to the next frame"); baseline taken after the webview went quiet: ${BASELINE} presses before the coding p50 ${ms(pct(idle.slice(0, BASELINE), 0.5))} ms p95 ${ms(pct(idle.slice(0, BASELINE), 0.95))} ms, ${BASELINE} after p50 ${ms(pct(idle.slice(BASELINE), 0.5))} ms p95 ${ms(pct(idle.slice(BASELINE), 0.95))} ms`,
     `coding bench: units coded fresh ${fresh.length} (keys max ${Math.max(...fresh.map((u) => u.keys))}), repeated with "${sameName}" ${rep.length} (keys max ${rep.length ? Math.max(...rep.map((u) => u.keys)) : 0}); moving on with ${moveName === "Enter" ? "Enter" : `"${moveName}"`}; ${setupKeys} keys once to start (help, the queue search "dockerfile", next)`,
     `coding bench: unit-to-unit within a project (view cached) n=${within.length} p50 ${ms(pct(within, 0.5))} ms p95 ${ms(pct(within, 0.95))} ms; to the next project (README and Dockerfiles loaded) n=${across.length} p50 ${ms(pct(across, 0.5))} ms p95 ${ms(pct(across, 0.95))} ms; max ${ms(Math.max(...frames))} ms; to the DOM (before the frame) p50 ${ms(pct(doms, 0.5))} ms p95 ${ms(pct(doms, 0.95))} ms`,
+    `coding bench: key to its codes checked on screen (same webview, to the frame): a code key n=${codeKeys.length} p50 ${ms(pct(codeKeys, 0.5))} ms p95 ${ms(pct(codeKeys, 0.95))} ms (to the DOM p50 ${ms(pct(codeKeysDom, 0.5))} ms p95 ${ms(pct(codeKeysDom, 0.95))} ms); "${sameName}" n=${sameKeys.length} p50 ${ms(pct(sameKeys, 0.5))} ms p95 ${ms(pct(sameKeys, 0.95))} ms max ${ms(Math.max(0, ...sameKeys))} ms (the bench presses ${moveName} only once the codes show)`,
     `coding bench: the core's answers during the coding, call to answer in the webview: ${
       ipc === null
         ? "not timed (no IPC fetch seen)"
@@ -332,6 +395,8 @@ test(`coding bench: ${UNITS} Dockerfile units by keyboard on ${PROJECTS} project
             })
             .join("; ")
     }`,
+    `coding bench: the rater paused at least ${THINK} ms before each key (BENCH_THINK_MS); the move key came while the core still had calls to answer on ${moves.filter((m) => m.busy > 0).length} of ${moves.length} units`,
+    `coding bench: the coding screen holds ${dom.all} elements, ${dom.queue} of them in the queue (${dom.listed} units listed); a forced full restyle and relayout of it takes ${ms(dom.relayout)} ms (median of 5)`,
     `coding bench: units that opened with their codes list scrolled, its first codes out of view: ${moves.filter((m) => m.listTop > 0).length} of ${moves.length} (up to ${Math.max(0, ...moves.map((m) => m.listTop))} codes hidden above)`,
     `coding bench: ${stored.length} decisions of ${RATER} read back from the study file with the CLI, each as coded; study ${gen.projects} projects, ${gen.dockerfiles} Dockerfile units (import ${(importMs / 1000).toFixed(1)} s); ${UNITS} units coded in ${(codingMs / 1000).toFixed(1)} s of WebDriver time; whole bench ${((Date.now() - started) / 1000).toFixed(0)} s; load average ${loadBefore.toFixed(1)} before, ${loadavg()[0].toFixed(1)} after on ${cpus().length} cores; ${build} build: ${APP}`,
   ];
