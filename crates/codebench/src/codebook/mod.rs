@@ -3,15 +3,24 @@
 //! A codebook is written as JSON (`schema/codebook.schema.json`); the shipped one is
 //! `schema/codebooks/ml-docker-2022.json`. Loading validates it as a whole and names the code at
 //! fault. Inside a study the codebook lives in the `dimension` and `code` tables.
+//!
+//! This module holds the codebook's types, reading and writing it as JSON and looking its
+//! dimensions and codes up; the check that a codebook holds together is in `validate.rs`, the
+//! slugs made from names in `slugs.rs`, the study's tables in `store.rs`, open coding's edits
+//! in `edit.rs` and the REFI-QDA exchange in `qdc.rs`.
 
 mod edit;
 pub mod qdc;
+mod slugs;
 mod store;
+mod validate;
 
 pub use edit::CodeText;
+pub(crate) use slugs::{slug, Slugs};
 pub(crate) use store::{load, store};
 
-use std::collections::{HashMap, HashSet};
+// `store.rs` takes `HashSet` from here through `use super::*`.
+use std::collections::HashSet;
 
 use serde::{Deserialize, Serialize};
 
@@ -218,95 +227,6 @@ impl Codebook {
         serde_json::to_string_pretty(self).expect("a codebook always serialises") + "\n"
     }
 
-    /// Checks the codebook holds together; the message names the code or field at fault.
-    pub fn validate(&self) -> std::result::Result<(), String> {
-        check_id("codebook id", &self.id)?;
-        if self.name.trim().is_empty() {
-            return Err("the codebook has an empty name".into());
-        }
-        if self.dimensions.is_empty() {
-            return Err("the codebook has no dimension".into());
-        }
-        let mut dims = HashSet::new();
-        for d in &self.dimensions {
-            check_id("dimension id", &d.id)?;
-            if !dims.insert(d.id.as_str()) {
-                return Err(format!("dimension '{}' appears twice", d.id));
-            }
-            if d.name.trim().is_empty() {
-                return Err(format!("dimension '{}' has an empty name", d.id));
-            }
-            if d.codes.is_empty() {
-                return Err(format!("dimension '{}' has no code", d.id));
-            }
-            let mut ids = HashSet::new();
-            for c in &d.codes {
-                check_id(&format!("code id in dimension '{}'", d.id), &c.id)?;
-                if !ids.insert(c.id.as_str()) {
-                    return Err(format!(
-                        "code '{}' appears twice in dimension '{}'",
-                        c.id, d.id
-                    ));
-                }
-                if c.name.trim().is_empty() {
-                    return Err(format!(
-                        "code '{}' in dimension '{}' has an empty name",
-                        c.id, d.id
-                    ));
-                }
-            }
-            let parents: HashMap<&str, Option<&str>> = d
-                .codes
-                .iter()
-                .map(|c| (c.id.as_str(), c.parent.as_deref()))
-                .collect();
-            for c in &d.codes {
-                if let Some(p) = c.parent.as_deref() {
-                    if !parents.contains_key(p) {
-                        return Err(format!(
-                            "code '{}' in dimension '{}' has unknown parent '{p}'",
-                            c.id, d.id
-                        ));
-                    }
-                }
-                // Walk up; a walk longer than the number of codes is a cycle.
-                let mut at = c.parent.as_deref();
-                let mut steps = 0;
-                while let Some(p) = at {
-                    steps += 1;
-                    if p == c.id || steps > d.codes.len() {
-                        return Err(format!(
-                            "code '{}' in dimension '{}' is its own ancestor (a cycle)",
-                            c.id, d.id
-                        ));
-                    }
-                    at = parents.get(p).copied().flatten();
-                }
-            }
-            // Names and aliases must resolve to one code only.
-            let mut labels: HashMap<String, &str> = HashMap::new();
-            for c in &d.codes {
-                let mut own: HashSet<String> = HashSet::new();
-                for label in std::iter::once(&c.id)
-                    .chain(std::iter::once(&c.name))
-                    .chain(c.aliases.iter())
-                {
-                    let key = label.trim().to_lowercase();
-                    if !own.insert(key.clone()) {
-                        continue;
-                    }
-                    if let Some(other) = labels.insert(key, &c.id) {
-                        return Err(format!(
-                            "label '{label}' of code '{}' is also a label of code '{other}' in dimension '{}'",
-                            c.id, d.id
-                        ));
-                    }
-                }
-            }
-        }
-        Ok(())
-    }
-
     /// The dimension with this id.
     pub fn dimension(&self, id: &str) -> Option<&Dimension> {
         self.dimensions.iter().find(|d| d.id == id)
@@ -402,211 +322,5 @@ impl Dimension {
     }
 }
 
-/// A slug made from a name (lowercase ASCII letters and digits joined by '-'), unique among
-/// `taken` (which it joins).
-pub(crate) fn slug(name: &str, taken: &mut HashSet<String>) -> String {
-    let mut slugs = Slugs {
-        taken: std::mem::take(taken),
-        ..Default::default()
-    };
-    let id = slugs.make(name);
-    *taken = slugs.taken;
-    id
-}
-
-/// Unique slugs for many names, in linear time: each base remembers the next number to try, so
-/// a thousand codes of one name do not try a thousand numbers each.
-#[derive(Debug, Default)]
-pub(crate) struct Slugs {
-    /// Ids given out (or claimed).
-    pub(crate) taken: HashSet<String>,
-    next: HashMap<String, usize>,
-}
-
-impl Slugs {
-    /// Claims `id` as it is; false when it is already taken.
-    pub(crate) fn claim(&mut self, id: &str) -> bool {
-        self.taken.insert(id.to_string())
-    }
-
-    /// A unique slug made from `name` (lowercase ASCII letters and digits joined by '-').
-    pub(crate) fn make(&mut self, name: &str) -> String {
-        let mut s = String::new();
-        for ch in name.to_lowercase().chars() {
-            if ch.is_ascii_alphanumeric() {
-                s.push(ch);
-            } else if !s.ends_with('-') && !s.is_empty() {
-                s.push('-');
-            }
-        }
-        let base = s.trim_end_matches('-').to_string();
-        let base = if base.is_empty() {
-            "code".to_string()
-        } else {
-            base
-        };
-        if self.taken.insert(base.clone()) {
-            return base;
-        }
-        let n = self.next.entry(base.clone()).or_insert(2);
-        loop {
-            let id = format!("{base}-{n}");
-            *n += 1;
-            if self.taken.insert(id.clone()) {
-                return id;
-            }
-        }
-    }
-}
-
-fn check_id(what: &str, id: &str) -> std::result::Result<(), String> {
-    let ok = !id.is_empty()
-        && id.len() <= 100
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
-        && !id.starts_with('-');
-    if ok {
-        Ok(())
-    } else {
-        Err(format!(
-            "{what} '{id}' is not a slug (lowercase letters, digits, '-' or '_')"
-        ))
-    }
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn small() -> serde_json::Value {
-        serde_json::json!({
-            "id": "t", "name": "T", "version": "1",
-            "dimensions": [{
-                "id": "kind", "name": "Kind", "unit": "project", "cardinality": "one",
-                "codes": [
-                    {"id": "a", "name": "A"},
-                    {"id": "b", "name": "B", "parent": "a", "aliases": ["bee"]}
-                ]
-            }]
-        })
-    }
-
-    fn load_value(v: &serde_json::Value) -> Result<Codebook> {
-        Codebook::from_json(&v.to_string(), "test.json")
-    }
-
-    #[test]
-    fn shipped_codebook_is_the_study_design() {
-        let book = Codebook::shipped();
-        let kind = book.dimension("kind").unwrap();
-        assert_eq!(kind.unit, UnitKind::Project);
-        assert_eq!(kind.cardinality, Cardinality::One);
-        assert_eq!(kind.codes.len(), 6);
-        let purpose = book.dimension("purpose").unwrap();
-        assert_eq!(purpose.unit, UnitKind::Dockerfile);
-        assert_eq!(purpose.cardinality, Cardinality::Many);
-        assert_eq!(
-            purpose.codes.iter().filter(|c| c.parent.is_none()).count(),
-            21
-        );
-        for parent in ["model-management", "data-management"] {
-            assert_eq!(
-                purpose
-                    .codes
-                    .iter()
-                    .filter(|c| c.parent.as_deref() == Some(parent))
-                    .count(),
-                6,
-                "{parent}"
-            );
-        }
-        for d in &book.dimensions {
-            for c in &d.codes {
-                assert!(
-                    !c.definition.is_empty()
-                        && !c.include.is_empty()
-                        && !c.exclude.is_empty()
-                        && !c.example.is_empty(),
-                    "{}",
-                    c.id
-                );
-            }
-        }
-        // The raw labels of the reference CSV resolve through aliases.
-        assert_eq!(kind.resolve("DL framwork").unwrap().id, "dl-framework");
-        assert_eq!(
-            kind.resolve("tutorials/ documentation").unwrap().id,
-            "documentation-tutorials"
-        );
-    }
-
-    #[test]
-    fn json_round_trip() {
-        let book = Codebook::shipped();
-        let again = Codebook::from_json(&book.to_json(), "again").unwrap();
-        assert_eq!(book, again);
-    }
-
-    #[test]
-    fn duplicate_ids_are_named() {
-        let mut v = small();
-        v["dimensions"][0]["codes"][1]["id"] = "a".into();
-        v["dimensions"][0]["codes"][1]["parent"] = serde_json::Value::Null;
-        let e = load_value(&v).unwrap_err().to_string();
-        assert!(e.contains("code 'a' appears twice"), "{e}");
-    }
-
-    #[test]
-    fn unknown_parent_is_named() {
-        let mut v = small();
-        v["dimensions"][0]["codes"][1]["parent"] = "zz".into();
-        let e = load_value(&v).unwrap_err().to_string();
-        assert!(
-            e.contains("code 'b'") && e.contains("unknown parent 'zz'"),
-            "{e}"
-        );
-    }
-
-    #[test]
-    fn cycles_are_named() {
-        let mut v = small();
-        v["dimensions"][0]["codes"][0]["parent"] = "b".into();
-        let e = load_value(&v).unwrap_err().to_string();
-        assert!(e.contains("cycle"), "{e}");
-    }
-
-    #[test]
-    fn empty_names_are_named() {
-        let mut v = small();
-        v["dimensions"][0]["codes"][0]["name"] = " ".into();
-        let e = load_value(&v).unwrap_err().to_string();
-        assert!(e.contains("code 'a'") && e.contains("empty name"), "{e}");
-    }
-
-    #[test]
-    fn malformed_json_names_line_and_column() {
-        let e = Codebook::from_json("{\n  \"id\": \"x\",\n  oops\n}", "bad.json")
-            .unwrap_err()
-            .to_string();
-        assert!(e.contains("bad.json") && e.contains("line 3"), "{e}");
-    }
-
-    #[test]
-    fn unknown_fields_are_refused() {
-        let mut v = small();
-        v["dimensions"][0]["codes"][0]["colour"] = "red".into();
-        let e = load_value(&v).unwrap_err().to_string();
-        assert!(e.contains("colour"), "{e}");
-    }
-
-    #[test]
-    fn resolve_by_id_name_alias() {
-        let book = load_value(&small()).unwrap();
-        let d = book.dimension("kind").unwrap();
-        assert_eq!(d.resolve("b").unwrap().id, "b");
-        assert_eq!(d.resolve(" B ").unwrap().id, "b");
-        assert_eq!(d.resolve("BEE").unwrap().id, "b");
-        assert!(d.resolve("c").is_none());
-    }
-}
+mod tests;
