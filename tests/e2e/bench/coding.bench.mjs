@@ -161,13 +161,14 @@ function installProbe(moveKey, idleKey) {
         done = true;
         obs.disconnect();
         const dom = performance.now() - t0;
-        // How many of the new unit's codes its code list opens scrolled past (out of view above).
-        const list = document.querySelector("#codes .code-list");
-        const top = list?.getBoundingClientRect().top ?? 0;
-        const listTop = list === null ? 0 : [...list.querySelectorAll("button.code")].filter((b) => b.getBoundingClientRect().bottom <= top + 1).length;
         // The frame that paints it, and the one after (it has been painted by then).
         requestAnimationFrame(() => {
           const frame = performance.now() - t0;
+          // How many of the new unit's codes its code list shows scrolled past (out of view
+          // above) in the frame the rater first sees.
+          const list = document.querySelector("#codes .code-list");
+          const top = list?.getBoundingClientRect().top ?? 0;
+          const listTop = list === null ? 0 : [...list.querySelectorAll("button.code")].filter((b) => b.getBoundingClientRect().bottom <= top + 1).length;
           requestAnimationFrame(() => B.moves.push({ from, to: now, dom, frame, after: performance.now() - t0, listTop, busy }));
         });
       };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { endOfQueue, filterButtons, listed, roundLine, splitLabel, step } from "./queue";
+import { endOfQueue, filterButtons, listed, queueRows, roundLine, splitLabel, step, WINDOW_FROM, windowOf } from "./queue";
 import type { CodingQueue, QueueEntry } from "./generated/types";
 
 const entry = (name: string, shown: boolean, coded = false): QueueEntry => {
@@ -114,5 +114,25 @@ describe("splitLabel", () => {
     expect(splitLabel("docker/a/Dockerfile", ["docker/a/Dockerfile", "docker/b/Dockerfile"])).toEqual({ head: "docker/", tail: "a/Dockerfile" });
     expect(splitLabel("Dockerfile", ["Dockerfile", "Dockerfile.dev"])).toEqual({ head: "", tail: "Dockerfile" });
     expect(splitLabel("Dockerfile", ["Dockerfile"])).toEqual({ head: "", tail: "Dockerfile" });
+  });
+});
+
+describe("queueRows", () => {
+  it("names a project above a Dockerfile listed without it", () => {
+    const rows = queueRows([entry("a/b", true), entry("a/b:Dockerfile", true), entry("c/d:Dockerfile", true), entry("c/d:gpu/Dockerfile", true)]);
+    expect(rows.map((r) => (r.kind === "group" ? `[${r.project}]` : r.item.unit.name))).toEqual(["a/b", "a/b:Dockerfile", "[c/d]", "c/d:Dockerfile", "c/d:gpu/Dockerfile"]);
+    expect(rows.filter((r) => r.kind === "group").map((r) => (r.kind === "group" ? r.at : -1))).toEqual([2]);
+  });
+});
+
+describe("windowOf", () => {
+  it("draws every line of a short list", () => {
+    expect(windowOf(WINDOW_FROM, 5000, 600, 26)).toEqual({ start: 0, end: WINDOW_FROM });
+  });
+  it("draws the lines in view and some either side of a long one", () => {
+    expect(windowOf(2000, 0, 520, 26, 40)).toEqual({ start: 0, end: 60 });
+    expect(windowOf(2000, 26 * 1000, 520, 26, 40)).toEqual({ start: 960, end: 1060 });
+    expect(windowOf(2000, 26 * 1995, 520, 26, 40)).toEqual({ start: 1955, end: 2000 });
+    expect(windowOf(2000, -50, 520, 26, 0)).toEqual({ start: 0, end: 20 });
   });
 });

@@ -92,3 +92,33 @@ export function splitLabel(label: string, siblings: readonly string[]): { head: 
   if (start >= label.length) start = label.lastIndexOf("/") + 1;
   return { head: label.slice(0, start), tail: label.slice(start) };
 }
+
+/** One line of the queue's list: a unit, or the name of a project whose Dockerfile follows
+ * without the project above it (filtered out). */
+export type QueueRow = { kind: "group"; project: string; at: number } | { kind: "unit"; item: QueueEntry; index: number };
+
+/** The list's lines in order: each shown entry, preceded by its project's name where the
+ * project itself is not the line above. */
+export function queueRows(shown: readonly QueueEntry[]): QueueRow[] {
+  const rows: QueueRow[] = [];
+  shown.forEach((item, index) => {
+    const prev = shown[index - 1];
+    if (item.unit.kind === "dockerfile" && (prev === undefined || prev.unit.project !== item.unit.project)) rows.push({ kind: "group", project: item.unit.project, at: rows.length });
+    rows.push({ kind: "unit", item, index });
+  });
+  return rows;
+}
+
+/** Lists longer than this many lines are drawn in part: the lines in view and `overscan`
+ * lines either side, with the rest's height kept, so moving on stays fast at study scale. */
+export const WINDOW_FROM = 300;
+
+/** The lines `[start, end)` to draw of `count` lines of `row` pixels each, scrolled to
+ * `scrollTop` in a viewport `viewport` pixels high. */
+export function windowOf(count: number, scrollTop: number, viewport: number, row: number, overscan = 40): { start: number; end: number } {
+  if (count <= WINDOW_FROM || row <= 0) return { start: 0, end: count };
+  const first = Math.floor(Math.max(0, scrollTop) / row);
+  const start = Math.max(0, first - overscan);
+  const end = Math.min(count, first + Math.ceil(Math.max(0, viewport) / row) + overscan);
+  return { start, end: Math.max(start, end) };
+}

@@ -4439,7 +4439,8 @@ base_type: string | null,
  */
 instructions: number, 
 /**
- * RUN command categories of this stage (see [`Analysis::run_categories`]).
+ * RUN command categories of this stage (see
+ * [`Analysis::run_categories`](super::Analysis::run_categories)).
  */
 run_categories: { [key in string]: number }, 
 /**
