@@ -1,17 +1,27 @@
 //! `codebench select` (the recorded corpus selection: search, filter, sample, show, accept,
 //! rerun) and `codebench hub` (Docker Hub evidence).
+//!
+//! This module holds the `select` subcommands with their arguments, the step lines and `run`;
+//! `select show` is in `show.rs`, the progress bar in `progress.rs`, and `codebench hub` in
+//! `hub.rs`.
+
+mod hub;
+mod progress;
+mod show;
 
 use std::path::PathBuf;
-use std::time::Duration;
 
-use anyhow::{bail, Context};
+use anyhow::bail;
 use clap::{ArgMatches, Args, Subcommand, ValueEnum};
 use codebench::api::{self, select as sel};
-use codebench::select::{Criterion, SelectProgress, Step, StepStatus};
-use indicatif::{ProgressBar, ProgressStyle};
+use codebench::select::{Criterion, Step, StepStatus};
 
-use crate::shell::{abs, Shell};
+use crate::shell::Shell;
 use crate::{say, Format};
+
+pub use hub::{hub, HubCmd};
+use progress::Bar;
+use show::show;
 
 /// `codebench select ...`
 #[derive(Subcommand)]
@@ -161,93 +171,6 @@ pub struct RerunArgs {
     hub_url: Option<String>,
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
-}
-
-/// A progress bar on standard error, and lines printed above it.
-struct Bar(ProgressBar);
-
-impl Bar {
-    fn new() -> anyhow::Result<Bar> {
-        let bar = ProgressBar::new(0);
-        bar.set_style(
-            ProgressStyle::with_template(
-                "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} {wide_msg}",
-            )
-            .context("progress bar template")?,
-        );
-        Ok(Bar(bar))
-    }
-
-    fn line(&self, line: String) {
-        if self.0.is_hidden() {
-            eprintln!("{line}");
-        } else {
-            self.0.println(line);
-        }
-    }
-
-    fn on(&self, p: SelectProgress) {
-        match p {
-            SelectProgress::Step {
-                step,
-                label,
-                to_do,
-                done_before,
-            } => {
-                self.0.set_position(0);
-                self.0.set_length(to_do);
-                self.0.set_message(format!("step {step}: {label}"));
-                if done_before > 0 {
-                    self.line(format!(
-                        "step {step} ({label}): {done_before} done by an earlier run, {to_do} to go"
-                    ));
-                }
-            }
-            SelectProgress::Counted { query, total } => {
-                self.0.set_message(format!("counting: {total} for {query}"))
-            }
-            SelectProgress::Planned { slices, total } => {
-                self.line(format!(
-                    "GitHub reports {total} repositories: {slices} slice{} of at most 1,000",
-                    if slices == 1 { "" } else { "s" }
-                ));
-            }
-            SelectProgress::Page { slice, page, found } => {
-                self.0.set_message(format!(
-                    "slice {} page {page}: {found} repositories found",
-                    slice + 1
-                ));
-            }
-            SelectProgress::Checked { repository, .. } => {
-                self.0.inc(1);
-                self.0.set_message(repository);
-            }
-            SelectProgress::Waiting {
-                repo,
-                reason,
-                wait_seconds,
-            } => self.line(format!(
-                "waiting {}: {reason} ({repo})",
-                human(Duration::from_secs_f64(wait_seconds.max(0.0)))
-            )),
-            SelectProgress::Imported { result } => {
-                self.0.inc(1);
-                match &result.failure {
-                    Some(f) => self.line(format!("{} failed: {f}", result.requested)),
-                    None => self.0.set_message(result.project),
-                }
-            }
-        }
-    }
-}
-
-fn human(d: Duration) -> String {
-    let s = d.as_secs_f64();
-    if s < 60.0 {
-        format!("{s:.1}s")
-    } else {
-        format!("{}m{:02}s", d.as_secs() / 60, d.as_secs() % 60)
-    }
 }
 
 fn count(n: Option<u64>) -> String {
@@ -484,216 +407,6 @@ pub fn run(sh: &Shell, cmd: SelectCmd, matches: Option<&ArgMatches>) -> anyhow::
             }
             if let Some(n) = &r.note {
                 say!("{n}");
-            }
-            Ok(())
-        }
-    }
-}
-
-fn show(sh: &Shell, a: ShowArgs) -> anyhow::Result<()> {
-    if let Some(dir) = &a.figure {
-        let written = sh.call(
-            api::export_selection_figure,
-            sel::ExportSelectionFigure { dir: abs(dir)? },
-        )?;
-        for w in &written {
-            eprintln!("wrote {w}");
-        }
-    }
-    if a.methods {
-        let m = sh.call(api::selection_methods, sel::SelectionRequest {})?;
-        say!("{}", m.text);
-        return Ok(());
-    }
-    match a.format {
-        ShowFormat::Json => {
-            let s = sh.call(api::selection, sel::SelectionRequest {})?;
-            crate::out::json(&s)
-        }
-        ShowFormat::Csv => {
-            let csv = sh.call(api::selection_csv, sel::SelectionRequest {})?;
-            crate::out::raw(&csv)
-        }
-        ShowFormat::Table => {
-            let s = sh.call(api::selection, sel::SelectionRequest {})?;
-            if s.steps.is_empty() {
-                say!("no selection yet (start with `codebench select search QUERY`)");
-                return Ok(());
-            }
-            say!(
-                "{:>4}  {:<7} {:<10} {:>8} {:>8} {:>8}  what",
-                "step",
-                "kind",
-                "status",
-                "in",
-                "out",
-                "excluded"
-            );
-            for st in &s.steps {
-                say!(
-                    "{:>4}  {:<7} {:<10} {:>8} {:>8} {:>8}  {}",
-                    st.step,
-                    st.kind.as_str(),
-                    match st.status {
-                        StepStatus::Done => "done",
-                        StepStatus::Unfinished => "unfinished",
-                        StepStatus::Failed => "failed",
-                    },
-                    count(st.count_in),
-                    count(st.count_out),
-                    st.excluded.len(),
-                    st.label
-                );
-                if let Some(e) = &st.error {
-                    say!("      {e}");
-                }
-            }
-            say!(
-                "{} repositories in the selection{}",
-                s.population,
-                if s.accepted {
-                    "; accepted as the corpus"
-                } else {
-                    ""
-                }
-            );
-            if let Some(d) = &s.drift {
-                say!(
-                    "last re-run {}: {} found now ({} vanished, {} new, {} changed)",
-                    d.ran_at,
-                    d.found_now,
-                    d.vanished.len(),
-                    d.new.len(),
-                    d.changed.len()
-                );
-            }
-            Ok(())
-        }
-    }
-}
-
-/// `codebench hub ...`
-#[derive(Subcommand)]
-pub enum HubCmd {
-    /// Fetch the Docker Hub pages (description, full description, pulls, tags) of the
-    /// projects' image references; fetched ones are kept unless --refresh.
-    Fetch {
-        /// Only this project's images.
-        #[arg(long, value_name = "OWNER/NAME")]
-        project: Option<String>,
-        /// Docker Hub (tests, mirrors).
-        #[arg(long, value_name = "URL")]
-        hub_url: Option<String>,
-        /// Fetch again repositories fetched before.
-        #[arg(long)]
-        refresh: bool,
-        #[arg(long, value_enum, default_value_t = Format::Text)]
-        format: Format,
-    },
-    /// A project's Docker Hub evidence, as shown beside its README.
-    Show {
-        /// owner/name.
-        project: String,
-        #[arg(long, value_enum, default_value_t = Format::Text)]
-        format: Format,
-    },
-}
-
-/// Runs `codebench hub`.
-pub fn hub(sh: &Shell, cmd: HubCmd) -> anyhow::Result<()> {
-    match cmd {
-        HubCmd::Fetch {
-            project,
-            hub_url,
-            refresh,
-            format,
-        } => {
-            let bar = Bar::new()?;
-            let on = |p: codebench::hub::HubProgress| match p {
-                codebench::hub::HubProgress::Planned { to_fetch, .. } => bar.0.set_length(to_fetch),
-                codebench::hub::HubProgress::Waiting {
-                    name,
-                    reason,
-                    wait_seconds,
-                } => bar.line(format!(
-                    "waiting {}: {reason} ({name})",
-                    human(Duration::from_secs_f64(wait_seconds.max(0.0)))
-                )),
-                codebench::hub::HubProgress::Done { name, .. } => {
-                    bar.0.inc(1);
-                    bar.0.set_message(name);
-                }
-            };
-            let s = sh.task(
-                api::fetch_hub,
-                sel::FetchHub {
-                    project,
-                    hub_url,
-                    refresh,
-                },
-                &on,
-            )?;
-            bar.0.finish_and_clear();
-            if format == Format::Json {
-                crate::out::json(&s)?;
-            } else {
-                say!(
-                    "{} Docker Hub repositories named by {} projects: {} fetched ({} not on Docker Hub), {} fetched before, {} failed; {} requests",
-                    s.repositories,
-                    s.projects,
-                    s.fetched,
-                    s.not_found.len(),
-                    s.skipped.len(),
-                    s.failed.len(),
-                    s.requests
-                );
-                for f in &s.failed {
-                    say!("  {}: {}", f.name, f.message);
-                }
-            }
-            if s.cancelled {
-                bail!("the fetch stopped before the end; run it again to go on");
-            }
-            Ok(())
-        }
-        HubCmd::Show { project, format } => {
-            let h = sh.call(api::hub_evidence, sel::HubEvidenceRequest { project })?;
-            if format == Format::Json {
-                return crate::out::json(&h);
-            }
-            if h.images.is_empty() {
-                say!("{} references no Docker Hub image", h.project);
-            }
-            for i in &h.images {
-                if !i.fetched {
-                    say!("{}: not fetched yet (`codebench hub fetch`)", i.name);
-                    continue;
-                }
-                if !i.found {
-                    say!("{}: not on Docker Hub", i.name);
-                    continue;
-                }
-                say!(
-                    "{}  {} pulls, {} stars, {} tags, updated {}",
-                    i.name,
-                    count(i.pull_count),
-                    count(i.star_count),
-                    count(i.tag_count),
-                    i.last_updated.as_deref().unwrap_or("-")
-                );
-                if let Some(d) = &i.description {
-                    say!("  {d}");
-                }
-                for t in i.tags.iter().take(5) {
-                    say!(
-                        "  tag {:<20} pushed {}",
-                        t.name,
-                        t.last_pushed.as_deref().unwrap_or("-")
-                    );
-                }
-                if let Some(fd) = &i.full_description {
-                    say!("\n{fd}");
-                }
             }
             Ok(())
         }
