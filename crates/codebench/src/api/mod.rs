@@ -336,7 +336,7 @@ macro_rules! for_each_operation {
                 /// Imports repositories from GitHub (token: typed, else the keyring, else $GITHUB_TOKEN).
                 import_github($crate::api::corpus::ImportGithub) => $crate::corpus::github::GithubImportSummary, progress $crate::api::corpus::GithubProgress, cli "import github";
                 /// Runs the queued metrics jobs (Dockerfile and image metrics).
-                run_jobs($crate::api::jobs::RunJobs) => $crate::jobs::RunSummary, progress $crate::jobs::JobEvent, cli "metrics run";
+                run_jobs($crate::api::jobs::RunJobs) => $crate::jobs::RunSummary, progress $crate::jobs::JobEvent, cli "metrics run, jobs run";
                 /// Runs one shard (I/N) of the pending metrics jobs in a copy of the study, for array jobs on many machines.
                 run_metrics_shard($crate::api::jobs::RunShard) => $crate::shard::ShardReport, progress $crate::jobs::JobEvent, cli "metrics run";
                 /// Searches GitHub for the selection (split past the 1,000-result cap), or resumes the search.
