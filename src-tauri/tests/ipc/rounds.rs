@@ -82,6 +82,15 @@ fn an_unrevealed_round_shows_bob_nothing_of_alices_codes() {
     // Agreement of the round is refused; the study-wide agreement leaves the round out.
     let err = invoke(&app, "agreement", json!({"round": "r50"})).unwrap_err();
     assert!(err.as_str().unwrap().contains("blind"), "{err}");
+    // So are a confusion cell's units (listed after the reveal, below).
+    let cell = json!({"dimension": "kind", "level": "leaf", "raters": ["alice", "bob"], "row": "model", "column": "model"});
+    let err = invoke(
+        &app,
+        "agreement_units",
+        json!({"request": {"round": "r50"}, "cell": cell}),
+    )
+    .unwrap_err();
+    assert!(err.as_str().unwrap().contains("blind"), "{err}");
     // Overview: alice's progress counts, not her codes.
     let o = invoke(&app, "overview", json!({})).unwrap();
     assert!(o["distribution"]
@@ -153,4 +162,22 @@ fn an_unrevealed_round_shows_bob_nothing_of_alices_codes() {
             .len(),
         2
     );
+    // bob agrees on both: the revealed round's model × model cell lists them.
+    for u in &units {
+        invoke(
+            &app,
+            "record_decision",
+            json!({"rater": "bob", "unit": u, "dimension": "kind", "codes": ["model"]}),
+        )
+        .unwrap();
+    }
+    let listed = invoke(
+        &app,
+        "agreement_units",
+        json!({"request": {"round": "r50"}, "cell": cell}),
+    )
+    .unwrap();
+    let mut expected = units.clone();
+    expected.sort();
+    assert_eq!(listed["units"], json!(expected), "{listed}");
 }
