@@ -68,7 +68,8 @@ pub fn normalize_reference(raw: &str) -> Option<String> {
     // drop the whole reference.
     let s = codebench_reference::without_variable_tag(s);
     let parts = codebench_reference::parse_image_reference(&s).ok()?;
-    let hub_name = |p: &str| !p.contains(['$', '{']) && codebench_reference::is_valid_component(p);
+    // A valid component holds no `$` or `{`, so variables in the name drop the reference.
+    let hub_name = codebench_reference::is_valid_component;
     if !parts.is_docker_hub()
         || !parts.namespace.as_deref().is_none_or(hub_name)
         || !hub_name(&parts.name)

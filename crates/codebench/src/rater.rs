@@ -246,6 +246,24 @@ pub const RESERVED_NAMES: [&str; 2] = [
     crate::report::CONSENSUS_LABELS,
 ];
 
+/// The name of a person who acts on the study (an adjudicator, whoever changes a setting),
+/// as the history records it: 1 to 100 characters, no control characters, not a reserved
+/// name. `role` names them in the error ("adjudicator").
+pub(crate) fn check_person(role: &str, name: &str) -> Result<String> {
+    let name = name.trim();
+    if name.is_empty() || name.len() > 100 || name.chars().any(char::is_control) {
+        return Err(Error::Invalid(format!(
+            "{role} '{name}': give a name (1 to 100 characters, no control characters)"
+        )));
+    }
+    if RESERVED_NAMES.iter().any(|r| r.eq_ignore_ascii_case(name)) {
+        return Err(Error::Invalid(format!(
+            "{role} '{name}': the name is reserved for the automatic consensus; give a person's name"
+        )));
+    }
+    Ok(name.to_string())
+}
+
 pub(crate) fn check_rater_name(name: &str) -> Result<String> {
     let name = name.trim();
     if name.is_empty()

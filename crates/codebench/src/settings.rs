@@ -4,7 +4,7 @@
 
 use rusqlite::OptionalExtension;
 
-use crate::{Error, Result, Study};
+use crate::{Result, Study};
 
 /// The `meta` key of the hold setting: `1` holds queued jobs, anything else (or none) runs
 /// them as soon as they are queued.
@@ -25,12 +25,8 @@ impl Study {
     /// Holds queued jobs (`true`) or lets them run as soon as they are queued, recorded in the
     /// history by `by`. Jobs already queued stay queued either way.
     pub fn hold_jobs(&mut self, hold: bool, by: &str) -> Result<()> {
-        let by = by.trim();
-        if by.is_empty() || by.chars().count() > 100 || by.chars().any(char::is_control) {
-            return Err(Error::Invalid(format!(
-                "who holds the jobs '{by}': give a name (1 to 100 characters, no control characters)"
-            )));
-        }
+        let by = crate::rater::check_person("who holds the jobs", by)?;
+        let by = by.as_str();
         self.write(|tx| {
             let was: Option<String> = tx
                 .prepare_cached("SELECT value FROM meta WHERE key = ?1")?

@@ -210,21 +210,7 @@ fn dims_of<'a>(book: &'a Codebook, dimension: Option<&str>) -> Result<Vec<&'a Di
 }
 
 fn check_adjudicator(name: &str) -> Result<String> {
-    let name = name.trim();
-    if name.is_empty() || name.len() > 100 || name.chars().any(char::is_control) {
-        return Err(Error::Invalid(format!(
-            "adjudicator '{name}': give a name (1 to 100 characters, no control characters)"
-        )));
-    }
-    if crate::rater::RESERVED_NAMES
-        .iter()
-        .any(|r| r.eq_ignore_ascii_case(name))
-    {
-        return Err(Error::Invalid(format!(
-            "adjudicator '{name}': the name is reserved for the automatic consensus; give a person's name"
-        )));
-    }
-    Ok(name.to_string())
+    crate::rater::check_person("adjudicator", name)
 }
 
 /// Every decision of one dimension grouped by unit name (units in name order).
